@@ -1,0 +1,2 @@
+// Entry of the browser bundle: registers every custom element.
+import './moodify-app.js';

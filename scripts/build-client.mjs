@@ -1,0 +1,25 @@
+// Bundles the lit client with esbuild into client/dist (served by fastify at /).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'client/dist');
+fs.rmSync(dist, { recursive: true, force: true });
+fs.mkdirSync(dist, { recursive: true });
+await build({
+  entryPoints: [path.join(root, 'client/src/main.ts')],
+  bundle: true,
+  format: 'esm',
+  target: ['chrome111', 'firefox115', 'safari16'],
+  minify: true,
+  sourcemap: true,
+  outfile: path.join(dist, 'app.js'),
+  tsconfig: path.join(root, 'tsconfig.json'),
+  logLevel: 'warning',
+});
+for (const file of fs.readdirSync(path.join(root, 'client')).filter((f) => f.endsWith('.html'))) {
+  fs.copyFileSync(path.join(root, 'client', file), path.join(dist, file));
+}
+console.log('client bundle written to', path.relative(root, dist));

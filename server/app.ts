@@ -1,0 +1,88 @@
+/**
+ * Builds the fastify application and the services it owns (database, mediasoup workers,
+ * metrics). Everything opened here is closed by app.close(), in reverse order.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import type { Registry } from 'prom-client';
+import type { AppConfig } from './config.js';
+import { openDatabase, type Database } from './database.js';
+import { createMetricsRegistry } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { WorkerPool } from '../media/worker-pool.js';
+
+const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
+
+export interface AppServices {
+  config: AppConfig;
+  database: Database;
+  workers: WorkerPool;
+  registry: Registry;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL },
+    bodyLimit: 1024 * 1024,
+    // Close keep-alive sockets on shutdown, or close() waits for idle browsers.
+    forceCloseConnections: true,
+  });
+
+  const registry = createMetricsRegistry();
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR_ABS });
+  app.addHook('onClose', async () => {
+    await database.close();
+  });
+  await database.migrate();
+  app.log.info({ kind: database.kind }, 'database ready, migrations applied');
+
+  const workers = new WorkerPool({
+    size: config.MEDIASOUP_WORKERS,
+    logLevel: config.MEDIASOUP_LOG_LEVEL,
+    logger: app.log,
+    registry,
+  });
+  app.addHook('onClose', async () => {
+    await workers.close();
+  });
+  await workers.start();
+
+  app.decorate('services', { config, database, workers, registry });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        'media-src': ["'self'", 'blob:'],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'worker-src': ["'self'", 'blob:'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGIN ? config.CORS_ORIGIN.split(',').map((o) => o.trim()) : false,
+  });
+  await app.register(rateLimit, { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute' });
+  await app.register(healthRoutes, { database, workers, registry });
+
+  if (fs.existsSync(CLIENT_DIST)) {
+    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' }),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,66 @@
+/**
+ * Configuration comes from the environment only, and is validated once at start: a bad value
+ * stops the process with a message naming the variable, instead of failing later and obscurely.
+ * Every variable is listed, with its default, in .env.example.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Port = (defaultValue: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: defaultValue, description });
+
+const OneOf = <const T extends string>(values: readonly T[], defaultValue: T) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { default: defaultValue });
+
+export const ConfigSchema = Type.Object({
+  PORT: Port(8080, 'HTTP port (0 picks a free one)'),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'HTTP listen address' }),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; unset = embedded PGlite' }),
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'embedded database and library files' }),
+  MEDIASOUP_WORKERS: Type.Integer({ minimum: 1, maximum: 64, default: os.availableParallelism() }),
+  MEDIASOUP_LISTEN_IP: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  MEDIASOUP_ANNOUNCED_IP: Type.Optional(Type.String({ minLength: 1 })),
+  MEDIASOUP_LOG_LEVEL: OneOf(['debug', 'warn', 'error', 'none'], 'warn'),
+  RTC_MIN_PORT: Port(40000, 'lowest UDP/TCP port for WebRTC'),
+  RTC_MAX_PORT: Port(49999, 'highest UDP/TCP port for WebRTC'),
+  CORS_ORIGIN: Type.String({ default: '', description: 'comma-separated allowed origins; empty = same origin only' }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'requests per minute per client IP' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 4000 }),
+});
+
+export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads only the variables the schema knows; empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const firstError = Value.Errors(ConfigSchema, candidate).First();
+  if (firstError) {
+    const variable = firstError.path.replace(/^\//, '') || 'environment';
+    const given = raw[variable];
+    const allowed = (ConfigSchema.properties as Record<string, { anyOf?: { const: string }[] }>)[variable]?.anyOf;
+    const detail = allowed ? `must be one of ${allowed.map((a) => a.const).join(', ')}` : firstError.message;
+    throw new ConfigError(variable, `${detail}${given === undefined ? '' : ` (got "${String(given)}")`}`);
+  }
+  const config = candidate as Static<typeof ConfigSchema>;
+  if (config.RTC_MIN_PORT > config.RTC_MAX_PORT) {
+    throw new ConfigError('RTC_MIN_PORT', `must not exceed RTC_MAX_PORT (${config.RTC_MIN_PORT} > ${config.RTC_MAX_PORT})`);
+  }
+  return { ...config, DATA_DIR_ABS: path.resolve(config.DATA_DIR) };
+}

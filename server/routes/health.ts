@@ -1,0 +1,43 @@
+/**
+ * /healthz: the process is alive and its event loop turns.
+ * /readyz: it can do its job: the database answers and every mediasoup worker is alive (503 otherwise).
+ * /metrics: Prometheus text format.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Database } from '../database.js';
+import type { WorkerPool } from '../../media/worker-pool.js';
+
+export interface HealthRoutesOptions {
+  database: Database;
+  workers: WorkerPool;
+  registry: Registry;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { database, workers, registry }) => {
+  // Probes and scrapes come often and from few addresses: keep them outside the rate limit.
+  const config = { rateLimit: false } as const;
+
+  app.get('/healthz', { config }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config }, async (_request, reply) => {
+    let databaseError: string | undefined;
+    try {
+      await database.ping(1500);
+    } catch (err) {
+      databaseError = err instanceof Error ? err.message : String(err);
+    }
+    const alive = workers.liveCount();
+    const ready = databaseError === undefined && alive === workers.size;
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not ready',
+      database: { kind: database.kind, ok: databaseError === undefined, ...(databaseError && { error: databaseError }) },
+      workers: { expected: workers.size, alive, list: workers.info() },
+    });
+  });
+
+  app.get('/metrics', { config }, async (_request, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+};
