@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './sql/schema.ts',
+  schema: './sql/tables/*.ts',
   out: './sql/migrations',
 });

@@ -1,33 +1,9 @@
 /**
- * The database schema (drizzle-orm, PostgreSQL dialect). The same schema and the same generated
- * migrations serve the embedded PGlite default and a real PostgreSQL server.
- * After changing it: `npm run db:generate`, then commit the new file under sql/migrations.
+ * The whole database schema (drizzle-orm, PostgreSQL dialect): one file per area under
+ * sql/tables/, re-exported here for the app. The same schema and the same generated migrations
+ * serve the embedded PGlite default and a real PostgreSQL server.
+ *
+ * After changing a table: `npm run db:generate` (under `flock /tmp/moodify-db-generate.lock`
+ * when several people work in one tree), then commit the new file under sql/migrations.
  */
-import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-
-export const users = pgTable(
-  'users',
-  {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    email: text('email'),
-    displayName: text('display_name').notNull(),
-    // argon2 hash; null for guests who joined through an invite link.
-    passwordHash: text('password_hash'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [uniqueIndex('users_email_unique').on(sql`lower(${t.email})`)],
-);
-
-export const rooms = pgTable(
-  'rooms',
-  {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    slug: text('slug').notNull(),
-    name: text('name').notNull(),
-    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    closedAt: timestamp('closed_at', { withTimezone: true }),
-  },
-  (t) => [uniqueIndex('rooms_slug_unique').on(t.slug), index('rooms_owner_idx').on(t.ownerId)],
-);
+export * from './tables/core.js';
