@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from './config.js';
 import { openDatabase, type Database } from './database.js';
 import { createMetricsRegistry } from './metrics.js';
+import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
 import { WorkerPool } from '../media/worker-pool.js';
 
@@ -23,6 +24,7 @@ export interface AppServices {
   database: Database;
   workers: WorkerPool;
   registry: Registry;
+  events: EventBus;
 }
 
 declare module 'fastify' {
@@ -58,7 +60,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   });
   await workers.start();
 
-  app.decorate('services', { config, database, workers, registry });
+  app.decorate('services', { config, database, workers, registry, events: new EventBus() });
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -1,0 +1,9 @@
+/**
+ * The emotion vocabulary shared by the face model, the voice model and mood fusion:
+ * FER-2013's 7 classes, in the order every probability vector in this project uses.
+ */
+export const FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
+export type FerLabel = (typeof FER_LABELS)[number];
+
+/** A probability vector over FER_LABELS (length 7, sums to 1). */
+export type FerProbabilities = readonly number[];
