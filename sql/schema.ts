@@ -7,3 +7,5 @@
  * when several people work in one tree), then commit the new file under sql/migrations.
  */
 export * from './tables/core.js';
+export * from './tables/music.js';
+export * from './tables/mood.js';
