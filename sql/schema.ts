@@ -9,3 +9,4 @@
 export * from './tables/core.js';
 export * from './tables/music.js';
 export * from './tables/mood.js';
+export * from './tables/accounts.js';
