@@ -31,6 +31,14 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGIN: Type.String({ default: '', description: 'comma-separated allowed origins; empty = same origin only' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'requests per minute per client IP' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 4000 }),
+  JWT_SECRET: Type.Optional(
+    Type.String({ minLength: 32, description: 'HMAC secret for access tokens; unset = generated once and kept in DATA_DIR/jwt-secret' }),
+  ),
+  ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 10, maximum: 86400, default: 900, description: 'access token lifetime in seconds' }),
+  REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'refresh token lifetime in days' }),
+  AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'sign-up/log-in/refresh/invite requests per minute per client IP' }),
+  RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'emotion samples, plays and feedback older than this are deleted' }),
+  RETENTION_INTERVAL_MIN: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how often the retention job runs, in minutes' }),
 });
 
 export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };
