@@ -4,6 +4,7 @@
  * plain data. Each area adds its events to MoodifyEvents.
  */
 import { EventEmitter } from 'node:events';
+import type { ParticipantMoodEvent, RoomMoodEvent } from './mood/engine.js';
 
 export interface PeerInfo {
   roomId: string;
@@ -16,6 +17,9 @@ export interface MoodifyEvents {
   /** A participant joined / left a room's media session (signalling). */
   peerJoined: [PeerInfo];
   peerLeft: [PeerInfo];
+  /** Mood engine (server/mood/): a participant's fused mood after each reading; a room's group mood (≤ 1/s). */
+  participantMood: [ParticipantMoodEvent];
+  roomMood: [RoomMoodEvent];
 }
 
 export class EventBus extends EventEmitter<MoodifyEvents> {

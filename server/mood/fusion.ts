@@ -1,0 +1,204 @@
+/**
+ * Per-participant mood fusion: face and voice readings in, one smoothed mood out.
+ * Time comes only from the timestamps the caller passes, so tests drive it directly.
+ * The rules (weights, contradiction, hysteresis, decay) are documented in MOOD.md.
+ */
+import { FER_LABELS } from '../../models/labels.js';
+import { CIRCUMPLEX, pointOf } from './circumplex.js';
+import type { FusedMood, FusionWeights, Modality, ModalityReading } from './types.js';
+
+export interface FusionOptions {
+  /** Base weights before confidence and availability re-weighting. */
+  weights: FusionWeights;
+  /** A reading below this confidence counts as absent. */
+  minConfidence: number;
+  /** A reading older than this no longer counts (the modality went quiet). */
+  staleAfterMs: number;
+  /** Time constant of the exponential smoothing of the probability vector. */
+  smoothingMs: number;
+  /** No single reading moves the smoothed vector by more than this share. */
+  maxStep: number;
+  /** A new emotion must lead for this long, backed by at least minSupport readings that name it, to take over. */
+  switchAfterMs: number;
+  minSupport: number;
+  /** Half-life of the confidence while no modality has evidence. */
+  holdHalfLifeMs: number;
+  /** Contradiction: the more confident modality gets this weight; confidences closer than tieMargin are a tie. */
+  leaderWeight: number;
+  tieMargin: number;
+}
+
+export const DEFAULT_FUSION_OPTIONS: FusionOptions = {
+  weights: { face: 0.6, voice: 0.4 },
+  minConfidence: 0.2,
+  staleAfterMs: 2500,
+  smoothingMs: 600,
+  maxStep: 0.4,
+  switchAfterMs: 1000,
+  minSupport: 3,
+  holdHalfLifeMs: 5000,
+  leaderWeight: 0.8,
+  tieMargin: 0.05,
+};
+
+interface Stamped {
+  reading: ModalityReading | null;
+  t: number;
+}
+
+const NEUTRAL = FER_LABELS.indexOf('neutral');
+
+export class MoodFusion {
+  readonly options: FusionOptions;
+  private latest: Record<Modality, Stamped | undefined> = { face: undefined, voice: undefined };
+  private smoothed: number[] = FER_LABELS.map((_, i) => (i === NEUTRAL ? 1 : 0));
+  private current = NEUTRAL;
+  private pending: { index: number; since: number; support: number } | undefined;
+  private evidence = 0; // smoothed confidence of the evidence itself
+  private lastEvidenceT: number | undefined;
+  private lastT: number | undefined;
+  private lastWeights: FusionWeights;
+  private mood: FusedMood;
+
+  constructor(options: Partial<FusionOptions> = {}) {
+    this.options = { ...DEFAULT_FUSION_OPTIONS, ...options };
+    const { face, voice } = this.options.weights;
+    if (!(face >= 0 && voice >= 0 && face + voice > 0)) throw new Error('fusion weights must be non-negative and not both 0');
+    this.lastWeights = { face: face / (face + voice), voice: voice / (face + voice) };
+    this.mood = this.snapshot(0, false, 'no-evidence', 0);
+  }
+
+  /** Records one modality's reading (null = nothing usable: no face, camera off, silence). */
+  push(modality: Modality, reading: ModalityReading | null, t: number): void {
+    this.latest[modality] = { reading: reading ? validate(reading, modality) : null, t };
+  }
+
+  /** Convenience: push whatever modalities the sample carries, then read the mood at t. */
+  update(sample: { t: number; face?: ModalityReading | null; voice?: ModalityReading | null }): FusedMood {
+    if (sample.face !== undefined) this.push('face', sample.face, sample.t);
+    if (sample.voice !== undefined) this.push('voice', sample.voice, sample.t);
+    return this.read(sample.t);
+  }
+
+  /** Fuses the latest readings at time t and advances the smoothing. Call it on every tick. */
+  read(t: number): FusedMood {
+    const o = this.options;
+    const face = this.usable('face', t);
+    const voice = this.usable('voice', t);
+    const rawFace = face ? o.weights.face * face.confidence : 0;
+    const rawVoice = voice ? o.weights.voice * voice.confidence : 0;
+    const dt = this.lastT === undefined ? Infinity : Math.max(0, t - this.lastT);
+    this.lastT = t;
+
+    if (rawFace + rawVoice === 0) {
+      // Nothing seen or heard: hold the last mood, with confidence halving every holdHalfLifeMs.
+      const since = this.lastEvidenceT === undefined ? 0 : t - this.lastEvidenceT;
+      const decay = Math.pow(0.5, Math.max(0, since) / o.holdHalfLifeMs);
+      this.mood = this.snapshot(t, true, 'no-evidence', this.evidence * decay);
+      return this.mood;
+    }
+
+    let weights: FusionWeights = { face: rawFace / (rawFace + rawVoice), voice: rawVoice / (rawFace + rawVoice) };
+    let rule: FusedMood['rule'] = face && voice ? 'fused' : 'single';
+    if (face && voice && contradict(face.probabilities, voice.probabilities)) {
+      if (Math.abs(face.confidence - voice.confidence) <= o.tieMargin) {
+        // A tie between opposite readings is no evidence of change: the previous mood holds.
+        this.lastEvidenceT = t;
+        this.lastWeights = weights;
+        this.mood = this.snapshot(t, false, 'tie-held', this.evidence);
+        return this.mood;
+      }
+      const faceLeads = face.confidence > voice.confidence;
+      weights = faceLeads ? { face: o.leaderWeight, voice: 1 - o.leaderWeight } : { face: 1 - o.leaderWeight, voice: o.leaderWeight };
+      rule = faceLeads ? 'face-led' : 'voice-led';
+    }
+
+    const instant = FER_LABELS.map(
+      (_, i) => weights.face * (face?.probabilities[i] ?? 0) + weights.voice * (voice?.probabilities[i] ?? 0),
+    );
+    const instantConfidence = weights.face * (face?.confidence ?? 0) + weights.voice * (voice?.confidence ?? 0);
+    const alpha = Math.min(o.maxStep, 1 - Math.exp(-dt / o.smoothingMs));
+    this.smoothed = this.smoothed.map((s, i) => s + alpha * (instant[i]! - s));
+    this.evidence += alpha * (instantConfidence - this.evidence);
+    this.lastEvidenceT = t;
+    this.lastWeights = weights;
+    this.advanceClass(argmax(instant), t);
+    this.mood = this.snapshot(t, false, rule, this.evidence);
+    return this.mood;
+  }
+
+  get last(): FusedMood {
+    return this.mood;
+  }
+
+  /**
+   * Hysteresis: a challenger is pending from the first reading that names it; every reading that
+   * names it again adds support, a reading for the current mood cancels it. It takes over once
+   * it leads the smoothed vector, has minSupport readings and has been pending switchAfterMs.
+   */
+  private advanceClass(instantTop: number, t: number): void {
+    if (instantTop === this.current) {
+      this.pending = undefined;
+      return;
+    }
+    if (this.pending?.index === instantTop) this.pending.support += 1;
+    else this.pending = { index: instantTop, since: t, support: 1 };
+    const p = this.pending;
+    if (argmax(this.smoothed) === p.index && p.support >= this.options.minSupport && t - p.since >= this.options.switchAfterMs) {
+      this.current = p.index;
+      this.pending = undefined;
+    }
+  }
+
+  private usable(modality: Modality, t: number): ModalityReading | undefined {
+    const stamped = this.latest[modality];
+    if (!stamped?.reading) return undefined;
+    if (t - stamped.t > this.options.staleAfterMs) return undefined;
+    if (stamped.reading.confidence < this.options.minConfidence) return undefined;
+    return stamped.reading;
+  }
+
+  private snapshot(t: number, held: boolean, rule: FusedMood['rule'], evidence: number): FusedMood {
+    const label = FER_LABELS[this.current]!;
+    const point = pointOf(this.smoothed);
+    return {
+      emotion: label,
+      valence: point.valence,
+      arousal: point.arousal,
+      confidence: clamp01(evidence * this.smoothed[this.current]!),
+      probabilities: [...this.smoothed],
+      weights: { ...this.lastWeights },
+      held,
+      rule,
+      t,
+    };
+  }
+}
+
+/** Face and voice name emotions on opposite sides of neutral valence (happy vs sad, surprise vs fear…). */
+export function contradict(a: readonly number[], b: readonly number[]): boolean {
+  const la = FER_LABELS[argmax(a)]!;
+  const lb = FER_LABELS[argmax(b)]!;
+  return CIRCUMPLEX[la].valence * CIRCUMPLEX[lb].valence < 0;
+}
+
+function validate(reading: ModalityReading, modality: Modality): ModalityReading {
+  const p = reading.probabilities;
+  if (p.length !== FER_LABELS.length || p.some((x) => !Number.isFinite(x) || x < 0)) {
+    throw new Error(`${modality} reading must be ${FER_LABELS.length} non-negative probabilities (${FER_LABELS.join(', ')})`);
+  }
+  const sum = p.reduce((a, b) => a + b, 0);
+  if (sum <= 0) throw new Error(`${modality} probabilities sum to 0`);
+  const confidence = Number.isFinite(reading.confidence) ? clamp01(reading.confidence) : 0;
+  return { probabilities: p.map((x) => x / sum), confidence };
+}
+
+export function argmax(v: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+function clamp01(x: number): number {
+  return Math.max(0, Math.min(1, x));
+}
