@@ -15,6 +15,7 @@ import { openDatabase, type Database } from './database.js';
 import { createMetricsRegistry } from './metrics.js';
 import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
+import { accountsPlugin } from './auth/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
@@ -78,6 +79,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   });
   await app.register(rateLimit, { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute' });
   await app.register(healthRoutes, { database, workers, registry });
+  await app.register(accountsPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
     await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });

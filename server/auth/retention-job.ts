@@ -1,0 +1,37 @@
+/**
+ * Runs enforceRetention at start and then every RETENTION_INTERVAL_MIN. A failed run is logged
+ * and retried at the next tick; it never stops the server.
+ */
+import type { FastifyInstance } from 'fastify';
+import { enforceRetention, type DeletionReport } from './personal-data.js';
+
+export function startRetentionJob(app: FastifyInstance): { runNow(): Promise<DeletionReport | undefined>; stop(): Promise<void> } {
+  const { config, database } = app.services;
+  let running: Promise<DeletionReport | undefined> | undefined;
+  const runNow = () => {
+    running ??= enforceRetention(database.db, config.RETENTION_DAYS)
+      .then((report) => {
+        if (Object.keys(report.deleted).length > 0) app.log.info({ deleted: report.deleted, retentionDays: config.RETENTION_DAYS }, 'retention: old data deleted');
+        return report;
+      })
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'retention run failed; retrying at the next interval');
+        return undefined;
+      })
+      .finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => void runNow(), config.RETENTION_INTERVAL_MIN * 60_000);
+  timer.unref();
+  const first = setTimeout(() => void runNow(), 1000);
+  first.unref();
+  return {
+    runNow,
+    /** Stops the timers and waits for a run in progress, so the database is not closed under it. */
+    async stop() {
+      clearInterval(timer);
+      clearTimeout(first);
+      await running;
+    },
+  };
+}

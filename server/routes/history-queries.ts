@@ -1,0 +1,104 @@
+/**
+ * History for the dashboard: mood distribution and mean valence/arousal per day or week, the
+ * valence/arousal path (per-minute means), tracks played, and likes/skips. Read either for one
+ * user (their own samples and feedback, plays in their rooms) or for one room (all members'
+ * samples pooled, so no member's individual readings are shown to the others).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { rowsOf } from '../auth/db-rows.js';
+
+export type Bucket = 'day' | 'week';
+
+export interface HistoryScope {
+  /** Filters emotion_samples. */
+  samples: SQL;
+  /** play session keys ("room:<id>", "listener:<id>") that count. */
+  playSessions: string[];
+  /** Filters feedback; omitted for room history (feedback is personal). */
+  feedbackUserId?: string;
+}
+
+export interface History {
+  since: string;
+  bucket: Bucket;
+  buckets: { start: string; samples: number; moods: Record<string, number>; valence: number; arousal: number }[];
+  path: { at: string; valence: number; arousal: number }[];
+  plays: { trackId: string; title: string; artist: string | null; startedAt: string; sessionKey: string; strategy: string; explanation: string; feedback: string[] }[];
+  feedback: { like: number; skip: number; dislike: number };
+}
+
+const iso = (v: unknown) => new Date(v as string).toISOString();
+
+export async function readHistory(db: Db, scope: HistoryScope, options: { days: number; bucket: Bucket }): Promise<History> {
+  const since = new Date(Date.now() - options.days * 86_400_000);
+  const sinceSql = sql`${since.toISOString()}::timestamptz`;
+
+  const moodRows = rowsOf<{ start: string; emotion: string; n: number; valence: number; arousal: number }>(
+    await db.execute(sql`
+      select date_trunc(${options.bucket}, at) as start, emotion, count(*)::int as n,
+             sum(valence)::float8 as valence, sum(arousal)::float8 as arousal
+      from emotion_samples where ${scope.samples} and at >= ${sinceSql}
+      group by 1, 2 order by 1`),
+  );
+  const byStart = new Map<string, History['buckets'][number]>();
+  for (const row of moodRows) {
+    const start = iso(row.start);
+    const bucket = byStart.get(start) ?? { start, samples: 0, moods: {}, valence: 0, arousal: 0 };
+    bucket.samples += row.n;
+    bucket.moods[row.emotion] = (bucket.moods[row.emotion] ?? 0) + row.n;
+    bucket.valence += row.valence; // sums until divided below
+    bucket.arousal += row.arousal;
+    byStart.set(start, bucket);
+  }
+  const buckets = [...byStart.values()].map((b) => ({ ...b, valence: b.valence / b.samples, arousal: b.arousal / b.samples }));
+
+  const path = rowsOf<{ at: string; valence: number; arousal: number }>(
+    await db.execute(sql`
+      select date_trunc('minute', at) as at, avg(valence)::float8 as valence, avg(arousal)::float8 as arousal
+      from emotion_samples where ${scope.samples} and at >= ${sinceSql}
+      group by 1 order by 1 desc limit 2000`),
+  )
+    .map((r) => ({ at: iso(r.at), valence: r.valence, arousal: r.arousal }))
+    .reverse();
+
+  let plays: History['plays'] = [];
+  if (scope.playSessions.length > 0) {
+    const feedbackJoin = scope.feedbackUserId
+      ? sql`coalesce((select json_agg(distinct f.kind) from feedback f where f.track_id = p.track_id and f.user_id = ${scope.feedbackUserId} and f.created_at >= p.started_at), '[]'::json)`
+      : sql`'[]'::json`;
+    plays = rowsOf<{ track_id: string; title: string; artist: string | null; started_at: string; session_key: string; strategy: string; explanation: string; feedback: string[] | string }>(
+      await db.execute(sql`
+        select p.track_id, t.title, t.artist, p.started_at, p.session_key, p.strategy, p.explanation, ${feedbackJoin} as feedback
+        from plays p join tracks t on t.id = p.track_id
+        where p.session_key in (${sql.join(scope.playSessions.map((k) => sql`${k}`), sql`, `)}) and p.started_at >= ${sinceSql}
+        order by p.started_at desc limit 500`),
+    ).map((r) => ({
+      trackId: r.track_id,
+      title: r.title,
+      artist: r.artist,
+      startedAt: iso(r.started_at),
+      sessionKey: r.session_key,
+      strategy: r.strategy,
+      explanation: r.explanation,
+      feedback: typeof r.feedback === 'string' ? (JSON.parse(r.feedback) as string[]) : r.feedback,
+    }));
+  }
+
+  const feedback = { like: 0, skip: 0, dislike: 0 };
+  if (scope.feedbackUserId) {
+    const rows = rowsOf<{ kind: string; n: number }>(
+      await db.execute(sql`select kind, count(*)::int as n from feedback where user_id = ${scope.feedbackUserId} and created_at >= ${sinceSql} group by kind`),
+    );
+    for (const r of rows) if (r.kind in feedback) feedback[r.kind as keyof typeof feedback] = r.n;
+  }
+  return { since: since.toISOString(), bucket: options.bucket, buckets, path, plays, feedback };
+}
+
+export function userScope(userId: string, roomIds: string[]): HistoryScope {
+  return { samples: sql`user_id = ${userId}`, playSessions: [`listener:${userId}`, ...roomIds.map((id) => `room:${id}`)], feedbackUserId: userId };
+}
+
+export function roomScope(roomId: string): HistoryScope {
+  return { samples: sql`room_id = ${roomId}`, playSessions: [`room:${roomId}`] };
+}
