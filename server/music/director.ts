@@ -1,0 +1,200 @@
+/**
+ * What the stream engine asks: "this room (or listener) feels like this — what plays next?".
+ * Keeps per-session play history (freshness), dwell state (smoothness), strategy, and each
+ * user's feedback; scoring itself is the pure recommender. Plays and feedback are stored.
+ */
+import { desc, eq } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { feedback, plays } from '../../sql/schema.js';
+import type { MoodPoint } from '../mood/circumplex.js';
+import { loadCatalog } from './catalog.js';
+import {
+  pickTrack,
+  STRATEGIES,
+  type CatalogTrack,
+  type FeedbackKind,
+  type MoodReading,
+  type PlayRecord,
+  type RecommenderOptions,
+  type Strategy,
+} from './recommender.js';
+import { DwellTracker, DEFAULT_DWELL_OPTIONS, type DwellOptions } from './smoothness.js';
+
+export interface NextTrack {
+  trackId: string;
+  filePath: string;
+  title: string;
+  artist: string | null;
+  durationS: number;
+  loudnessLufs: number;
+  valence: number;
+  arousal: number;
+  bpm: number;
+  key: string;
+  mode: string;
+  emotion: string;
+  strategy: Strategy;
+  target: MoodPoint;
+  explanation: string;
+}
+
+export interface NextRequest {
+  /** "room:<id>" or "listener:<id>" (see roomSession / listenerSession). */
+  sessionKey: string;
+  mood: MoodReading;
+  /** Whose feedback counts: the listener, or the room's signed-in members. */
+  userIds?: readonly string[];
+  strategy?: Strategy;
+}
+
+interface Session {
+  strategy: Strategy;
+  history: PlayRecord[];
+  current?: CatalogTrack;
+  dwell: DwellTracker;
+  loaded: boolean;
+}
+
+export const roomSession = (roomId: string) => `room:${roomId}`;
+export const listenerSession = (userId: string) => `listener:${userId}`;
+
+export interface DirectorOptions {
+  now?: () => number;
+  recommender?: Partial<RecommenderOptions>;
+  dwell?: DwellOptions;
+  defaultStrategy?: Strategy;
+}
+
+export class MusicDirector {
+  private catalog: CatalogTrack[] = [];
+  private readonly sessions = new Map<string, Session>();
+  private readonly feedbackByUser = new Map<string, Map<string, { like: number; skip: number; dislike: number }>>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: DirectorOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async reloadCatalog(): Promise<number> {
+    this.catalog = await loadCatalog(this.db);
+    return this.catalog.length;
+  }
+
+  get catalogSize(): number {
+    return this.catalog.length;
+  }
+
+  setStrategy(sessionKey: string, strategy: Strategy): void {
+    if (!STRATEGIES.includes(strategy)) throw new Error(`unknown strategy "${strategy}" (match, lift or calm)`);
+    this.session(sessionKey).strategy = strategy;
+  }
+
+  strategyOf(sessionKey: string): Strategy {
+    return this.session(sessionKey).strategy;
+  }
+
+  /** Picks the next track for a session, records the play, and starts its dwell clock. */
+  async next(request: NextRequest): Promise<NextTrack | undefined> {
+    const session = await this.loadedSession(request.sessionKey);
+    if (request.strategy) this.setStrategy(request.sessionKey, request.strategy);
+    const tally = await this.feedbackFor(request.userIds ?? []);
+    const now = this.now();
+    const pick = pickTrack(
+      this.catalog,
+      {
+        mood: request.mood,
+        strategy: session.strategy,
+        now,
+        history: session.history,
+        feedback: tally,
+        ...(session.current ? { previous: session.current } : {}),
+        subject: request.sessionKey.startsWith('room:') ? 'the room' : 'you',
+      },
+      this.options.recommender,
+    );
+    if (!pick) return undefined;
+    session.history.push({ trackId: pick.track.trackId, at: now });
+    if (session.history.length > 500) session.history.splice(0, session.history.length - 500);
+    session.current = pick.track;
+    session.dwell.started(request.mood, now);
+    await this.db.insert(plays).values({
+      trackId: pick.track.trackId,
+      sessionKey: request.sessionKey,
+      strategy: session.strategy,
+      targetValence: pick.target.valence,
+      targetArousal: pick.target.arousal,
+      explanation: pick.explanation,
+      startedAt: new Date(now),
+    });
+    return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation };
+  }
+
+  /** Feed mood updates between picks: true when the current track should end early (strong, sustained change after the minimum dwell). */
+  shouldSwitchEarly(sessionKey: string, mood: MoodPoint): boolean {
+    return this.session(sessionKey).dwell.shouldSwitchEarly(mood, this.now());
+  }
+
+  async recordFeedback(userId: string, trackId: string, kind: FeedbackKind): Promise<void> {
+    if (!['like', 'skip', 'dislike'].includes(kind)) throw new Error(`unknown feedback "${kind}" (like, skip or dislike)`);
+    await this.db.insert(feedback).values({ userId, trackId, kind });
+    const tally = await this.userFeedback(userId);
+    const entry = tally.get(trackId) ?? { like: 0, skip: 0, dislike: 0 };
+    entry[kind] += 1;
+    tally.set(trackId, entry);
+  }
+
+  private async feedbackFor(userIds: readonly string[]): Promise<Map<string, { like: number; skip: number; dislike: number }>> {
+    const sum = new Map<string, { like: number; skip: number; dislike: number }>();
+    for (const userId of userIds) {
+      for (const [trackId, t] of await this.userFeedback(userId)) {
+        const s = sum.get(trackId) ?? { like: 0, skip: 0, dislike: 0 };
+        s.like += t.like;
+        s.skip += t.skip;
+        s.dislike += t.dislike;
+        sum.set(trackId, s);
+      }
+    }
+    return sum;
+  }
+
+  private async userFeedback(userId: string): Promise<Map<string, { like: number; skip: number; dislike: number }>> {
+    let tally = this.feedbackByUser.get(userId);
+    if (tally) return tally;
+    tally = new Map();
+    const rows = await this.db.select({ trackId: feedback.trackId, kind: feedback.kind }).from(feedback).where(eq(feedback.userId, userId));
+    for (const row of rows) {
+      const entry = tally.get(row.trackId) ?? { like: 0, skip: 0, dislike: 0 };
+      if (row.kind === 'like' || row.kind === 'skip' || row.kind === 'dislike') entry[row.kind] += 1;
+      tally.set(row.trackId, entry);
+    }
+    this.feedbackByUser.set(userId, tally);
+    return tally;
+  }
+
+  private session(sessionKey: string): Session {
+    let s = this.sessions.get(sessionKey);
+    if (!s) {
+      s = { strategy: this.options.defaultStrategy ?? 'match', history: [], dwell: new DwellTracker(this.options.dwell ?? DEFAULT_DWELL_OPTIONS), loaded: false };
+      this.sessions.set(sessionKey, s);
+    }
+    return s;
+  }
+
+  /** A session's recent plays survive a restart: freshness reads them back once. */
+  private async loadedSession(sessionKey: string): Promise<Session> {
+    const s = this.session(sessionKey);
+    if (s.loaded) return s;
+    const recent = await this.db
+      .select({ trackId: plays.trackId, startedAt: plays.startedAt })
+      .from(plays)
+      .where(eq(plays.sessionKey, sessionKey))
+      .orderBy(desc(plays.startedAt))
+      .limit(100);
+    s.history = [...recent.reverse().map((r) => ({ trackId: r.trackId, at: r.startedAt.getTime() })), ...s.history];
+    s.loaded = true;
+    return s;
+  }
+}
