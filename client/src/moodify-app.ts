@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import './dashboard/moodify-dashboard.js';
 
 interface Readiness {
   status: string;
@@ -46,6 +47,7 @@ export class MoodifyApp extends LitElement {
               `${r.workers.alive}/${r.workers.expected} media workers`
             : 'Checking server…'}
       </p>
+      <moodify-dashboard></moodify-dashboard>
     `;
   }
 }

@@ -1,0 +1,120 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import './moodify-auth-form.js';
+import './moodify-consent.js';
+import './moodify-rooms.js';
+import type { RoomSummary } from './moodify-rooms.js';
+import { api, loadSession, saveSession, type SessionUser, type StoredSession } from './session.js';
+
+/**
+ * The dashboard shell: sign up / log in, accept an invite link (#invite=<token>), the user's
+ * rooms, and the consent step before entering a room with camera and microphone. Charts come
+ * into the `charts` slot later.
+ */
+@customElement('moodify-dashboard')
+export class MoodifyDashboard extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    header { display: flex; justify-content: space-between; align-items: center; gap: 1rem; flex-wrap: wrap; }
+    section { margin: 1.5rem 0; }
+    .error { color: #a00; }
+    label { display: grid; gap: 0.25rem; max-width: 20rem; }
+  `;
+
+  @state() private user: SessionUser | undefined = loadSession()?.user;
+  @state() private pendingRoom: RoomSummary | undefined;
+  @state() private inviteToken = new URLSearchParams(location.hash.slice(1)).get('invite') ?? '';
+  @state() private error = '';
+
+  private readonly onSession = (e: Event) => (this.user = (e as CustomEvent<StoredSession | undefined>).detail?.user);
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('moodify-session', this.onSession);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('moodify-session', this.onSession);
+    super.disconnectedCallback();
+  }
+
+  private async acceptInvite(event?: SubmitEvent): Promise<void> {
+    event?.preventDefault();
+    const displayName = event ? String(new FormData(event.target as HTMLFormElement).get('displayName') ?? '') : undefined;
+    try {
+      const result = await api<{ roomId: string; role: RoomSummary['role'] } & Partial<StoredSession>>('POST', '/api/invites/accept', {
+        token: this.inviteToken,
+        ...(displayName ? { displayName } : {}),
+      });
+      if (result.accessToken && result.refreshToken && result.user) {
+        saveSession({ user: result.user, accessToken: result.accessToken, refreshToken: result.refreshToken });
+      }
+      history.replaceState(null, '', location.pathname);
+      this.inviteToken = '';
+      this.pendingRoom = { id: result.roomId, name: 'the room', slug: '', role: result.role, closedAt: null };
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private enterRoom(): void {
+    const room = this.pendingRoom;
+    const session = loadSession();
+    if (!room || !session) return;
+    const params = new URLSearchParams({ name: session.user.displayName, token: session.accessToken, autostart: '' });
+    location.assign(`/room/${encodeURIComponent(room.id)}?${params}`);
+  }
+
+  private async signOut(): Promise<void> {
+    const session = loadSession();
+    if (session) await api('POST', '/api/auth/logout', { refreshToken: session.refreshToken }).catch(() => {});
+    saveSession(undefined);
+  }
+
+  private async deleteData(account: boolean): Promise<void> {
+    const what = account ? 'your account and all its data' : 'all your mood samples, plays and feedback';
+    if (!confirm(`Delete ${what}? This cannot be undone.`)) return;
+    try {
+      await api('DELETE', account ? '/api/me' : '/api/me/data');
+      if (account) saveSession(undefined);
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  override render() {
+    if (this.inviteToken) {
+      return this.user
+        ? html`<section><p>You were invited to a room.</p><button type="button" @click=${() => void this.acceptInvite()}>Join the room</button>
+            ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}</section>`
+        : html`<section>
+            <h2>You were invited to a room</h2>
+            <form @submit=${(e: SubmitEvent) => void this.acceptInvite(e)} aria-label="Join as a guest">
+              <label>Your name in the room <input name="displayName" required maxlength="60" autocomplete="nickname" /></label>
+              <button type="submit">Join as a guest</button>
+            </form>
+            ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+          </section>`;
+    }
+    if (!this.user) return html`<section><moodify-auth-form></moodify-auth-form></section>`;
+    if (this.pendingRoom) {
+      return html`<section>
+        <moodify-consent @consent-given=${() => this.enterRoom()} @consent-declined=${() => (this.pendingRoom = undefined)}></moodify-consent>
+      </section>`;
+    }
+    return html`
+      <header>
+        <p>Signed in as <strong>${this.user.displayName}</strong>${this.user.guest ? ' (guest)' : ''}</p>
+        <button type="button" @click=${() => void this.signOut()}>Sign out</button>
+      </header>
+      ${this.user.guest ? '' : html`<section><h2>Rooms</h2><moodify-rooms @enter-room=${(e: CustomEvent<RoomSummary>) => (this.pendingRoom = e.detail)}></moodify-rooms></section>`}
+      <section><slot name="charts"></slot></section>
+      <section>
+        <h2>Your data</h2>
+        <button type="button" @click=${() => void this.deleteData(false)}>Delete my data</button>
+        <button type="button" @click=${() => void this.deleteData(true)}>Delete my account</button>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      </section>
+    `;
+  }
+}
