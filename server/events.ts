@@ -4,6 +4,7 @@
  * plain data. Each area adds its events to MoodifyEvents.
  */
 import { EventEmitter } from 'node:events';
+import type { TrackStartedEvent } from './stream/room-stream.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from './mood/engine.js';
 
 export interface PeerInfo {
@@ -17,6 +18,10 @@ export interface MoodifyEvents {
   /** A participant joined / left a room's media session (signalling). */
   peerJoined: [PeerInfo];
   peerLeft: [PeerInfo];
+  /** Stream engine (server/stream/): a pick became audible in a room's stream; a stream started / stopped. */
+  trackStarted: [TrackStartedEvent];
+  streamStarted: [{ roomId: string }];
+  streamStopped: [{ roomId: string }];
   /** Mood engine (server/mood/): a participant's fused mood after each reading; a room's group mood (≤ 1/s). */
   participantMood: [ParticipantMoodEvent];
   roomMood: [RoomMoodEvent];

@@ -1,0 +1,239 @@
+/**
+ * Turns a sequence of tracks into one continuous PCM stream: each track is loudness-matched
+ * (gain from its measured R128 loudness towards a common target) and the next one fades in
+ * with an equal-power crossfade while the current one fades out, so there is never a gap or a
+ * cut between tracks.
+ *
+ * Decks: `current` plays; `incoming` is fading in; `queued` waits for its moment, which is
+ * either the end of the current track (natural next) or, for a switch (mood change, skip), as
+ * soon as the current track has played long enough and the queued one has audio buffered.
+ */
+import type { PcmSource } from './track-decoder.js';
+import { CHANNELS, secondsToFrames } from './pcm-format.js';
+
+export interface MixableTrack {
+  loudnessLufs: number | null;
+}
+
+export interface MixerOptions {
+  /** Crossfade between a track and the next one, seconds. */
+  crossfadeS: number;
+  /** Loudness every track is brought to, LUFS. */
+  targetLufs: number;
+  /** Upper bound of the gain applied to quiet tracks, dB (more only amplifies noise and clips). */
+  maxBoostDb: number;
+}
+
+export interface QueueOptions<R> {
+  reason: R;
+  /** Switch before the current track ends (mood change, skip) instead of at its end. */
+  switchNow: boolean;
+  /** For a switch: the current track plays at least this long first, seconds. */
+  minPlayedS?: number;
+  /** Crossfade length for this transition, seconds (default: the mixer's). */
+  fadeS?: number;
+}
+
+interface Deck<T, R> {
+  track: T;
+  source: PcmSource;
+  gain: number;
+  playedFrames: number;
+  options: QueueOptions<R>;
+}
+
+export interface MixerEvents<T, R> {
+  /** A track became audible, at this mixer frame (its crossfade started, or it started alone). */
+  onTrackStarted?(track: T, reason: R, atFrame: number): void;
+  /** A queued track produced no audio at all (undecodable file) and was dropped. */
+  onTrackFailed?(track: T, source: PcmSource): void;
+}
+
+/** Buffered audio a switch waits for before it starts to fade, so the fade never underruns. */
+const SWITCH_READY_FRAMES = secondsToFrames(0.5);
+
+export function loudnessGain(loudnessLufs: number | null, targetLufs: number, maxBoostDb: number): number {
+  if (loudnessLufs === null || !Number.isFinite(loudnessLufs)) return 1;
+  const db = Math.max(-24, Math.min(maxBoostDb, targetLufs - loudnessLufs));
+  return 10 ** (db / 20);
+}
+
+export class CrossfadeMixer<T extends MixableTrack, R> {
+  private current: Deck<T, R> | undefined;
+  private incoming: Deck<T, R> | undefined;
+  private queued: Deck<T, R> | undefined;
+  private fade = { total: 0, done: 0 };
+  /** Frames rendered so far (the stream's sample clock). */
+  renderedFrames = 0;
+  /** Frames of silence rendered because no audio was available (should stay 0 while playing). */
+  starvedFrames = 0;
+
+  constructor(private readonly options: MixerOptions, private readonly events: MixerEvents<T, R> = {}) {}
+
+  get currentTrack(): T | undefined {
+    return (this.incoming ?? this.current)?.track;
+  }
+
+  get queuedTrack(): T | undefined {
+    return this.queued?.track;
+  }
+
+  /** True when the mixer should be given the next track now (nothing queued, current ending). */
+  get needsNext(): boolean {
+    if (this.queued || this.incoming) return false;
+    return !this.current || this.current.source.finished;
+  }
+
+  /** Queues `track` (replacing a queued one that has not started yet). */
+  queue(track: T, source: PcmSource, options: QueueOptions<R>): void {
+    this.queued?.source.close();
+    const gain = loudnessGain(track.loudnessLufs, this.options.targetLufs, this.options.maxBoostDb);
+    this.queued = { track, source, gain, playedFrames: 0, options };
+  }
+
+  /** Renders exactly `frames` frames of interleaved stereo. */
+  render(frames: number): Int16Array {
+    const mix = new Float32Array(frames * CHANNELS);
+    let pos = 0;
+    while (pos < frames) {
+      this.renderPos = pos;
+      this.startTransitionIfDue();
+      const room = frames - pos;
+      if (this.incoming && this.current) {
+        const n = Math.min(room, this.fade.total - this.fade.done);
+        this.mixFading(mix, pos, n);
+        pos += n;
+        if (this.fade.done >= this.fade.total) this.finishFade();
+      } else if (this.current) {
+        let n = Math.min(room, this.framesUntilTransition(this.current));
+        // The transition is due but the queued track has no audio yet: keep playing rather than
+        // wait (the fade gets shorter); a wait here would block the caller's thread.
+        if (n === 0) n = room;
+        const got = this.addDeck(mix, pos, this.current, n, () => 1);
+        pos += got;
+        if (got < n) {
+          if (this.current.source.finished && this.current.source.bufferedFrames === 0) {
+            this.current.source.close();
+            this.current = undefined;
+          } else if (got < n) {
+            // The decoder fell behind: a short silence now beats stalling the whole stream.
+            this.starvedFrames += n - got;
+            pos += n - got;
+          }
+        }
+      } else {
+        if (this.queued && this.isReady(this.queued)) continue;
+        this.starvedFrames += room;
+        pos = frames;
+      }
+    }
+    this.renderedFrames += frames;
+    this.renderPos = 0;
+    return toInt16(mix);
+  }
+
+  /** Position inside the render in progress (so events carry exact stream frames). */
+  private renderPos = 0;
+
+  close(): void {
+    for (const deck of [this.current, this.incoming, this.queued]) deck?.source.close();
+    this.current = this.incoming = this.queued = undefined;
+  }
+
+  private isReady(deck: Deck<T, R>): boolean {
+    const { source } = deck;
+    if (source.finished && source.bufferedFrames === 0) {
+      this.queued = undefined;
+      source.close();
+      this.events.onTrackFailed?.(deck.track, source);
+      return false;
+    }
+    return source.finished || source.bufferedFrames >= SWITCH_READY_FRAMES;
+  }
+
+  /** How many frames the current deck may play alone before a transition must begin. */
+  private framesUntilTransition(current: Deck<T, R>): number {
+    const q = this.queued;
+    if (!q) return Number.MAX_SAFE_INTEGER;
+    if (q.options.switchNow) {
+      const minPlayed = secondsToFrames(q.options.minPlayedS ?? 0);
+      return Math.max(0, minPlayed - current.playedFrames);
+    }
+    if (!current.source.finished) return Number.MAX_SAFE_INTEGER;
+    return Math.max(0, current.source.bufferedFrames - this.fadeFrames(q));
+  }
+
+  private fadeFrames(deck: Deck<T, R>): number {
+    return Math.max(1, secondsToFrames(deck.options.fadeS ?? this.options.crossfadeS));
+  }
+
+  private startTransitionIfDue(): void {
+    if (this.incoming) return;
+    const q = this.queued;
+    if (!q) return;
+    const at = this.renderedFramesAt();
+    if (!this.current) {
+      if (!this.isReady(q)) return;
+      this.current = q;
+      this.queued = undefined;
+      this.events.onTrackStarted?.(q.track, q.options.reason, at);
+      return;
+    }
+    if (this.framesUntilTransition(this.current) > 0 || !this.isReady(q)) return;
+    const remaining = this.current.source.finished ? this.current.source.bufferedFrames : Number.MAX_SAFE_INTEGER;
+    if (remaining === 0) {
+      // The current track is over (a switch that came too late to fade): the next one just starts.
+      this.current.source.close();
+      this.current = q;
+      this.queued = undefined;
+      this.events.onTrackStarted?.(q.track, q.options.reason, at);
+      return;
+    }
+    this.incoming = q;
+    this.queued = undefined;
+    this.fade = { total: Math.max(1, Math.min(this.fadeFrames(q), remaining)), done: 0 };
+    this.events.onTrackStarted?.(q.track, q.options.reason, at);
+  }
+
+  private finishFade(): void {
+    this.current!.source.close();
+    this.current = this.incoming;
+    this.incoming = undefined;
+  }
+
+  private mixFading(mix: Float32Array, pos: number, n: number): void {
+    const { total, done } = this.fade;
+    // Equal-power curves: the sum of two unrelated recordings keeps a steady loudness.
+    this.addDeck(mix, pos, this.current!, n, (i) => Math.cos((((done + i) / total) * Math.PI) / 2));
+    this.addDeck(mix, pos, this.incoming!, n, (i) => Math.sin((((done + i) / total) * Math.PI) / 2));
+    this.fade.done += n;
+  }
+
+  /** Adds up to n frames of `deck` at `pos`, scaled by its gain and envelope(i); returns frames read. */
+  private addDeck(mix: Float32Array, pos: number, deck: Deck<T, R>, n: number, envelope: (i: number) => number): number {
+    if (n <= 0) return 0;
+    const samples = deck.source.read(n);
+    const got = samples.length / CHANNELS;
+    for (let i = 0; i < got; i++) {
+      const g = deck.gain * envelope(i);
+      const o = (pos + i) * CHANNELS;
+      mix[o] = mix[o]! + samples[i * CHANNELS]! * g;
+      mix[o + 1] = mix[o + 1]! + samples[i * CHANNELS + 1]! * g;
+    }
+    deck.playedFrames += got;
+    return got;
+  }
+
+  private renderedFramesAt(): number {
+    return this.renderedFrames + this.renderPos;
+  }
+}
+
+function toInt16(mix: Float32Array): Int16Array {
+  const out = new Int16Array(mix.length);
+  for (let i = 0; i < mix.length; i++) {
+    const v = mix[i]!;
+    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
+  }
+  return out;
+}

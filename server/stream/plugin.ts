@@ -1,0 +1,182 @@
+/**
+ * HTTP side of the room streams:
+ *   GET  /stream/:roomId/live.m3u8       live playlist (starts the stream; counts the listener)
+ *   GET  /stream/:roomId/:segment.ts     segments, from memory
+ *   GET  /api/rooms/:roomId/now-playing  what plays, why it was picked, what is queued
+ *   POST /api/rooms/:roomId/skip         crossfade to a new pick now
+ *   POST /api/rooms/:roomId/feedback     like / dislike the track playing
+ *   GET  /listen/:roomId                 the listener-only page (no camera, no microphone)
+ * The manager is `app.streams` (for the mood → music wiring: `app.streams.requestSwitch`).
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fp from 'fastify-plugin';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from './room-stream.js';
+import { StreamManager, StreamUnavailableError } from './stream-manager.js';
+import type { TrackSource } from './track-source.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    streams: StreamManager;
+  }
+}
+
+/** Where listeners' likes and dislikes go (the music library's feedback table). */
+export interface FeedbackSink {
+  record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' }): Promise<void>;
+}
+
+export interface StreamPluginOptions {
+  trackSource?: TrackSource;
+  feedback?: FeedbackSink;
+  settings?: Partial<StreamSettings>;
+  idleStopS?: number;
+  listenerWindowS?: number;
+  /** Folder holding listen.html (the built client). */
+  clientDist?: string;
+}
+
+const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
+const roomParams = {
+  type: 'object',
+  required: ['roomId'],
+  properties: { roomId: { type: 'string', pattern: ROOM_ID } },
+} as const;
+const LISTENER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DEFAULT_CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
+
+// A live playlist changes every segment: players must always refetch it. Segment names are
+// unique per stream, so a segment's bytes never change: cache it for good.
+const PLAYLIST_HEADERS = {
+  'content-type': 'application/vnd.apple.mpegurl',
+  'cache-control': 'no-cache, no-store, max-age=0',
+  // Any HLS player, on any origin (a TV app, a cast receiver), may play the room's music.
+  'access-control-allow-origin': '*',
+};
+const SEGMENT_HEADERS = {
+  'content-type': 'video/mp2t',
+  'cache-control': 'public, max-age=86400, immutable',
+  'access-control-allow-origin': '*',
+};
+
+/** A client is its player's listener id when it sends one (?lid=), else its address and browser. */
+function listenerKey(request: FastifyRequest): string {
+  const lid = (request.query as Record<string, unknown>).lid;
+  if (typeof lid === 'string' && LISTENER_ID.test(lid)) return `lid:${lid}`;
+  return `ip:${request.ip}|${request.headers['user-agent'] ?? ''}`;
+}
+
+const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, options) => {
+  const config = app.services?.config as (Record<string, unknown> & object) | undefined;
+  const fromConfig = (key: string): number | undefined => (typeof config?.[key] === 'number' ? (config[key] as number) : undefined);
+  const settings: StreamSettings = {
+    ...DEFAULT_STREAM_SETTINGS,
+    ...definedOnly({
+      segmentS: fromConfig('STREAM_SEGMENT_S'),
+      crossfadeS: fromConfig('STREAM_CROSSFADE_S'),
+      targetLufs: fromConfig('STREAM_TARGET_LUFS'),
+    }),
+    ...options.settings,
+  };
+  const manager = new StreamManager({
+    settings,
+    idleStopS: options.idleStopS ?? fromConfig('STREAM_IDLE_STOP_S') ?? 30,
+    listenerWindowS: options.listenerWindowS ?? 10,
+    registry: app.services.registry,
+    events: app.services.events,
+    log: app.log,
+    trackSource: options.trackSource,
+  });
+  app.decorate('streams', manager);
+  app.addHook('onClose', async () => manager.close());
+
+  const unavailable = (err: unknown) =>
+    err instanceof StreamUnavailableError
+      ? { status: 503, error: err.message }
+      : { status: 500, error: `the room stream failed: ${err instanceof Error ? err.message : String(err)}` };
+
+  // Players fetch the playlist and a segment every second or so each: keep them outside the
+  // per-address rate limit (a TV and five phones behind one NAT would hit it).
+  const hls = { config: { rateLimit: false } } as const;
+
+  app.get<{ Params: { roomId: string } }>('/stream/:roomId/live.m3u8', { ...hls, schema: { params: roomParams } }, async (request, reply) => {
+    const { roomId } = request.params;
+    manager.touchListener(roomId, listenerKey(request));
+    try {
+      const stream = await manager.ensure(roomId);
+      // A fresh stream's first segments take a moment; a player asking now gets a playable list.
+      await stream.waitForSegments(3, 10_000);
+      return reply.headers(PLAYLIST_HEADERS).send(stream.playlist.toString());
+    } catch (err) {
+      const { status, error } = unavailable(err);
+      request.log.warn({ roomId, err: error }, 'playlist unavailable');
+      return reply.code(status).header('retry-after', '2').send({ error });
+    }
+  });
+
+  app.get<{ Params: { roomId: string; segment: string } }>(
+    '/stream/:roomId/:segment',
+    { ...hls, schema: { params: { ...roomParams, properties: { ...roomParams.properties, segment: { type: 'string', pattern: '^[0-9a-f]{8}-\\d{1,9}\\.ts$' } } } } },
+    async (request, reply) => {
+      const segment = manager.get(request.params.roomId)?.playlist.segment(request.params.segment);
+      if (!segment) return reply.code(404).send({ error: 'no such segment (it may have left the live window)' });
+      return reply.headers(SEGMENT_HEADERS).send(segment.bytes);
+    },
+  );
+
+  app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams } }, async (request, reply) => {
+    reply.header('cache-control', 'no-cache');
+    return manager.nowPlaying(request.params.roomId);
+  });
+
+  app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams } }, async (request, reply) => {
+    try {
+      const queued = await manager.requestSwitch(request.params.roomId, 'skip');
+      return { queued };
+    } catch (err) {
+      const { status, error } = unavailable(err);
+      return reply.code(status).send({ error });
+    }
+  });
+
+  app.post<{ Params: { roomId: string }; Body: { trackId: string; kind: 'like' | 'dislike'; listenerId?: string } }>(
+    '/api/rooms/:roomId/feedback',
+    {
+      schema: {
+        params: roomParams,
+        body: {
+          type: 'object',
+          required: ['trackId', 'kind'],
+          additionalProperties: false,
+          properties: {
+            trackId: { type: 'string', minLength: 1, maxLength: 100 },
+            kind: { type: 'string', enum: ['like', 'dislike'] },
+            listenerId: { type: 'string', pattern: LISTENER_ID.source },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!options.feedback) {
+        return reply.code(503).send({ error: 'feedback cannot be stored on this server: no music library is connected' });
+      }
+      const { trackId, kind, listenerId } = request.body;
+      await options.feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: listenerId ?? listenerKey(request) });
+      return reply.code(201).send({ recorded: kind, trackId });
+    },
+  );
+
+  const clientDist = options.clientDist ?? DEFAULT_CLIENT_DIST;
+  app.get<{ Params: { roomId: string } }>('/listen/:roomId', { schema: { params: roomParams } }, async (_request, reply) => {
+    const page = `${clientDist}/listen.html`;
+    if (!fs.existsSync(page)) return reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' });
+    return reply.type('text/html; charset=utf-8').send(fs.createReadStream(page));
+  });
+};
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export const streamPlugin = fp(streamRoutes, { name: 'moodify-stream' });

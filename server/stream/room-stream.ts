@@ -1,0 +1,322 @@
+/**
+ * One room's continuous music stream: tracks from the TrackSource are decoded, loudness-matched
+ * and crossfaded by the mixer, and the mixed PCM is written at real-time pace into ONE
+ * persistent encoder (HlsEncoder) whose segments form the room's live playlist. The encoder is
+ * supervised: when it dies, a new one continues the media sequence after an
+ * EXT-X-DISCONTINUITY, within a fraction of a second, while the mixer simply waits.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CrossfadeMixer } from './crossfade-mixer.js';
+import { HlsEncoder, type EncodedSegment } from './hls-encoder.js';
+import { LivePlaylist } from './live-playlist.js';
+import { SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
+import { TrackDecoder, type PcmSource } from './track-decoder.js';
+import type { PlannedTrack, SwitchReason, TrackSource } from './track-source.js';
+
+export interface StreamSettings {
+  segmentS: number;
+  /** Segments listed in the live playlist. */
+  windowSize: number;
+  crossfadeS: number;
+  /** Crossfade for a listener's skip (shorter: they asked for a change now). */
+  skipCrossfadeS: number;
+  targetLufs: number;
+  maxBoostDb: number;
+  bitrateKbps: number;
+  /** Audio written ahead of real time when an encoder (re)starts, so a playlist exists at once. */
+  leadS: number;
+  /** A mood switch lets the current track play at least this long (no jumpy music). */
+  minPlayBeforeSwitchS: number;
+}
+
+export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
+  segmentS: 1,
+  windowSize: 6,
+  crossfadeS: 4,
+  skipCrossfadeS: 1.5,
+  targetLufs: -16,
+  maxBoostDb: 9,
+  bitrateKbps: 128,
+  leadS: 3,
+  minPlayBeforeSwitchS: 8,
+};
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** A pick as listeners see it (no file paths). */
+export interface PublicTrack {
+  trackId: string;
+  title: string;
+  artist: string | null;
+  durationS: number;
+  explanation: string;
+  valence: number | null;
+  arousal: number | null;
+  bpm: number | null;
+  key: string | null;
+}
+
+export interface PlayEntry {
+  track: PublicTrack;
+  reason: SwitchReason;
+  /** When its first sample is heard, on the playlist's EXT-X-PROGRAM-DATE-TIME clock (epoch ms). */
+  audibleAtMs: number;
+}
+
+interface RoomStreamEvents {
+  trackStarted: [PlayEntry];
+  segment: [{ sequence: number; lagS: number }];
+  encoderRestart: [{ code: number | null; signal: NodeJS.Signals | null; stderr: string }];
+}
+
+const PACE_INTERVAL_MS = 40;
+/** Above this many restarts within RESTART_WINDOW_MS the supervisor backs off. */
+const RESTART_BURST = 5;
+const RESTART_WINDOW_MS = 30_000;
+
+export function publicTrack(t: PlannedTrack): PublicTrack {
+  return {
+    trackId: t.trackId,
+    title: t.title,
+    artist: t.artist ?? null,
+    durationS: t.durationS,
+    explanation: t.explanation,
+    valence: t.valence ?? null,
+    arousal: t.arousal ?? null,
+    bpm: t.bpm ?? null,
+    key: t.key ?? null,
+  };
+}
+
+export class RoomStream extends EventEmitter<RoomStreamEvents> {
+  readonly playlist: LivePlaylist;
+  readonly history: PlayEntry[] = [];
+  encoderRestarts = 0;
+  private dir = '';
+  private readonly prefix = `${randomBytes(4).toString('hex')}-`;
+  private readonly mixer: CrossfadeMixer<PlannedTrack, SwitchReason>;
+  private encoder: HlsEncoder | undefined;
+  private pacer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private nextSequence = 0;
+  private pendingDiscontinuity = false;
+  /** The current encoder run: where it started on the mixer clock, the wall clock and the PDT clock. */
+  private run = { startFrame: 0, startPerf: 0, startWallMs: 0, epochMs: 0 };
+  private segmentChain: Promise<void> = Promise.resolve();
+  private fetchingNext = false;
+  private queueGeneration = 0;
+  private consecutiveFailures = 0;
+  private recentRestarts: number[] = [];
+
+  constructor(
+    readonly roomId: string,
+    private readonly source: TrackSource,
+    private readonly settings: StreamSettings,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.playlist = new LivePlaylist({ windowSize: settings.windowSize, keepAfterWindow: 10, segmentS: settings.segmentS });
+    this.mixer = new CrossfadeMixer<PlannedTrack, SwitchReason>(settings, {
+      onTrackStarted: (track, reason, atFrame) => this.onTrackStarted(track, reason, atFrame),
+      onTrackFailed: (track, src) => {
+        this.consecutiveFailures++;
+        this.log.warn({ trackId: track.trackId, err: (src as TrackDecoder).error?.message }, 'track could not be decoded; skipping it');
+      },
+    });
+  }
+
+  get encoderPid(): number | undefined {
+    return this.encoder?.pid;
+  }
+
+  get directory(): string {
+    return this.dir;
+  }
+
+  get queued(): PublicTrack | undefined {
+    const t = this.mixer.queuedTrack;
+    return t && publicTrack(t);
+  }
+
+  get starvedS(): number {
+    return this.mixer.starvedFrames / SAMPLE_RATE;
+  }
+
+  async start(): Promise<void> {
+    this.dir = await fs.mkdtemp(path.join(os.tmpdir(), `moodify-hls-${this.roomId.replace(/[^\w-]/g, '_').slice(0, 40)}-`));
+    try {
+      const first = await this.source.next(this.roomId, 'start');
+      const decoder = new TrackDecoder(first.filePath);
+      await decoder.waitForFrames(secondsToFrames(this.settings.leadS), 10_000);
+      if (this.stopped) return decoder.close();
+      this.mixer.queue(first, decoder, { reason: 'start', switchNow: false });
+      this.startEncoder();
+      this.pacer = setInterval(() => this.pace(), PACE_INTERVAL_MS);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Resolves once the playlist lists at least `segments` segments. */
+  async waitForSegments(segments: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.playlist.length < segments) {
+      if (this.stopped) throw new Error(`the stream of room ${this.roomId} stopped`);
+      if (Date.now() > deadline) throw new Error(`the stream of room ${this.roomId} produced no playlist within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /**
+   * Queues the source's next pick and crossfades to it at the next sensible point: after the
+   * current track has played minPlayBeforeSwitchS (a skip: at once, with a shorter fade).
+   */
+  async requestSwitch(reason: 'mood' | 'skip'): Promise<PublicTrack> {
+    const generation = ++this.queueGeneration;
+    const track = await this.source.next(this.roomId, reason);
+    if (this.stopped) throw new Error(`the stream of room ${this.roomId} stopped`);
+    if (generation !== this.queueGeneration) return publicTrack(track); // a later switch superseded this one
+    const skip = reason === 'skip';
+    this.mixer.queue(track, new TrackDecoder(track.filePath), {
+      reason,
+      switchNow: true,
+      minPlayedS: skip ? 0 : this.settings.minPlayBeforeSwitchS,
+      fadeS: skip ? this.settings.skipCrossfadeS : this.settings.crossfadeS,
+    });
+    return publicTrack(track);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.pacer);
+    const encoder = this.encoder;
+    this.encoder = undefined;
+    await encoder?.stop(500);
+    this.mixer.close();
+    await this.segmentChain.catch(() => {});
+    if (this.dir) await fs.rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Writes the PCM that is due: real time since the run started, plus the lead. */
+  private pace(): void {
+    const encoder = this.encoder;
+    if (!encoder || encoder.exited) return;
+    const elapsedFrames = Math.floor(((performance.now() - this.run.startPerf) * SAMPLE_RATE) / 1000);
+    let due = secondsToFrames(this.settings.leadS) + elapsedFrames - (this.mixer.renderedFrames - this.run.startFrame);
+    while (due > 0) {
+      const n = Math.min(due, SAMPLE_RATE / 10);
+      encoder.write(this.mixer.render(n));
+      due -= n;
+    }
+    if (this.mixer.needsNext) void this.fetchNext();
+  }
+
+  private async fetchNext(): Promise<void> {
+    if (this.fetchingNext || this.stopped) return;
+    this.fetchingNext = true;
+    const generation = this.queueGeneration;
+    try {
+      if (this.consecutiveFailures > 0) {
+        // Undecodable picks in a row: ask again, but not in a tight loop.
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** this.consecutiveFailures)));
+      }
+      const track = await this.source.next(this.roomId, 'next');
+      if (this.stopped || generation !== this.queueGeneration || !this.mixer.needsNext) return;
+      this.mixer.queue(track, new TrackDecoder(track.filePath), { reason: 'next', switchNow: false });
+    } catch (err) {
+      this.consecutiveFailures++;
+      this.log.error({ roomId: this.roomId, err: String(err) }, 'the track source failed to give the next track');
+    } finally {
+      this.fetchingNext = false;
+    }
+  }
+
+  private onTrackStarted(track: PlannedTrack, reason: SwitchReason, atFrame: number): void {
+    this.consecutiveFailures = 0;
+    const entry: PlayEntry = { track: publicTrack(track), reason, audibleAtMs: Math.round(this.frameToProgramDate(atFrame)) };
+    this.history.push(entry);
+    if (this.history.length > 10) this.history.shift();
+    this.log.info({ roomId: this.roomId, trackId: track.trackId, reason }, 'track started');
+    this.emit('trackStarted', entry);
+  }
+
+  private frameToProgramDate(frame: number): number {
+    return this.run.epochMs + ((frame - this.run.startFrame) * 1000) / SAMPLE_RATE;
+  }
+
+  private startEncoder(): void {
+    if (this.stopped) return;
+    const last = this.playlist.lastSegment;
+    const lastEndMs = last ? last.programDateMs + last.durationS * 1000 : 0;
+    const now = Date.now();
+    // The program-date clock never runs backwards, and stays near the wall clock after a restart.
+    this.run = { startFrame: this.mixer.renderedFrames, startPerf: performance.now(), startWallMs: now, epochMs: Math.max(now, lastEndMs) };
+    const encoder = new HlsEncoder({
+      dir: this.dir,
+      prefix: this.prefix,
+      firstSequence: this.nextSequence,
+      segmentS: this.settings.segmentS,
+      bitrateKbps: this.settings.bitrateKbps,
+    });
+    const run = this.run;
+    encoder.on('segment', (segment) => {
+      this.segmentChain = this.segmentChain.then(() => this.addSegment(segment, run, encoder));
+    });
+    encoder.on('exit', (info) => this.onEncoderExit(encoder, info));
+    this.encoder = encoder;
+    this.pace();
+  }
+
+  private async addSegment(segment: EncodedSegment, run: RoomStream['run'], encoder: HlsEncoder): Promise<void> {
+    if (this.stopped) return;
+    const file = path.join(this.dir, segment.name);
+    const bytes = await fs.readFile(file);
+    if (this.stopped) return;
+    this.nextSequence = Math.max(this.nextSequence, segment.sequence + 1);
+    const discontinuity = this.pendingDiscontinuity && encoder.options.firstSequence === segment.sequence;
+    if (discontinuity) this.pendingDiscontinuity = false;
+    const evicted = this.playlist.add({
+      name: segment.name,
+      sequence: segment.sequence,
+      durationS: segment.endS - segment.startS,
+      programDateMs: Math.round(run.epochMs + segment.startS * 1000),
+      discontinuity,
+      bytes,
+    });
+    for (const old of evicted) await fs.rm(path.join(this.dir, old.name), { force: true });
+    // Production lag: how long after its last sample was due (real-time pace) the segment appeared.
+    // (The first leadS seconds of a run are written at once, so they are due at its start.)
+    const dueMs = run.startWallMs + Math.max(0, segment.endS - this.settings.leadS) * 1000;
+    this.emit('segment', { sequence: segment.sequence, lagS: Math.max(0, (Date.now() - dueMs) / 1000) });
+  }
+
+  private onEncoderExit(encoder: HlsEncoder, info: { code: number | null; signal: NodeJS.Signals | null; stderr: string }): void {
+    if (this.stopped || encoder !== this.encoder) return;
+    this.encoder = undefined;
+    this.encoderRestarts++;
+    this.pendingDiscontinuity = true;
+    this.emit('encoderRestart', info);
+    const now = Date.now();
+    this.recentRestarts = [...this.recentRestarts.filter((t) => now - t < RESTART_WINDOW_MS), now];
+    const delayMs = this.recentRestarts.length > RESTART_BURST ? 5000 : 100;
+    this.log.warn({ roomId: this.roomId, ...info, delayMs }, 'stream encoder exited; restarting it');
+    setTimeout(() => {
+      // Segments of the dead run still being read must land before the new run numbers its own.
+      void this.segmentChain.then(() => this.startEncoder());
+    }, delayMs);
+  }
+}
+
+/** On the bus (server/events.ts): a pick became audible in a room's stream. */
+export type TrackStartedEvent = PlayEntry & { roomId: string };
