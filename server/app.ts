@@ -16,6 +16,7 @@ import { createMetricsRegistry } from './metrics.js';
 import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
 import { accountsPlugin } from './auth/plugin.js';
+import { signallingPlugin } from './signalling/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
@@ -80,9 +81,11 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(rateLimit, { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute' });
   await app.register(healthRoutes, { database, workers, registry });
   await app.register(accountsPlugin);
+  await app.register(signallingPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
     await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });
+    app.get('/room/:roomId', async (_request, reply) => reply.sendFile('room.html'));
   } else {
     app.get('/', async (_request, reply) =>
       reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' }),

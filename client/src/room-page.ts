@@ -1,0 +1,28 @@
+import { LitElement, css, html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import './capture/moodify-capture.js';
+
+/** /room/:roomId — join a room with this device's camera and microphone. */
+@customElement('moodify-room')
+export class MoodifyRoom extends LitElement {
+  static override styles = css`
+    :host { display: block; font-family: system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; }
+  `;
+
+  private readonly roomId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  private readonly params = new URLSearchParams(location.search);
+
+  override render() {
+    return html`
+      <h1>Room ${this.roomId}</h1>
+      <moodify-capture
+        room=${this.roomId}
+        display-name=${this.params.get('name') ?? ''}
+        token=${this.params.get('token') ?? ''}
+        ?autostart=${this.params.has('autostart')}
+        ?no-video=${this.params.has('novideo')}
+        ?no-audio=${this.params.has('noaudio')}
+      ></moodify-capture>
+    `;
+  }
+}

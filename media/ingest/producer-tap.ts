@@ -1,0 +1,306 @@
+/**
+ * Taps one producer on the server: a PlainTransport consumer sends its RTP to an ffmpeg process
+ * that reads an SDP from stdin and writes raw frames (video) or 16 kHz PCM (audio) to stdout.
+ *
+ * Order matters for a fast start: the consumer is created paused, ffmpeg is started and must
+ * have bound its port before the consumer resumes, then a keyframe is requested so decoding
+ * starts at once instead of at the sender's next periodic keyframe. A dying ffmpeg is restarted
+ * on the same port; everything is released by close().
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { types as ms } from 'mediasoup';
+import type { AudioChunk, VideoFrame } from '../types.js';
+import { ffmpegPath } from '../ffmpeg-path.js';
+import { BoundedQueue, LatestValue } from './latest-value.js';
+import type { IngestMetrics } from './metrics.js';
+import { sdpForConsumer } from './sdp.js';
+import { releasePortPair, reservePortPair, waitForUdpBind } from './udp-ports.js';
+
+export interface TapOptions {
+  router: ms.Router;
+  producer: ms.Producer;
+  participantId: string;
+  metrics: IngestMetrics;
+  /** Video: frames per second handed to the analysis (default 5) and their size (default 320×240). */
+  fps?: number;
+  width?: number;
+  height?: number;
+  log?: (level: 'info' | 'warn', msg: string, extra?: Record<string, unknown>) => void;
+}
+
+const AUDIO_CHUNK_SAMPLES = 320; // 20 ms at 16 kHz
+const AUDIO_CHUNK_BYTES = AUDIO_CHUNK_SAMPLES * 2;
+/** Silence longer than this while the producer is active counts as an underrun. */
+const AUDIO_GAP_TOLERANCE_CHUNKS = 10;
+
+export abstract class ProducerTap {
+  protected readonly kind: 'audio' | 'video';
+  protected ffmpeg: ChildProcessWithoutNullStreams | undefined;
+  private transport: ms.PlainTransport | undefined;
+  private consumer: ms.Consumer | undefined;
+  private port = 0;
+  private closed = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private keyframeTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private gotOutput = false;
+  restarts = 0;
+
+  protected constructor(protected readonly options: TapOptions) {
+    this.kind = options.producer.kind;
+  }
+
+  get pid(): number | undefined {
+    return this.ffmpeg?.pid;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async start(): Promise<void> {
+    const { router, producer } = this.options;
+    this.port = await reservePortPair();
+    this.transport = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: false,
+      comedia: false,
+    });
+    this.consumer = await this.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: router.rtpCapabilities,
+      paused: true,
+    });
+    this.consumer.on('producerclose', () => void this.close());
+    this.consumer.on('transportclose', () => void this.close());
+    await this.transport.connect({ ip: '127.0.0.1', port: this.port, rtcpPort: this.port + 1 });
+    await this.spawnDecoder();
+    if (this.closed) return;
+    await this.consumer.resume();
+    await this.requestKeyFrame();
+  }
+
+  /** Kills the decoder as a crash would (tests and chaos checks). */
+  killDecoder(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.ffmpeg?.kill(signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.keyframeTimer);
+    const ffmpeg = this.ffmpeg;
+    this.ffmpeg = undefined;
+    if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+      const exited = new Promise((resolve) => ffmpeg.once('exit', resolve));
+      ffmpeg.kill('SIGKILL');
+      await exited;
+    }
+    this.consumer?.close();
+    this.transport?.close();
+    if (this.port) releasePortPair(this.port);
+    this.closeOutput();
+  }
+
+  protected abstract decoderArgs(): string[];
+  protected abstract onStdout(chunk: Buffer): void;
+  protected abstract closeOutput(): void;
+  protected abstract onDecoderStarted(): void;
+
+  /** Called by subclasses when decoded output arrives. */
+  protected noteOutput(): void {
+    if (this.gotOutput) return;
+    this.gotOutput = true;
+    clearInterval(this.keyframeTimer);
+    this.options.metrics.firstFrameSeconds.observe({ kind: this.kind }, (performance.now() - this.startedAt) / 1000);
+  }
+
+  private async spawnDecoder(): Promise<void> {
+    const sdp = sdpForConsumer(this.kind, this.consumer!.rtpParameters, this.port);
+    const ffmpeg = spawn(
+      ffmpegPath(),
+      [
+        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-protocol_whitelist', 'pipe,udp,rtp',
+        // Start decoding on the first packets instead of probing for seconds.
+        '-analyzeduration', '500000', '-probesize', '32768', '-fflags', 'nobuffer', '-flags', 'low_delay',
+        // Keep the RTP reordering buffer short: late packets are worth less than fresh frames.
+        '-max_delay', '100000', '-reorder_queue_size', '32',
+        '-f', 'sdp', '-i', 'pipe:0',
+        ...this.decoderArgs(),
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.ffmpeg = ffmpeg;
+    this.startedAt = performance.now();
+    this.gotOutput = false;
+    this.options.metrics.activeDecoders.inc({ kind: this.kind });
+    let stderr = '';
+    ffmpeg.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    ffmpeg.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    ffmpeg.stdin.on('error', () => {}); // ffmpeg may exit before reading all of the SDP
+    ffmpeg.stdin.end(sdp);
+    ffmpeg.once('exit', (code, signal) => {
+      this.options.metrics.activeDecoders.dec({ kind: this.kind });
+      if (this.closed || this.ffmpeg !== ffmpeg) return;
+      this.options.log?.('warn', 'decoder exited; restarting it', {
+        participantId: this.options.participantId, kind: this.kind, code, signal, stderr: stderr.trim().slice(-500),
+      });
+      this.restarts++;
+      this.options.metrics.decoderRestarts.inc({ participant: this.options.participantId, kind: this.kind });
+      this.restartTimer = setTimeout(() => void this.restart(), 50);
+    });
+    this.onDecoderStarted();
+    const bound = await waitForUdpBind(this.port, 3000, () => ffmpeg.exitCode === null && ffmpeg.signalCode === null);
+    if (!bound && !this.closed) this.options.log?.('warn', 'decoder did not bind its port in time', { port: this.port });
+  }
+
+  private async restart(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.spawnDecoder();
+      await this.requestKeyFrame();
+    } catch (err) {
+      this.options.log?.('warn', 'decoder restart failed', { err: String(err) });
+    }
+  }
+
+  /** Ask the sender for a keyframe now, and again every 500 ms until the first frame decodes. */
+  private async requestKeyFrame(): Promise<void> {
+    if (this.kind !== 'video' || this.closed) return;
+    const ask = () => this.consumer?.requestKeyFrame().catch(() => {});
+    await ask();
+    clearInterval(this.keyframeTimer);
+    this.keyframeTimer = setInterval(() => {
+      if (this.gotOutput || this.closed) clearInterval(this.keyframeTimer);
+      else void ask();
+    }, 500);
+  }
+}
+
+/** Video frames, sampled at `fps`, scaled (aspect kept, padded) to width×height RGB. Latest frame wins. */
+export class VideoTap extends ProducerTap {
+  readonly frames = new LatestValue<VideoFrame>();
+  private readonly width: number;
+  private readonly height: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private seq = 0;
+
+  constructor(options: TapOptions) {
+    super(options);
+    this.width = options.width ?? 320;
+    this.height = options.height ?? 240;
+  }
+
+  protected decoderArgs(): string[] {
+    const { width: w, height: h } = this;
+    const fps = this.options.fps ?? 5;
+    return [
+      '-an',
+      '-vf', `fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
+      '-f', 'rawvideo',
+    ];
+  }
+
+  protected onDecoderStarted(): void {
+    // A restarted decoder starts a fresh byte stream.
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  protected onStdout(chunk: Buffer): void {
+    const frameBytes = this.width * this.height * 3;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= frameBytes) {
+      const all = Buffer.concat(this.pending);
+      const frame = all.subarray(0, frameBytes);
+      const rest = all.subarray(frameBytes);
+      this.pending = rest.length ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.noteOutput();
+      const before = this.frames.dropped;
+      this.frames.push({
+        participantId: this.options.participantId,
+        width: this.width,
+        height: this.height,
+        format: 'rgb24',
+        data: new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength),
+        decodedAt: performance.now(),
+        seq: this.seq++,
+      });
+      const { metrics, participantId } = this.options;
+      metrics.framesDecoded.inc({ participant: participantId });
+      if (this.frames.dropped > before) metrics.framesDropped.inc({ participant: participantId });
+    }
+  }
+
+  protected closeOutput(): void {
+    this.frames.close();
+  }
+}
+
+/**
+ * 16 kHz mono PCM in 20 ms chunks, in order. Gaps (no audio for a while although the tap is
+ * running: a paused or stalled sender, a restarted decoder) are reported on the next chunk as
+ * `gapChunks`, never hidden by inserting silence.
+ */
+export class AudioTap extends ProducerTap {
+  readonly chunks: BoundedQueue<AudioChunk>;
+  private remainder = Buffer.alloc(0);
+  private index = 0;
+  private clockStart = 0;
+
+  constructor(options: TapOptions, queueSeconds = 10) {
+    super(options);
+    this.chunks = new BoundedQueue(Math.round((queueSeconds * 1000) / 20));
+  }
+
+  protected decoderArgs(): string[] {
+    return ['-vn', '-ac', '1', '-ar', '16000', '-f', 's16le'];
+  }
+
+  protected onDecoderStarted(): void {
+    this.remainder = Buffer.alloc(0);
+  }
+
+  protected onStdout(chunk: Buffer): void {
+    let data = this.remainder.length ? Buffer.concat([this.remainder, chunk]) : chunk;
+    const now = performance.now();
+    if (this.clockStart === 0) this.clockStart = now;
+    const { metrics, participantId } = this.options;
+    while (data.length >= AUDIO_CHUNK_BYTES) {
+      // Copy: the chunk outlives this stdout buffer, which Node may reuse.
+      const samples = new Int16Array(AUDIO_CHUNK_SAMPLES);
+      Buffer.from(samples.buffer).set(data.subarray(0, AUDIO_CHUNK_BYTES));
+      data = data.subarray(AUDIO_CHUNK_BYTES);
+      this.noteOutput();
+      const expected = Math.floor((now - this.clockStart) / 20);
+      let gapChunks: number | undefined;
+      if (expected - this.index > AUDIO_GAP_TOLERANCE_CHUNKS) {
+        gapChunks = expected - this.index;
+        this.index = expected;
+        metrics.audioUnderruns.inc({ participant: participantId });
+      }
+      this.chunks.push({
+        participantId,
+        sampleRate: 16000,
+        samples,
+        index: this.index++,
+        ...(gapChunks !== undefined && { gapChunks }),
+        receivedAt: now,
+      });
+      metrics.audioChunks.inc({ participant: participantId });
+    }
+    this.remainder = Buffer.from(data);
+  }
+
+  protected closeOutput(): void {
+    this.chunks.close();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Mounts signalling at /ws and owns the live rooms. Registered by server/app.ts.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import websocket from '@fastify/websocket';
+import { IngestMetrics } from '../../media/ingest/metrics.js';
+import { RoomRegistry } from '../rooms/room-registry.js';
+import { MAX_FRAME_BYTES } from './protocol.js';
+import { SignallingSession, type AuthorizeJoin } from './session.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rooms: RoomRegistry;
+  }
+}
+
+export interface SignallingOptions {
+  /** Who may join which room. Accounts provide the real policy; see openRoomPolicy. */
+  authorizeJoin?: AuthorizeJoin;
+}
+
+/** Anyone may join any room under the name they give (used until accounts decide otherwise). */
+export const openRoomPolicy: AuthorizeJoin = async ({ displayName }) => ({ displayName: displayName ?? 'Guest', role: 'guest' });
+
+const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) => {
+  const { config, workers, registry: metricsRegistry, events } = app.services;
+  const analysis = { fps: config.ANALYSIS_FPS, width: config.ANALYSIS_WIDTH, height: config.ANALYSIS_HEIGHT };
+  const rooms = new RoomRegistry({
+    workers,
+    network: {
+      listenIp: config.MEDIASOUP_LISTEN_IP,
+      announcedIp: config.MEDIASOUP_ANNOUNCED_IP,
+      minPort: config.RTC_MIN_PORT,
+      maxPort: config.RTC_MAX_PORT,
+    },
+    analysis,
+    metrics: new IngestMetrics(metricsRegistry),
+    events,
+    logger: app.log,
+    maxParticipants: config.ROOM_MAX_PARTICIPANTS,
+  });
+  app.decorate('rooms', rooms);
+  // Before the workers go: kill decoders and close transports while the channel is still up.
+  app.addHook('preClose', async () => {
+    for (const client of app.websocketServer?.clients ?? []) client.terminate();
+    await rooms.close();
+  });
+
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  const authorizeJoin = options.authorizeJoin ?? openRoomPolicy;
+  app.get('/ws', { websocket: true }, (socket) => {
+    new SignallingSession(socket, {
+      registry: rooms,
+      authorizeJoin,
+      logger: app.log,
+      analysis,
+      rate: { perSecond: config.SIGNALLING_RATE_PER_SECOND, burst: config.SIGNALLING_RATE_PER_SECOND * 2 },
+      maxTransports: 4,
+    });
+  });
+};
+
+export const signallingPlugin = fp(signalling, { name: 'moodify-signalling' });

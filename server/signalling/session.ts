@@ -1,0 +1,235 @@
+/**
+ * One WebSocket's signalling session. Messages are handled one at a time, in arrival order, so
+ * a 'leave' can never overtake the 'produce' before it. Every request gets exactly one reply;
+ * nothing a client sends can throw out of here, and closing the socket releases everything.
+ */
+import type { WebSocket } from 'ws';
+import type { FastifyBaseLogger } from 'fastify';
+import { MediaError } from '../../media/room-media.js';
+import type { Peer, PeerIdentity, RoomRegistry } from '../rooms/room-registry.js';
+import {
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  SignallingError,
+  envelopeChecker,
+  isMethod,
+  requestCheckers,
+  type Method,
+  type Reply,
+  type RequestData,
+} from './protocol.js';
+
+export type AuthorizeJoin = (request: { roomId: string; token?: string | undefined; displayName?: string | undefined }) => Promise<PeerIdentity>;
+
+export interface SessionOptions {
+  registry: RoomRegistry;
+  authorizeJoin: AuthorizeJoin;
+  logger: FastifyBaseLogger;
+  analysis: { fps: number; width: number; height: number };
+  /** Token bucket: sustained messages per second and burst size. */
+  rate: { perSecond: number; burst: number };
+  maxTransports: number;
+}
+
+export class SignallingSession {
+  private peer: Peer | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private tokens: number;
+  private lastRefill = Date.now();
+
+  constructor(private readonly socket: WebSocket, private readonly options: SessionOptions) {
+    this.tokens = options.rate.burst;
+    socket.on('message', (raw, isBinary) => this.onFrame(raw as Buffer, isBinary));
+    socket.on('close', () => void this.onClose());
+    socket.on('error', () => {}); // 'close' follows; errors are the client's problem, not ours
+  }
+
+  private onFrame(raw: Buffer, isBinary: boolean): void {
+    if (!this.takeToken()) {
+      this.reply({ v: PROTOCOL_VERSION, id: peekId(raw), ok: false, error: { code: 'rate-limited', message: `more than ${this.options.rate.perSecond} messages per second` } });
+      return;
+    }
+    this.queue = this.queue.then(() => this.handle(raw, isBinary)).catch((err: unknown) => {
+      this.options.logger.error({ err }, 'signalling handler failed');
+    });
+  }
+
+  private async handle(raw: Buffer, isBinary: boolean): Promise<void> {
+    if (this.closed) return;
+    let id: number | null = null;
+    try {
+      if (isBinary) throw new SignallingError('bad-json', 'binary frames are not part of the protocol; send JSON text');
+      if (raw.length > MAX_MESSAGE_BYTES) throw new SignallingError('too-large', `message of ${raw.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
+      let message: unknown;
+      try {
+        message = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new SignallingError('bad-json', 'message is not valid JSON');
+      }
+      id = peekId(message);
+      if (!envelopeChecker.Check(message)) {
+        const first = envelopeChecker.Errors(message).First();
+        throw new SignallingError('bad-envelope', `expected {v, id, method, data}: ${first ? `${first.path || '/'} ${first.message}` : 'not an object'}`);
+      }
+      if (message.v !== PROTOCOL_VERSION) throw new SignallingError('unsupported-version', `protocol version ${message.v} is not supported; use ${PROTOCOL_VERSION}`);
+      if (!isMethod(message.method)) throw new SignallingError('unknown-method', `unknown method "${message.method.slice(0, 64)}"`);
+      const data = message.data ?? {};
+      const checker = requestCheckers[message.method];
+      if (!checker.Check(data)) {
+        const first = checker.Errors(data).First();
+        throw new SignallingError('invalid-params', `${message.method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid data'}`);
+      }
+      const result = await this.dispatch(message.method, data);
+      this.reply({ v: PROTOCOL_VERSION, id, ok: true, data: result });
+    } catch (err) {
+      this.reply({ v: PROTOCOL_VERSION, id, ok: false, error: toWireError(err, this.options.logger) });
+    }
+  }
+
+  private async dispatch(method: Method, data: unknown): Promise<unknown> {
+    switch (method) {
+      case 'ping':
+        return { now: Date.now() };
+      case 'join':
+        return this.join(data as RequestData<'join'>);
+      case 'leave':
+        await this.leave();
+        return {};
+    }
+    const peer = this.peer;
+    if (!peer) throw new SignallingError('not-joined', `${method} needs a joined room: send join first`);
+    switch (method) {
+      case 'createWebRtcTransport': {
+        this.checkTransportLimit(peer);
+        const t = await peer.media.createWebRtcTransport();
+        return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+      }
+      case 'createPlainTransport': {
+        this.checkTransportLimit(peer);
+        const t = await peer.media.createPlainTransport();
+        return { id: t.id, ip: t.tuple.localAddress, port: t.tuple.localPort };
+      }
+      case 'connectWebRtcTransport': {
+        const { transportId, dtlsParameters } = data as RequestData<'connectWebRtcTransport'>;
+        const transport = peer.media.transports.get(transportId);
+        if (!transport || !('iceParameters' in transport)) throw new SignallingError('unknown-transport', `no WebRTC transport ${transportId} of yours`);
+        await transport.connect({ dtlsParameters: dtlsParameters as never }); // mediasoup checks the algorithm names
+        return {};
+      }
+      case 'produce': {
+        const { transportId, kind, rtpParameters } = data as RequestData<'produce'>;
+        if ([...peer.media.producers.values()].some((p) => p.kind === kind)) {
+          throw new SignallingError('limit-reached', `you already send ${kind}; close that producer first`);
+        }
+        if (!peer.media.transports.has(transportId)) throw new SignallingError('unknown-transport', `no transport ${transportId} of yours`);
+        const producer = await peer.media.produce(transportId, kind, rtpParameters as never);
+        return { id: producer.id };
+      }
+      case 'pauseProducer':
+      case 'resumeProducer':
+      case 'closeProducer': {
+        const { producerId } = data as RequestData<'pauseProducer'>;
+        const producer = peer.media.producers.get(producerId);
+        if (!producer) throw new SignallingError('unknown-producer', `no producer ${producerId} of yours`);
+        if (method === 'pauseProducer') await producer.pause();
+        else if (method === 'resumeProducer') await producer.resume();
+        else peer.media.closeProducer(producerId);
+        return {};
+      }
+    }
+    throw new SignallingError('unknown-method', `unknown method "${method}"`);
+  }
+
+  private async join(request: RequestData<'join'>): Promise<unknown> {
+    if (this.peer) throw new SignallingError('already-joined', `already in room ${this.peer.roomId}; leave first`);
+    const identity = await this.options.authorizeJoin(request);
+    const { room, peer } = await this.options.registry.join(request.roomId, identity, (event, data) => {
+      if (event === 'roomReset' && this.peer === peer) this.peer = undefined;
+      this.send(event, data);
+    });
+    if (this.closed) {
+      // The socket went away while we were joining: undo it.
+      await this.options.registry.leave(peer);
+      return {};
+    }
+    this.peer = peer;
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      roomId: room.id,
+      participantId: peer.participantId,
+      role: peer.role,
+      routerRtpCapabilities: room.media.rtpCapabilities,
+      peers: [...room.peers.values()]
+        .filter((p) => p !== peer)
+        .map((p) => ({ participantId: p.participantId, displayName: p.displayName })),
+      analysis: this.options.analysis,
+    };
+  }
+
+  private async leave(): Promise<void> {
+    const peer = this.peer;
+    this.peer = undefined;
+    if (peer) await this.options.registry.leave(peer);
+  }
+
+  private checkTransportLimit(peer: Peer): void {
+    if (peer.media.transports.size >= this.options.maxTransports) {
+      throw new SignallingError('limit-reached', `at most ${this.options.maxTransports} transports per participant`);
+    }
+  }
+
+  private async onClose(): Promise<void> {
+    this.closed = true;
+    // Wait for the message in progress (a join may be half done), then release everything.
+    await this.queue;
+    await this.leave().catch((err: unknown) => this.options.logger.error({ err }, 'leave on close failed'));
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const { perSecond, burst } = this.options.rate;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) / 1000) * perSecond);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private send(event: string, data: unknown): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify({ v: PROTOCOL_VERSION, event, data }));
+  }
+
+  private reply(reply: Reply): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(reply));
+  }
+}
+
+/** The request id, when one can be read, so even a rejected request's reply can be matched. */
+function peekId(message: unknown): number | null {
+  if (Buffer.isBuffer(message)) {
+    const match = /"id"\s*:\s*(\d{1,15})/.exec(message.subarray(0, 256).toString('latin1'));
+    return match ? Number(match[1]) : null;
+  }
+  if (typeof message === 'object' && message !== null && 'id' in message) {
+    const id = (message as { id: unknown }).id;
+    if (Number.isSafeInteger(id) && (id as number) >= 0) return id as number;
+  }
+  return null;
+}
+
+function toWireError(err: unknown, logger: FastifyBaseLogger): { code: Reply['error'] extends infer E ? E extends { code: infer C } ? C : never : never; message: string } {
+  if (err instanceof SignallingError) return { code: err.code, message: err.message };
+  if (err instanceof MediaError) return { code: err.code === 'unknown-transport' ? 'unknown-transport' : 'media-error', message: err.message };
+  const statusCode = (err as { statusCode?: number }).statusCode;
+  const message = err instanceof Error ? err.message : String(err);
+  if (statusCode === 401) return { code: 'unauthorized', message };
+  if (statusCode === 403) return { code: 'forbidden', message };
+  if (statusCode === 404) return { code: 'room-not-found', message };
+  // mediasoup rejects bad parameters with TypeError / UnsupportedError: the client's fault.
+  if (err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError')) {
+    return { code: 'invalid-params', message };
+  }
+  logger.error({ err }, 'unexpected signalling error');
+  return { code: 'media-error', message };
+}
