@@ -8,14 +8,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'client/dist');
 fs.rmSync(dist, { recursive: true, force: true });
 fs.mkdirSync(dist, { recursive: true });
-await build({
-  entryPoints: [path.join(root, 'client/src/main.ts')],
+// The app, and the listener page (hls.js lives only in the second: the app does not need it).
+for (const [entry, outfile] of [['main.ts', 'app.js'], ['player/listen-page.ts', 'listen.js']]) await build({
+  entryPoints: [path.join(root, 'client/src', entry)],
   bundle: true,
   format: 'esm',
   target: ['chrome111', 'firefox115', 'safari16'],
   minify: true,
   sourcemap: true,
-  outfile: path.join(dist, 'app.js'),
+  outfile: path.join(dist, outfile),
   tsconfig: path.join(root, 'tsconfig.json'),
   logLevel: 'warning',
 });
