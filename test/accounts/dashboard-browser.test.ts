@@ -1,0 +1,87 @@
+/**
+ * The dashboard shell in headless Chromium against the real server: sign up → create a room →
+ * consent step (recorded on the server) → the room page. axe-core checks the sign-up form and
+ * the consent step; screenshots go to test-artifacts/accounts/.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { userSettings, users } from '../../sql/schema.js';
+import { launchChromium } from '../helpers/browser.js';
+import { startTestApp } from '../helpers/app.js';
+import { ROOT } from '../helpers/server-process.js';
+
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'accounts');
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Rebuilds client/dist when a client source is newer than the bundle (as `npm test`'s setup would). */
+function ensureClientBundle(): void {
+  const bundle = path.join(ROOT, 'client/dist/app.js');
+  const newest = (dir: string): number =>
+    Math.max(...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
+  if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newest(path.join(ROOT, 'client/src'))) {
+    execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the devtools protocol: the app's CSP (rightly) forbids injected inline scripts.
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+}
+
+test('dashboard: sign up, create a room, consent, then the room page', async () => {
+  ensureClientBundle();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startTestApp({ MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent' });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const dashboard = page.locator('moodify-dashboard');
+    await dashboard.getByLabel('Display name').fill('Dana');
+    await dashboard.getByLabel('E-mail').fill('dana@example.org');
+    await dashboard.getByLabel(/Password/).fill('a long enough password');
+    assert.deepEqual(await axeViolations(page), [], 'sign-up form');
+    await page.screenshot({ path: path.join(ARTIFACTS, '1-sign-up.png') });
+    // Keyboard only: submit with Enter.
+    await dashboard.getByLabel(/Password/).press('Enter');
+    await dashboard.getByText('Signed in as').waitFor();
+
+    await dashboard.getByLabel('Room name').fill('Living room');
+    await dashboard.getByRole('button', { name: 'Create room' }).click();
+    const consent = page.locator('moodify-consent');
+    await consent.getByText('What is never stored').waitFor();
+    const text = await consent.locator('section').innerText();
+    for (const phrase of ['What is analysed', 'What is stored', 'never written to disk or to the database', 'workplace or school monitoring']) {
+      assert.ok(text.includes(phrase), `consent text says "${phrase}"`);
+    }
+    const start = consent.getByRole('button', { name: 'Start camera and microphone' });
+    assert.equal(await start.isDisabled(), true, 'nothing starts before the box is ticked');
+    assert.deepEqual(await axeViolations(page), [], 'consent step');
+    await page.screenshot({ path: path.join(ARTIFACTS, '2-consent.png'), fullPage: true });
+    await consent.getByLabel(/I have read this/).check();
+    await start.click();
+    await page.waitForURL(/\/room\/[0-9a-f-]{36}\?/);
+    await page.screenshot({ path: path.join(ARTIFACTS, '3-room.png') });
+
+    const db = server.app.services.database.db;
+    const [dana] = await db.select().from(users).where(eq(users.email, 'dana@example.org'));
+    const [settings] = await db.select().from(userSettings).where(eq(userSettings.userId, dana!.id));
+    assert.ok(settings?.consentedAt, 'the consent is recorded');
+    const roomId = /\/room\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    assert.equal((await server.app.inject({ url: `/api/rooms/${roomId}`, headers: { authorization: `Bearer ${new URL(page.url()).searchParams.get('token')}` } })).statusCode, 200);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
