@@ -67,6 +67,11 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return this.workers.map((w, slot) => ({ slot, pid: w?.pid ?? 0, alive: isAlive(w) }));
   }
 
+  /** The live workers (for dumps and diagnostics). */
+  all(): ms.Worker[] {
+    return this.workers.filter(isAlive) as ms.Worker[];
+  }
+
   /** Round-robin over live workers, for spreading routers. */
   next(): ms.Worker {
     for (let i = 0; i < this.workers.length; i++) {

@@ -1,0 +1,137 @@
+/**
+ * A cheap stand-in for many senders: encode a real clip ONCE with ffmpeg into RTP (VP8, Opus),
+ * keep the packets in memory, then replay them to any number of plain-RTP producers from one
+ * process, rewriting SSRC, sequence numbers and timestamps so each looks like its own live sender.
+ */
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+
+export interface RecordedStream {
+  kind: 'audio' | 'video';
+  payloadType: number;
+  clockRate: number;
+  packets: { data: Buffer; ts: number }[];
+  /** RTP ticks from the first packet to the loop point. */
+  loopTicks: number;
+  /** RTP ticks per video frame or audio packet. */
+  frameTicks: number;
+}
+
+const FFMPEG = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
+
+/** Runs ffmpeg with `encodeArgs` sending RTP to a local socket, and keeps every packet. */
+async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArgs: string[], payloadType: number, clockRate: number, frameTicks: number): Promise<RecordedStream> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 16 * 1024 * 1024 });
+  const packets: { data: Buffer; ts: number }[] = [];
+  socket.on('message', (data) => {
+    const pt = data[1]! & 0x7f;
+    if (pt !== payloadType) return; // RTCP or anything else
+    packets.push({ data: Buffer.from(data), ts: data.readUInt32BE(4) });
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const port = socket.address().port;
+  await new Promise<void>((resolve, reject) =>
+    execFile(FFMPEG, ['-hide_banner', '-loglevel', 'error', ...inputArgs, ...encodeArgs, '-payload_type', String(payloadType), '-ssrc', '1', '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`], (err) => (err ? reject(err) : resolve())),
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  socket.close();
+  if (packets.length === 0) throw new Error(`ffmpeg produced no ${kind} RTP`);
+  const first = packets[0]!.ts;
+  const last = packets[packets.length - 1]!.ts;
+  return { kind, payloadType, clockRate, packets, loopTicks: ((last - first) >>> 0) + frameTicks, frameTicks };
+}
+
+/** VP8 at the capture client's settings (320×240, 12–15 fps, ~250 kbit/s), a keyframe every second. */
+export function recordVp8(videoFile: string, fps = 15): Promise<RecordedStream> {
+  return recordRtp(
+    'video',
+    ['-i', videoFile],
+    ['-an', '-vf', `fps=${fps},scale=320:240`, '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '250k',
+      '-g', String(fps), '-keyint_min', String(fps), '-auto-alt-ref', '0', '-lag-in-frames', '0', '-error-resilient', '1'],
+    101,
+    90000,
+    90000 / fps,
+  );
+}
+
+/** Opus 20 ms frames, mono voice. */
+export function recordOpus(audioFile: string): Promise<RecordedStream> {
+  return recordRtp('audio', ['-i', audioFile], ['-vn', '-c:a', 'libopus', '-b:a', '32k', '-ar', '48000', '-ac', '1', '-application', 'voip', '-frame_duration', '20'], 100, 48000, 960);
+}
+
+export function producerRtpParameters(stream: RecordedStream, ssrc: number): Record<string, unknown> {
+  const codec =
+    stream.kind === 'video'
+      ? { mimeType: 'video/VP8', payloadType: stream.payloadType, clockRate: 90000 }
+      : { mimeType: 'audio/opus', payloadType: stream.payloadType, clockRate: 48000, channels: 2 };
+  return { codecs: [codec], encodings: [{ ssrc }] };
+}
+
+interface Target {
+  stream: RecordedStream;
+  ssrc: number;
+  host: string;
+  port: number;
+  startedAt: number;
+  seqBase: number;
+  tsBase: number;
+  next: number;
+  loops: number;
+  /** Called with the send time of each packet that ends a video frame (marker bit). */
+  onFrameSent?: (frameIndexInLoop: number, sentAt: number) => void;
+}
+
+/** Replays recorded streams to many targets from one UDP socket, paced by the RTP timestamps. */
+export class RtpReplayer {
+  private readonly socket = dgram.createSocket({ type: 'udp4', sendBufferSize: 8 * 1024 * 1024 });
+  private readonly targets = new Set<Target>();
+  private timer: NodeJS.Timeout | undefined;
+  sentPackets = 0;
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', resolve));
+    this.timer = setInterval(() => this.tick(), 5);
+  }
+
+  add(stream: RecordedStream, ssrc: number, host: string, port: number, onFrameSent?: Target['onFrameSent']): () => void {
+    const target: Target = {
+      stream, ssrc, host, port, startedAt: performance.now(),
+      seqBase: Math.floor(Math.random() * 30000), tsBase: Math.floor(Math.random() * 2 ** 31), next: 0, loops: 0,
+      ...(onFrameSent && { onFrameSent }),
+    };
+    this.targets.add(target);
+    return () => this.targets.delete(target);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.targets.clear();
+    this.socket.close();
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    for (const t of this.targets) {
+      const { packets, clockRate, loopTicks } = t.stream;
+      const ts0 = packets[0]!.ts;
+      for (;;) {
+        const packet = packets[t.next]!;
+        const offsetTicks = ((packet.ts - ts0) >>> 0) + t.loops * loopTicks;
+        const due = t.startedAt + (offsetTicks / clockRate) * 1000;
+        if (due > now) break;
+        const data = Buffer.from(packet.data);
+        data.writeUInt16BE((t.seqBase + t.loops * packets.length + t.next) & 0xffff, 2);
+        data.writeUInt32BE((t.tsBase + offsetTicks) >>> 0, 4);
+        data.writeUInt32BE(t.ssrc >>> 0, 8);
+        this.socket.send(data, t.port, t.host);
+        this.sentPackets++;
+        if (t.onFrameSent && data[1]! & 0x80) t.onFrameSent(Math.round(((packet.ts - ts0) >>> 0) / t.stream.frameTicks), now);
+        t.next++;
+        if (t.next === packets.length) {
+          t.next = 0;
+          t.loops++;
+        }
+      }
+    }
+  }
+}
