@@ -38,7 +38,8 @@ export function toneTracks(count: number, durationS: number): PlannedTrack[] {
   const tracks: PlannedTrack[] = [];
   for (let i = 0; i < count; i++) {
     const chord = CHORDS[i % CHORDS.length]!;
-    const amplitude = i % 2 === 0 ? 0.25 : 0.08;
+    // ffmpeg's sine source plays at 1/8 of full scale: these give about -11 and -21 LUFS.
+    const amplitude = i % 2 === 0 ? 2 : 0.6;
     const key = createHash('sha1').update(JSON.stringify({ chord, durationS, amplitude, v: 1 })).digest('hex').slice(0, 12);
     const file = path.join(dir, `chord-${i}-${key}.flac`);
     if (!fs.existsSync(file)) {
