@@ -17,6 +17,7 @@ import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
 import { accountsPlugin } from './auth/plugin.js';
 import { signallingPlugin } from './signalling/plugin.js';
+import { streamPlugin } from './stream/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
@@ -82,6 +83,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database, workers, registry });
   await app.register(accountsPlugin);
   await app.register(signallingPlugin);
+  // After the music plugin: the stream plays its picks (app.services.music).
+  await app.register(streamPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
     await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });

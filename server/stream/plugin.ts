@@ -24,7 +24,13 @@ declare module 'fastify' {
 
 /** Where listeners' likes and dislikes go (the music library's feedback table). */
 export interface FeedbackSink {
-  record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' }): Promise<void>;
+  record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' | 'skip' }): Promise<void>;
+}
+
+/** What the music plugin (server/music/, registered before this one) offers the stream. */
+interface MusicServices {
+  trackSource?: TrackSource;
+  feedback?: FeedbackSink;
 }
 
 export interface StreamPluginOptions {
@@ -79,6 +85,9 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     }),
     ...options.settings,
   };
+  const music = (app.services as { music?: MusicServices }).music;
+  const trackSource = options.trackSource ?? music?.trackSource;
+  const feedback = options.feedback ?? music?.feedback;
   const manager = new StreamManager({
     settings,
     idleStopS: options.idleStopS ?? fromConfig('STREAM_IDLE_STOP_S') ?? 30,
@@ -86,7 +95,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     registry: app.services.registry,
     events: app.services.events,
     log: app.log,
-    trackSource: options.trackSource,
+    trackSource,
   });
   app.decorate('streams', manager);
   app.addHook('onClose', async () => manager.close());
@@ -131,8 +140,16 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
   });
 
   app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams } }, async (request, reply) => {
+    const { roomId } = request.params;
+    const skipped = manager.nowPlaying(roomId).current?.track.trackId;
     try {
-      const queued = await manager.requestSwitch(request.params.roomId, 'skip');
+      const queued = await manager.requestSwitch(roomId, 'skip');
+      // A skip is feedback too: the recommender plays that track less for this room.
+      if (skipped && feedback) {
+        await feedback.record({ roomId, trackId: skipped, kind: 'skip', listenerId: listenerKey(request) }).catch((err: unknown) =>
+          request.log.warn({ roomId, err: String(err) }, 'skip feedback not stored'),
+        );
+      }
       return { queued };
     } catch (err) {
       const { status, error } = unavailable(err);
@@ -158,11 +175,11 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
       },
     },
     async (request, reply) => {
-      if (!options.feedback) {
+      if (!feedback) {
         return reply.code(503).send({ error: 'feedback cannot be stored on this server: no music library is connected' });
       }
       const { trackId, kind, listenerId } = request.body;
-      await options.feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: listenerId ?? listenerKey(request) });
+      await feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: listenerId ?? listenerKey(request) });
       return reply.code(201).send({ recorded: kind, trackId });
     },
   );
