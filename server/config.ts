@@ -44,6 +44,10 @@ export const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10, description: 'sign-up/log-in/refresh/invite requests per minute per client IP' }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'emotion samples, plays and feedback older than this are deleted' }),
   RETENTION_INTERVAL_MIN: Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how often the retention job runs, in minutes' }),
+  STREAM_SEGMENT_S: Type.Number({ minimum: 0.5, maximum: 6, default: 1, description: 'HLS segment duration, seconds' }),
+  STREAM_CROSSFADE_S: Type.Number({ minimum: 0, maximum: 15, default: 4, description: 'crossfade between tracks, seconds' }),
+  STREAM_TARGET_LUFS: Type.Number({ minimum: -40, maximum: -5, default: -16, description: 'loudness every track is matched to' }),
+  STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
 });
 
 export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };
