@@ -18,6 +18,8 @@ import { healthRoutes } from './routes/health.js';
 import { accountsPlugin } from './auth/plugin.js';
 import { signallingPlugin } from './signalling/plugin.js';
 import { streamPlugin } from './stream/plugin.js';
+import { moodPlugin } from './mood/plugin.js';
+import { musicPlugin } from './music/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
@@ -83,6 +85,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database, workers, registry });
   await app.register(accountsPlugin);
   await app.register(signallingPlugin);
+  await app.register(moodPlugin);
+  await app.register(musicPlugin);
   // After the music plugin: the stream plays its picks (app.services.music).
   await app.register(streamPlugin);
 

@@ -26,7 +26,8 @@ export async function loadCatalog(db: Db): Promise<CatalogTrack[]> {
   return rows;
 }
 
-export async function countTracks(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tracks);
+export async function countTracks(db: Db, origin?: string): Promise<number> {
+  const query = db.select({ n: sql<number>`count(*)::int` }).from(tracks);
+  const [row] = await (origin ? query.where(eq(tracks.origin, origin)) : query);
   return Number(row?.n ?? 0);
 }

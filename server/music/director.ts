@@ -55,6 +55,13 @@ interface Session {
   loaded: boolean;
 }
 
+export class UnknownTrackError extends Error {
+  constructor(readonly trackId: string) {
+    super(`no track ${trackId} in the library`);
+    this.name = 'UnknownTrackError';
+  }
+}
+
 export const roomSession = (roomId: string) => `room:${roomId}`;
 export const listenerSession = (userId: string) => `listener:${userId}`;
 
@@ -137,8 +144,13 @@ export class MusicDirector {
     return this.session(sessionKey).dwell.shouldSwitchEarly(mood, this.now());
   }
 
+  hasTrack(trackId: string): boolean {
+    return this.catalog.some((t) => t.trackId === trackId);
+  }
+
   async recordFeedback(userId: string, trackId: string, kind: FeedbackKind): Promise<void> {
     if (!['like', 'skip', 'dislike'].includes(kind)) throw new Error(`unknown feedback "${kind}" (like, skip or dislike)`);
+    if (!this.hasTrack(trackId)) throw new UnknownTrackError(trackId);
     await this.db.insert(feedback).values({ userId, trackId, kind });
     const tally = await this.userFeedback(userId);
     const entry = tally.get(trackId) ?? { like: 0, skip: 0, dislike: 0 };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { trackFeatures, tracks } from '../../sql/schema.js';
-import { analyseFile } from './analyse.js';
+import { analyseFile, type AnalysedAudio } from './analyse.js';
 import { readSidecar, type SidecarEntry } from './sidecar.js';
 import { MusicMoodModel, QUADRANT_EMOTION, type Quadrant } from './valence-arousal.js';
 
@@ -40,6 +40,8 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number, outcome: ImportOutcome) => void;
   /** Checked between files: a shutting-down server stops after the current one. */
   signal?: AbortSignal;
+  /** How to decode + measure a file; the server passes its worker thread (analysis-worker.ts). */
+  analyse?: (file: string) => Promise<AnalysedAudio>;
 }
 
 /** Audio files under dir (recursively), in a stable order. */
@@ -89,7 +91,7 @@ async function importOne(db: Db, file: string, options: ImportOptions, model: Mu
   const [existing] = await db.select({ id: tracks.id, fileSize: tracks.fileSize, fileMtimeMs: tracks.fileMtimeMs }).from(tracks).where(eq(tracks.filePath, file));
   if (existing && existing.fileSize === stat.size && existing.fileMtimeMs === stat.mtimeMs) return { file, status: 'unchanged' };
 
-  const { decoded, features } = await analyseFile(file);
+  const { decoded, features } = await (options.analyse ?? analyseFile)(file);
   const [duplicate] = await db.select({ filePath: tracks.filePath }).from(tracks).where(eq(tracks.audioHash, decoded.audioHash));
   if (duplicate && duplicate.filePath !== file) return { file, status: 'duplicate', duplicateOf: duplicate.filePath };
 

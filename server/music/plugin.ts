@@ -1,0 +1,286 @@
+/**
+ * The music library inside the server:
+ *   GET  /api/music/tracks      the analysed library (with licence and attribution per track)
+ *   GET  /api/music/library     counts, import progress, credits for the bundled music
+ *   POST /api/music/import      multipart upload of audio files (signed in), imported at once
+ *   PUT  /api/music/rooms/:roomId/strategy   match | lift | calm
+ * It also keeps the latest room moods from the bus, offers the stream engine a track source and
+ * a feedback sink (app.services.music), asks the stream to switch early on a strong, sustained
+ * mood change, and imports the bundled Debian music in the background when the library is empty.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import multipart from '@fastify/multipart';
+import { eq } from 'drizzle-orm';
+import { trackFeatures, tracks } from '../../sql/schema.js';
+import { requireAccount } from '../auth/request-auth.js';
+import { AnalysisWorker } from './analysis-worker.js';
+import { attributionEntries, BUNDLED_SOURCES, installedSources } from './bundled.js';
+import { countTracks } from './catalog.js';
+import { MusicDirector, roomSession, UnknownTrackError, type NextTrack } from './director.js';
+import { AUDIO_EXTENSIONS, importFiles, listAudioFiles, type ImportSummary } from './importer.js';
+import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
+import { MusicMoodModel } from './valence-arousal.js';
+
+export interface MusicServices {
+  director: MusicDirector;
+  /** For the stream engine (structurally its TrackSource): the next track for a room. */
+  trackSource: { next(roomId: string, reason: 'start' | 'next' | 'mood' | 'skip'): Promise<NextTrack> };
+  /** For the stream engine's feedback route (structurally its FeedbackSink). */
+  feedback: { record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' | 'skip' }): Promise<void> };
+  /** The latest group mood of a room (neutral with confidence 0 while nobody is seen or heard). */
+  roomMood(roomId: string): MoodReading;
+  /** Resolves when the background import of the bundled library (if any) has finished. */
+  bundledImport: Promise<ImportSummary | undefined>;
+}
+
+declare module '../app.js' {
+  interface AppServices {
+    music?: MusicServices;
+  }
+}
+
+export interface MusicPluginOptions {
+  /** Largest accepted upload per file, bytes. */
+  maxUploadBytes?: number;
+  /** Import the bundled Debian music when the library is empty (default: bundledImportEnabled()). */
+  importBundled?: boolean;
+}
+
+/**
+ * MUSIC_BUNDLED_IMPORT=1/0 decides; unset, it is on, except for servers started under node's
+ * test runner (NODE_TEST_CONTEXT), where every test server would otherwise spend its life
+ * analysing 30 tracks on a 2-core machine.
+ */
+export function bundledImportEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.MUSIC_BUNDLED_IMPORT) return !['0', 'false', 'off', 'no'].includes(env.MUSIC_BUNDLED_IMPORT.toLowerCase());
+  return !env.NODE_TEST_CONTEXT;
+}
+
+const NEUTRAL: MoodReading = { emotion: 'neutral', confidence: 0, valence: 0, arousal: 0 };
+const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
+
+export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, options) => {
+  const { database, events, config } = app.services;
+  const db = database.db;
+  const director = new MusicDirector(db);
+  await director.reloadCatalog();
+  const model = MusicMoodModel.load();
+  const worker = new AnalysisWorker();
+  const abort = new AbortController();
+  app.addHook('onClose', async () => {
+    abort.abort();
+    await worker.close();
+  });
+
+  const roomMoods = new Map<string, MoodReading>();
+  const roomUsers = new Map<string, Set<string>>();
+  const usersOf = (roomId: string) => {
+    let set = roomUsers.get(roomId);
+    if (!set) roomUsers.set(roomId, (set = new Set([`room:${roomId}`])));
+    return set;
+  };
+  events.on('participantMood', (e) => {
+    if (e.userId) usersOf(e.roomId).add(e.userId);
+  });
+  events.on('roomMood', ({ roomId, mood }) => {
+    roomMoods.set(roomId, { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal });
+    const streams = (app as unknown as { streams?: { requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
+    if (streams && director.shouldSwitchEarly(roomSession(roomId), mood)) {
+      streams.requestSwitch(roomId, 'mood').catch((err: Error) => app.log.debug({ roomId, err: err.message }, 'mood switch not applied'));
+    }
+  });
+  const roomMood = (roomId: string) => roomMoods.get(roomId) ?? NEUTRAL;
+
+  const services: MusicServices = {
+    director,
+    roomMood,
+    trackSource: {
+      async next(roomId, reason) {
+        if (director.catalogSize === 0) await director.reloadCatalog();
+        const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
+        if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
+        void reason;
+        return pick;
+      },
+    },
+    feedback: {
+      async record({ roomId, trackId, listenerId, kind }) {
+        await director.recordFeedback(listenerId, trackId, kind);
+        usersOf(roomId).add(listenerId);
+      },
+    },
+    bundledImport: Promise.resolve(undefined),
+  };
+  app.services.music = services;
+
+  // ------------------------------------------------------------ bundled library
+  const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
+  const importAndReload = async (files: string[], origin: string, sidecar?: Parameters<typeof importFiles>[3]) => {
+    const summary = await importFiles(db, files, {
+      origin,
+      model,
+      analyse: (file) => worker.analyse(file),
+      signal: abort.signal,
+      onProgress: (done) => (importing.done = done),
+    }, sidecar);
+    await director.reloadCatalog();
+    return summary;
+  };
+  // Runs when the library is empty, and again after a start whose bundled import was cut short
+  // (files already stored are skipped, so it resumes): the marker file says it finished.
+  const bundledDone = path.join(config.DATA_DIR_ABS, 'library', '.bundled-import-complete');
+  const bundledStarted = !fs.existsSync(bundledDone) && (await countTracks(db, 'bundled')) > 0;
+  if ((options.importBundled ?? bundledImportEnabled()) && ((await countTracks(db)) === 0 || bundledStarted)) {
+    const sources = installedSources();
+    if (sources.length === 0) app.log.warn('music library empty and no bundled music installed (scripts/setup.sh installs singularity-music and hyperrogue-music)');
+    else {
+      // In the background, after listen: readiness never waits for a library import.
+      services.bundledImport = new Promise<ImportSummary | undefined>((resolve) => app.addHook('onReady', async () => resolve(undefined))).then(async () => {
+        importing.running = true;
+        const all: ImportSummary = { total: 0, imported: 0, unchanged: 0, duplicates: 0, failed: 0, outcomes: [] };
+        try {
+          for (const source of sources) {
+            const files = listAudioFiles(source.dir);
+            importing.total += files.length;
+            const s = await importAndReload(files, 'bundled', attributionEntries(source, files));
+            for (const k of ['total', 'imported', 'unchanged', 'duplicates', 'failed'] as const) all[k] += s[k];
+            all.outcomes.push(...s.outcomes);
+          }
+          if (abort.signal.aborted) app.log.info({ imported: all.imported }, 'bundled music import interrupted; it resumes at the next start');
+          else {
+            fs.mkdirSync(path.dirname(bundledDone), { recursive: true });
+            fs.writeFileSync(bundledDone, new Date().toISOString());
+            app.log.info({ imported: all.imported, failed: all.failed, duplicates: all.duplicates }, 'bundled music library imported');
+          }
+        } catch (err) {
+          importing.lastError = (err as Error).message;
+          if (!abort.signal.aborted) app.log.error({ err: importing.lastError }, 'bundled music import failed');
+        } finally {
+          importing.running = false;
+        }
+        return all;
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ routes
+  await app.register(multipart, {
+    limits: { fileSize: options.maxUploadBytes ?? 200 * 1024 * 1024, files: 20, fields: 10 },
+  });
+
+  app.get<{ Querystring: { limit?: number; offset?: number } }>(
+    '/api/music/tracks',
+    { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } } } },
+    async (request) => {
+      const rows = await trackRows(app);
+      const offset = request.query.offset ?? 0;
+      return { total: rows.length, tracks: rows.slice(offset, offset + (request.query.limit ?? 200)) };
+    },
+  );
+
+  app.get('/api/music/library', async () => ({
+    tracks: await countTracks(db),
+    importing: { ...importing },
+    credits: BUNDLED_SOURCES.map((s) => ({ debianPackage: s.debianPackage, work: s.work, license: s.license, licenseUrl: s.licenseUrl, installed: fs.existsSync(s.dir) })),
+    model: model.version,
+  }));
+
+  app.put<{ Params: { roomId: string }; Body: { strategy: Strategy } }>(
+    '/api/music/rooms/:roomId/strategy',
+    {
+      schema: {
+        params: { type: 'object', required: ['roomId'], properties: { roomId: { type: 'string', pattern: ROOM_ID } } },
+        body: { type: 'object', required: ['strategy'], additionalProperties: false, properties: { strategy: { type: 'string', enum: [...STRATEGIES] } } },
+      },
+    },
+    async (request) => {
+      director.setStrategy(roomSession(request.params.roomId), request.body.strategy);
+      return { roomId: request.params.roomId, strategy: request.body.strategy };
+    },
+  );
+
+  app.post('/api/music/import', async (request, reply) => {
+    await requireAccount(app, request);
+    if (!request.isMultipart()) return reply.code(415).send({ error: 'send the audio files as multipart/form-data' });
+    const uploadDir = path.join(config.DATA_DIR_ABS, 'library', 'uploads');
+    fs.mkdirSync(uploadDir, { recursive: true });
+    const saved: string[] = [];
+    const rejected: { file: string; error: string }[] = [];
+    try {
+      for await (const part of request.files()) {
+        const name = path.basename(part.filename || 'upload');
+        const ext = path.extname(name).toLowerCase();
+        if (!AUDIO_EXTENSIONS.includes(ext)) {
+          part.file.resume();
+          rejected.push({ file: name, error: `unsupported file type "${ext || 'none'}" (accepted: ${AUDIO_EXTENSIONS.join(', ')})` });
+          continue;
+        }
+        const target = path.join(uploadDir, `${crypto.randomUUID()}-${name.replace(/[^\w.\- ]/g, '_')}`);
+        await pipeline(part.file, fs.createWriteStream(target));
+        if (part.file.truncated) {
+          fs.rmSync(target, { force: true });
+          rejected.push({ file: name, error: `larger than the ${Math.round((options.maxUploadBytes ?? 200 * 1024 * 1024) / 1024 / 1024)} MB upload limit` });
+          continue;
+        }
+        saved.push(target);
+      }
+    } catch (err) {
+      for (const f of saved) fs.rmSync(f, { force: true });
+      const e = err as { code?: string; message: string };
+      if (e.code === 'FST_FILES_LIMIT' || e.code === 'FST_REQ_FILE_TOO_LARGE') return reply.code(413).send({ error: e.message });
+      throw err;
+    }
+    if (saved.length === 0) return reply.code(400).send({ error: rejected.length ? 'no supported audio file in the upload' : 'no file in the upload', rejected });
+    const summary = await importAndReload(saved, 'upload');
+    // Files that did not become tracks (corrupt, duplicate) are not kept.
+    for (const o of summary.outcomes) if (o.status !== 'imported') fs.rmSync(o.file, { force: true });
+    const failed = summary.outcomes.filter((o) => o.status === 'failed').map((o) => ({ file: displayName(o.file), error: o.status === 'failed' ? o.error : '' }));
+    const { outcomes: _o, ...counts } = summary;
+    return reply.code(summary.imported > 0 ? 201 : 422).send({
+      ...counts,
+      tracks: summary.outcomes.flatMap((o) => (o.status === 'imported' ? [{ trackId: o.trackId, title: o.title }] : [])),
+      duplicates: summary.outcomes.flatMap((o) => (o.status === 'duplicate' ? [displayName(o.file)] : [])),
+      failed: [...failed, ...rejected],
+    });
+  });
+
+  app.setErrorHandler((err, _request, reply) => {
+    if (err instanceof UnknownTrackError) return reply.code(404).send({ error: err.message });
+    return reply.send(err);
+  });
+};
+
+function displayName(file: string): string {
+  return path.basename(file).replace(/^[0-9a-f-]{36}-/, '');
+}
+
+function trackRows(app: FastifyInstance) {
+  return app.services.database.db
+    .select({
+      trackId: tracks.id,
+      title: tracks.title,
+      artist: tracks.artist,
+      album: tracks.album,
+      durationS: tracks.durationS,
+      origin: tracks.origin,
+      license: tracks.license,
+      attribution: tracks.attribution,
+      tags: tracks.tags,
+      bpm: trackFeatures.bpm,
+      key: trackFeatures.key,
+      mode: trackFeatures.mode,
+      loudnessLufs: trackFeatures.loudnessLufs,
+      energy: trackFeatures.energy,
+      valence: trackFeatures.valence,
+      arousal: trackFeatures.arousal,
+      emotion: trackFeatures.emotion,
+      moodSource: trackFeatures.moodSource,
+    })
+    .from(tracks)
+    .innerJoin(trackFeatures, eq(trackFeatures.trackId, tracks.id))
+    .orderBy(tracks.title);
+}
