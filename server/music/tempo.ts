@@ -14,7 +14,7 @@ const MIN_BPM = 50;
 const MAX_BPM = 220;
 
 export function estimateTempo(onset: Float32Array, frameRate: number): Tempo {
-  const env = normalise(onset, Math.round(frameRate * 0.4));
+  const env = smooth(normalise(onset, Math.round(frameRate * 0.4)));
   const minLag = Math.floor((60 * frameRate) / MAX_BPM);
   const maxLag = Math.ceil((60 * frameRate) / MIN_BPM);
   const acf = autocorrelation(env, Math.min(env.length - 1, 4 * maxLag + 4));
@@ -51,6 +51,25 @@ export function estimateTempo(onset: Float32Array, frameRate: number): Tempo {
   }
   const period = den > 0 ? num / den : bestLag;
   return { bpm: (60 * frameRate) / period, clarity: Math.max(0, Math.min(1, acf[bestLag]! / acf[0]!)) };
+}
+
+/**
+ * A short triangular blur (±2 frames): a beat period that is not a whole number of frames puts
+ * successive onsets one frame early or late, and unblurred they would barely correlate at the
+ * true lag, letting twice the period win.
+ */
+function smooth(x: Float64Array): Float64Array {
+  const kernel = [1, 2, 3, 2, 1];
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    let s = 0;
+    for (let k = -2; k <= 2; k++) {
+      const j = i + k;
+      if (j >= 0 && j < x.length) s += kernel[k + 2]! * x[j]!;
+    }
+    out[i] = s / 9;
+  }
+  return out;
 }
 
 /** Subtract a moving average and keep the positive part: onsets relative to their surroundings. */
