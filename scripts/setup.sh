@@ -28,6 +28,9 @@ APT_PACKAGES=(ffmpeg build-essential pkg-config meson ninja-build libuv1-dev lib
 # A runtime image (Dockerfile) carries a built worker and no compilers: only ffmpeg is needed.
 [ "${MOODIFY_RUNTIME_ONLY:-0}" = 1 ] && APT_PACKAGES=(ffmpeg)
 [ "$FOR_TESTS" = 1 ] && APT_PACKAGES+=(chromium)
+# The default music library (CC BY-SA 3.0, see README "Bundled music"), imported by the server
+# when its library is empty; MOODIFY_NO_BUNDLED_MUSIC=1 leaves it out.
+[ "${MOODIFY_NO_BUNDLED_MUSIC:-0}" = 1 ] || APT_PACKAGES+=(singularity-music hyperrogue-music)
 step "debian packages"
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
