@@ -7,10 +7,10 @@
  * starts at once instead of at the sender's next periodic keyframe. A dying ffmpeg is restarted
  * on the same port; everything is released by close().
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { types as ms } from 'mediasoup';
 import type { AudioChunk, VideoFrame } from '../types.js';
-import { ffmpegPath } from '../ffmpeg-path.js';
+import { launchDecoder } from './decoder-launcher.js';
 import { BoundedQueue, LatestValue } from './latest-value.js';
 import type { IngestMetrics } from './metrics.js';
 import { sdpForConsumer } from './sdp.js';
@@ -44,6 +44,7 @@ export abstract class ProducerTap {
   private keyframeTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private gotOutput = false;
+  private boundSeconds = 0;
   restarts = 0;
 
   protected constructor(protected readonly options: TapOptions) {
@@ -113,25 +114,28 @@ export abstract class ProducerTap {
     if (this.gotOutput) return;
     this.gotOutput = true;
     clearInterval(this.keyframeTimer);
-    this.options.metrics.firstFrameSeconds.observe({ kind: this.kind }, (performance.now() - this.startedAt) / 1000);
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    this.options.metrics.firstFrameSeconds.observe({ kind: this.kind }, seconds);
+    this.options.log?.('info', 'decoder delivering', { participantId: this.options.participantId, kind: this.kind, startSeconds: seconds, boundSeconds: this.boundSeconds });
   }
 
   private async spawnDecoder(): Promise<void> {
     const sdp = sdpForConsumer(this.kind, this.consumer!.rtpParameters, this.port);
-    const ffmpeg = spawn(
-      ffmpegPath(),
+    const ffmpeg = launchDecoder(
       [
-        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-hide_banner', '-nostdin', '-loglevel', process.env.MOODIFY_FFMPEG_LOGLEVEL || 'error',
         '-protocol_whitelist', 'pipe,udp,rtp',
         // Start decoding on the first packets instead of probing for seconds.
-        '-analyzeduration', '500000', '-probesize', '32768', '-fflags', 'nobuffer', '-flags', 'low_delay',
+        '-analyzeduration', '0', '-probesize', '32', '-fflags', 'nobuffer', '-flags', 'low_delay',
         // Keep the RTP reordering buffer short: late packets are worth less than fresh frames.
         '-max_delay', '100000', '-reorder_queue_size', '32',
+        // One decoding thread: a 320×240 stream needs no more, and fifty of them share two cores.
+        '-threads', '1',
         '-f', 'sdp', '-i', 'pipe:0',
         ...this.decoderArgs(),
         'pipe:1',
       ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      sdp,
     );
     this.ffmpeg = ffmpeg;
     this.startedAt = performance.now();
@@ -142,8 +146,6 @@ export abstract class ProducerTap {
       stderr = (stderr + d.toString()).slice(-2000);
     });
     ffmpeg.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
-    ffmpeg.stdin.on('error', () => {}); // ffmpeg may exit before reading all of the SDP
-    ffmpeg.stdin.end(sdp);
     ffmpeg.once('exit', (code, signal) => {
       this.options.metrics.activeDecoders.dec({ kind: this.kind });
       if (this.closed || this.ffmpeg !== ffmpeg) return;
@@ -152,10 +154,11 @@ export abstract class ProducerTap {
       });
       this.restarts++;
       this.options.metrics.decoderRestarts.inc({ participant: this.options.participantId, kind: this.kind });
-      this.restartTimer = setTimeout(() => void this.restart(), 50);
+      this.restartTimer = setTimeout(() => void this.restart(), 10);
     });
     this.onDecoderStarted();
     const bound = await waitForUdpBind(this.port, 3000, () => ffmpeg.exitCode === null && ffmpeg.signalCode === null);
+    this.boundSeconds = (performance.now() - this.startedAt) / 1000;
     if (!bound && !this.closed) this.options.log?.('warn', 'decoder did not bind its port in time', { port: this.port });
   }
 
@@ -169,7 +172,7 @@ export abstract class ProducerTap {
     }
   }
 
-  /** Ask the sender for a keyframe now, and again every 500 ms until the first frame decodes. */
+  /** Ask the sender for a keyframe now, and again every 300 ms until the first frame decodes. */
   private async requestKeyFrame(): Promise<void> {
     if (this.kind !== 'video' || this.closed) return;
     const ask = () => this.consumer?.requestKeyFrame().catch(() => {});
@@ -178,7 +181,7 @@ export abstract class ProducerTap {
     this.keyframeTimer = setInterval(() => {
       if (this.gotOutput || this.closed) clearInterval(this.keyframeTimer);
       else void ask();
-    }, 500);
+    }, 300);
   }
 }
 

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import { IngestMetrics } from '../../media/ingest/metrics.js';
+import { closeSpareDecoders, resetDecoderLauncher } from '../../media/ingest/decoder-launcher.js';
 import { RoomRegistry } from '../rooms/room-registry.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
 import { SignallingSession, type AuthorizeJoin } from './session.js';
@@ -45,7 +46,9 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
   app.addHook('preClose', async () => {
     for (const client of app.websocketServer?.clients ?? []) client.terminate();
     await rooms.close();
+    await closeSpareDecoders();
   });
+  resetDecoderLauncher();
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const authorizeJoin = options.authorizeJoin ?? openRoomPolicy;
