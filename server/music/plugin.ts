@@ -116,6 +116,12 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     bundledImport: Promise.resolve(undefined),
   };
   app.services.music = services;
+  // The stream engine (server/stream/, registered as app.streams) takes its picks from here unless
+  // it was given another source; no import in that direction, only the app's decoration.
+  app.addHook('onReady', async () => {
+    const streams = (app as unknown as { streams?: { useTrackSource?(source: MusicServices['trackSource']): void } }).streams;
+    streams?.useTrackSource?.(services.trackSource);
+  });
 
   // ------------------------------------------------------------ bundled library
   const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
@@ -168,9 +174,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   }
 
   // ------------------------------------------------------------ routes
-  await app.register(multipart, {
-    limits: { fileSize: options.maxUploadBytes ?? 200 * 1024 * 1024, files: 20, fields: 10 },
-  });
+  const maxUploadBytes = options.maxUploadBytes ?? Number(process.env.MUSIC_MAX_UPLOAD_MB || 200) * 1024 * 1024;
+  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 20, fields: 10 } });
 
   app.get<{ Querystring: { limit?: number; offset?: number } }>(
     '/api/music/tracks',
@@ -210,9 +215,11 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     fs.mkdirSync(uploadDir, { recursive: true });
     const saved: string[] = [];
     const rejected: { file: string; error: string }[] = [];
+    const limitMb = Math.round((maxUploadBytes / 1024 / 1024) * 10) / 10;
+    let name = '';
     try {
       for await (const part of request.files()) {
-        const name = path.basename(part.filename || 'upload');
+        name = path.basename(part.filename || 'upload');
         const ext = path.extname(name).toLowerCase();
         if (!AUDIO_EXTENSIONS.includes(ext)) {
           part.file.resume();
@@ -223,7 +230,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
         await pipeline(part.file, fs.createWriteStream(target));
         if (part.file.truncated) {
           fs.rmSync(target, { force: true });
-          rejected.push({ file: name, error: `larger than the ${Math.round((options.maxUploadBytes ?? 200 * 1024 * 1024) / 1024 / 1024)} MB upload limit` });
+          rejected.push({ file: name, error: `larger than the ${limitMb} MB upload limit` });
           continue;
         }
         saved.push(target);
@@ -231,7 +238,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     } catch (err) {
       for (const f of saved) fs.rmSync(f, { force: true });
       const e = err as { code?: string; message: string };
-      if (e.code === 'FST_FILES_LIMIT' || e.code === 'FST_REQ_FILE_TOO_LARGE') return reply.code(413).send({ error: e.message });
+      if (e.code === 'FST_REQ_FILE_TOO_LARGE') return reply.code(413).send({ error: `${name} is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)` });
+      if (e.code === 'FST_FILES_LIMIT') return reply.code(413).send({ error: 'at most 20 files per upload' });
       throw err;
     }
     if (saved.length === 0) return reply.code(400).send({ error: rejected.length ? 'no supported audio file in the upload' : 'no file in the upload', rejected });
