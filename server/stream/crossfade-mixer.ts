@@ -93,7 +93,9 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
 
   /** Renders exactly `frames` frames of interleaved stereo. */
   render(frames: number): Int16Array {
-    const mix = new Float32Array(frames * CHANNELS);
+    // Written in place: a room renders four times a second, for ever, so no float scratch
+    // buffer and no per-sample callbacks outside crossfades.
+    const out = new Int16Array(frames * CHANNELS);
     let pos = 0;
     while (pos < frames) {
       this.renderPos = pos;
@@ -101,7 +103,7 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
       const room = frames - pos;
       if (this.incoming && this.current) {
         const n = Math.min(room, this.fade.total - this.fade.done);
-        this.mixFading(mix, pos, n);
+        this.mixFading(out, pos, n);
         pos += n;
         if (this.fade.done >= this.fade.total) this.finishFade();
       } else if (this.current) {
@@ -109,7 +111,7 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
         // The transition is due but the queued track has no audio yet: keep playing rather than
         // wait (the fade gets shorter); a wait here would block the caller's thread.
         if (n === 0) n = room;
-        const got = this.addDeck(mix, pos, this.current, n, () => 1);
+        const got = this.playSolo(out, pos, this.current, n);
         pos += got;
         if (got < n) {
           if (this.current.source.finished && this.current.source.bufferedFrames === 0) {
@@ -129,7 +131,7 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
     }
     this.renderedFrames += frames;
     this.renderPos = 0;
-    return toInt16(mix);
+    return out;
   }
 
   /** Position inside the render in progress (so events carry exact stream frames). */
@@ -201,25 +203,34 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
     this.incoming = undefined;
   }
 
-  private mixFading(mix: Float32Array, pos: number, n: number): void {
+  private mixFading(out: Int16Array, pos: number, n: number): void {
     const { total, done } = this.fade;
-    // Equal-power curves: the sum of two unrelated recordings keeps a steady loudness.
-    this.addDeck(mix, pos, this.current!, n, (i) => Math.cos((((done + i) / total) * Math.PI) / 2));
-    this.addDeck(mix, pos, this.incoming!, n, (i) => Math.sin((((done + i) / total) * Math.PI) / 2));
+    const a = this.current!;
+    const b = this.incoming!;
+    const sa = a.source.read(n);
+    const sb = b.source.read(n);
+    a.playedFrames += sa.length / CHANNELS;
+    b.playedFrames += sb.length / CHANNELS;
+    for (let i = 0; i < n; i++) {
+      // Equal-power curves: the sum of two unrelated recordings keeps a steady loudness.
+      const angle = (((done + i) / total) * Math.PI) / 2;
+      const ga = a.gain * Math.cos(angle);
+      const gb = b.gain * Math.sin(angle);
+      for (let c = 0; c < CHANNELS; c++) {
+        const k = i * CHANNELS + c;
+        out[pos * CHANNELS + k] = clamp16((sa[k] ?? 0) * ga + (sb[k] ?? 0) * gb);
+      }
+    }
     this.fade.done += n;
   }
 
-  /** Adds up to n frames of `deck` at `pos`, scaled by its gain and envelope(i); returns frames read. */
-  private addDeck(mix: Float32Array, pos: number, deck: Deck<T, R>, n: number, envelope: (i: number) => number): number {
+  /** Plays up to n frames of `deck` alone at `pos`, at its gain; returns the frames it had. */
+  private playSolo(out: Int16Array, pos: number, deck: Deck<T, R>, n: number): number {
     if (n <= 0) return 0;
     const samples = deck.source.read(n);
     const got = samples.length / CHANNELS;
-    for (let i = 0; i < got; i++) {
-      const g = deck.gain * envelope(i);
-      const o = (pos + i) * CHANNELS;
-      mix[o] = mix[o]! + samples[i * CHANNELS]! * g;
-      mix[o + 1] = mix[o + 1]! + samples[i * CHANNELS + 1]! * g;
-    }
+    if (deck.gain === 1) out.set(samples, pos * CHANNELS);
+    else for (let k = 0; k < samples.length; k++) out[pos * CHANNELS + k] = clamp16(samples[k]! * deck.gain);
     deck.playedFrames += got;
     return got;
   }
@@ -229,11 +240,6 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
   }
 }
 
-function toInt16(mix: Float32Array): Int16Array {
-  const out = new Int16Array(mix.length);
-  for (let i = 0; i < mix.length; i++) {
-    const v = mix[i]!;
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
-  }
-  return out;
+function clamp16(v: number): number {
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
 }

@@ -48,7 +48,8 @@ export class HlsEncoder extends EventEmitter<EncoderEvents> {
       [
         '-nostdin', '-hide_banner', '-loglevel', 'error',
         ...FFMPEG_PCM_ARGS, '-i', 'pipe:0',
-        '-c:a', 'aac', '-b:a', `${bitrateKbps}k`,
+        // The 'fast' coder costs a fraction of the default two-loop search; at 128 kb/s the difference is inaudible.
+        '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', `${bitrateKbps}k`,
         '-f', 'segment', '-segment_time', String(segmentS), '-segment_format', 'mpegts',
         '-segment_start_number', String(firstSequence),
         '-segment_list', 'pipe:1', '-segment_list_type', 'csv',

@@ -78,7 +78,9 @@ interface RoomStreamEvents {
   encoderRestart: [{ code: number | null; signal: NodeJS.Signals | null; stderr: string }];
 }
 
-const PACE_INTERVAL_MS = 40;
+// Coarse on purpose: the encoder runs leadS ahead, so timer jitter costs nothing, and each
+// wakeup and pipe write costs CPU in every room.
+const PACE_INTERVAL_MS = 250;
 /** Above this many restarts within RESTART_WINDOW_MS the supervisor backs off. */
 const RESTART_BURST = 5;
 const RESTART_WINDOW_MS = 30_000;
@@ -215,7 +217,7 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     const elapsedFrames = Math.floor(((performance.now() - this.run.startPerf) * SAMPLE_RATE) / 1000);
     let due = secondsToFrames(this.settings.leadS) + elapsedFrames - (this.mixer.renderedFrames - this.run.startFrame);
     while (due > 0) {
-      const n = Math.min(due, SAMPLE_RATE / 10);
+      const n = Math.min(due, SAMPLE_RATE);
       encoder.write(this.mixer.render(n));
       due -= n;
     }

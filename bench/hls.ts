@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:hls`: the room stream's costs and latency, with the stream server in its own
+ * process (bench/hls-server.ts) playing real music clips through the real engine.
+ *   (c) CPU per active room stream: Node (mixing, pacing, serving) plus its ffmpeg processes.
+ *   (b) listeners one core serves: autocannon on loopback plays N listeners, each fetching the
+ *       playlist and the newest segment once per segment duration; a level passes when every
+ *       request succeeds, the full rate is sustained and p99 latency stays under half a segment.
+ *   (a) mood change → first audible sample of the new pick at a real hls.js client (headless
+ *       Chromium): from requestSwitch to the moment the player's position (hls.playingDate)
+ *       reaches the new pick's first sample.
+ * Prints figures; the last line is one JSON object.
+ */
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import autocannon from 'autocannon';
+import { launchChromium } from '../test/helpers/browser.js';
+import { childPids } from '../test/helpers/server-process.js';
+import { ensureClientBuilt } from '../test/stream/stream-app.js';
+
+const ROOMS = Number(process.env.BENCH_ROOMS ?? 4);
+const CPU_SECONDS = Number(process.env.BENCH_CPU_S ?? 20);
+const LEVELS = (process.env.BENCH_LEVELS ?? '250,500,1000,1500,2000,3000').split(',').map(Number);
+const LEVEL_SECONDS = Number(process.env.BENCH_LEVEL_S ?? 10);
+const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 8);
+const SEGMENT_S = 1;
+const TICKS_PER_S = 100; // Linux USER_HZ
+
+ensureClientBuilt();
+const child = fork('bench/hls-server.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const url = await new Promise<string>((resolve, reject) => {
+  child.once('message', (m: { url: string }) => resolve(m.url));
+  child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+});
+const serverPid = child.pid!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stat(pid: number): number[] {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+/** CPU ticks of the server, its reaped children, and its live children (ffmpeg). */
+function serverTicks(): { node: number; total: number } {
+  const s = stat(serverPid);
+  const node = s[11]! + s[12]!; // utime, stime
+  let total = node + s[13]! + s[14]!; // + cutime, cstime
+  for (const pid of childPids(serverPid)) {
+    try {
+      const c = stat(pid);
+      total += c[11]! + c[12]!;
+    } catch {
+      /* exited meanwhile: counted in cutime from now on */
+    }
+  }
+  return { node, total };
+}
+async function cpuOver(seconds: number): Promise<{ nodePct: number; totalPct: number }> {
+  const a = serverTicks();
+  await sleep(seconds * 1000);
+  const b = serverTicks();
+  const pct = (ticks: number) => (ticks / TICKS_PER_S / seconds) * 100;
+  return { nodePct: pct(b.node - a.node), totalPct: pct(b.total - a.total) };
+}
+const percentile = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+// ---------------------------------------------------------------- (c) CPU per room
+const idle = await cpuOver(5);
+for (let i = 0; i < ROOMS; i++) {
+  const r = await fetch(`${url}/stream/bench-${i}/live.m3u8`);
+  if (!r.ok) throw new Error(`room bench-${i} did not start: ${r.status} ${await r.text()}`);
+}
+await sleep(5000);
+// Listeners keep the rooms alive (refetching well within the listener window).
+const keepAlive = setInterval(() => {
+  for (let i = 0; i < ROOMS; i++) void fetch(`${url}/stream/bench-${i}/live.m3u8`).then((r) => r.arrayBuffer());
+}, 3000);
+const busy = await cpuOver(CPU_SECONDS);
+const perRoomPct = (busy.totalPct - idle.totalPct) / ROOMS;
+console.log(`(c) CPU: idle server ${idle.totalPct.toFixed(2)}%, ${ROOMS} rooms ${busy.totalPct.toFixed(2)}% of a core ` +
+  `(Node ${busy.nodePct.toFixed(2)}%) → ${perRoomPct.toFixed(2)}% of a core per room stream`);
+
+// ---------------------------------------------------------------- (b) listeners
+const room = 'bench-0';
+let latestSegment = '';
+const refreshLatest = async () => {
+  const text = await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
+  latestSegment = text.trim().split('\n').at(-1)!;
+};
+await refreshLatest();
+const follow = setInterval(() => void refreshLatest(), 250);
+let listeners = 0;
+const levels: Record<string, unknown>[] = [];
+for (const n of LEVELS) {
+  const before = serverTicks();
+  const result = await autocannon({
+    url,
+    connections: n,
+    duration: LEVEL_SECONDS,
+    overallRate: Math.round((2 * n) / SEGMENT_S),
+    timeout: 5,
+    requests: [
+      { method: 'GET', path: `/stream/${room}/live.m3u8` },
+      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/stream/${room}/${latestSegment}` }) },
+    ],
+  });
+  const after = serverTicks();
+  const expected = (2 * n * LEVEL_SECONDS) / SEGMENT_S;
+  const ok = result.errors === 0 && result.timeouts === 0 && result.non2xx === 0 && result.requests.total >= 0.95 * expected && result.latency.p99 <= (SEGMENT_S * 1000) / 2;
+  const level = {
+    listeners: n, ok, requests: result.requests.total, expected, errors: result.errors + result.timeouts, non2xx: result.non2xx,
+    p50_ms: result.latency.p50, p99_ms: result.latency.p99, mb_per_s: Number((result.throughput.average / 1e6).toFixed(1)),
+    node_cpu_pct: Number((((after.node - before.node) / TICKS_PER_S / LEVEL_SECONDS) * 100).toFixed(1)),
+  };
+  levels.push(level);
+  console.log(`(b) ${JSON.stringify(level)}`);
+  if (!ok) break;
+  listeners = n;
+  await sleep(2000);
+}
+clearInterval(follow);
+clearInterval(keepAlive);
+
+// ---------------------------------------------------------------- (a) mood change → audible at the client
+const browser = await launchChromium();
+const page = await browser.newPage();
+const listenRoom = 'bench-listen';
+await page.goto(`${url}/listen/${listenRoom}`);
+await page.locator('moodify-player button', { hasText: 'Play' }).click();
+const playerExpr = `document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player')`;
+await page.waitForFunction(`${playerExpr}.audio.currentTime > 2`, undefined, { timeout: 30_000 });
+let nextId = 0;
+const switchLatencies: number[] = [];
+for (let i = 0; i < SWITCHES; i++) {
+  await sleep(10_000); // past the minimum play time of the track playing
+  const id = ++nextId;
+  const reply = await new Promise<{ track: { trackId: string }; requestedAt: number; error?: string }>((resolve) => {
+    const onMessage = (m: { id: number }) => {
+      if (m.id !== id) return;
+      child.off('message', onMessage);
+      resolve(m as never);
+    };
+    child.on('message', onMessage);
+    child.send({ id, op: 'switch', roomId: listenRoom });
+  });
+  if (reply.error) throw new Error(reply.error);
+  // The pick's first sample on the program-date clock, once the mixer has started it.
+  let audibleAt: number | undefined;
+  while (audibleAt === undefined) {
+    const np = (await (await fetch(`${url}/api/rooms/${listenRoom}/now-playing`)).json()) as { history: { track: { trackId: string }; reason: string; audibleAtMs: number }[] };
+    audibleAt = np.history.filter((e) => e.reason === 'mood' && e.track.trackId === reply.track.trackId && e.audibleAtMs >= reply.requestedAt - 5000).at(-1)?.audibleAtMs;
+    if (audibleAt === undefined) await sleep(50);
+  }
+  await page.waitForFunction(`(${playerExpr}.hls?.playingDate?.getTime() ?? 0) >= ${audibleAt}`, undefined, { timeout: 30_000, polling: 20 });
+  const latencyS = (Date.now() - reply.requestedAt) / 1000;
+  switchLatencies.push(latencyS);
+  console.log(`(a) switch ${i + 1}: first sample of the new pick heard after ${latencyS.toFixed(2)} s`);
+}
+await browser.close();
+child.disconnect();
+
+const result = {
+  listeners,
+  listener_levels: levels,
+  cpu_per_room_pct_of_core: Number(perRoomPct.toFixed(2)),
+  cpu_rooms: ROOMS,
+  cpu_idle_server_pct: Number(idle.totalPct.toFixed(2)),
+  mood_to_audible_p50_s: Number(percentile(switchLatencies, 0.5).toFixed(2)),
+  mood_to_audible_p95_s: Number(percentile(switchLatencies, 0.95).toFixed(2)),
+  mood_switches: switchLatencies.length,
+  track_source: 'playlist of real music clips (the recommender was not wired into this measurement)',
+};
+console.log(JSON.stringify(result));
+process.exit(0);
