@@ -42,7 +42,7 @@ after(async () => {
 
 function upload(files: { name: string; bytes: Buffer }[], auth = true) {
   const form = new FormData();
-  for (const f of files) form.append('file', new Blob([f.bytes]), f.name);
+  for (const f of files) form.append('file', new Blob([new Uint8Array(f.bytes)]), f.name);
   return fetch(`${t.url}/api/music/import`, { method: 'POST', body: form, headers: auth ? { authorization: `Bearer ${token}` } : {} });
 }
 
