@@ -8,7 +8,7 @@
  * room, 403 known room but not a member (or a revoked listener link).
  */
 import { and, eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../database.js';
 import { listenerLinks, roomMemberships, rooms } from '../../sql/schema.js';
 import { forbidden, notFound, unauthorized } from './http-error.js';
@@ -16,6 +16,7 @@ import { acceptInvite, type RoomRole } from './invites.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from './opaque-tokens.js';
 import { verifyAccessToken } from './tokens.js';
 import { findUserById, isUuid } from './users.js';
+import { requireAccount, type Account } from './request-auth.js';
 
 export type RoomRow = typeof rooms.$inferSelect;
 
@@ -100,4 +101,29 @@ export async function authorizeListener(
   const role = await roomRole(db, identity.userId, room.id);
   if (!role) throw forbidden('not a member of this room');
   return { roomId: room.id, via: 'member', userId: identity.userId };
+}
+
+const ROLE_RANK: Record<RoomRole, number> = { guest: 0, member: 1, owner: 2 };
+
+export interface RoomAccess {
+  account: Account;
+  room: RoomRow;
+  role: RoomRole;
+}
+
+/**
+ * For HTTP routes with a room in the path: the caller's account, the room and their role, or an
+ * error in the documented order: 401 (no/bad token, deleted account), 404 (unknown room), 403
+ * (not a member, or below `minimum`). Closed rooms pass; refuse them yourself where it matters.
+ * Usage: `const { account, role } = await requireRoomRole(app, request, request.params.roomId);`
+ */
+export async function requireRoomRole(app: FastifyInstance, request: FastifyRequest, roomId: string, minimum: RoomRole = 'guest'): Promise<RoomAccess> {
+  const db = app.services.database.db;
+  const account = await requireAccount(app, request);
+  const room = await findRoom(db, roomId);
+  if (!room) throw notFound('room not found');
+  const role = await roomRole(db, account.user.id, room.id);
+  if (!role) throw forbidden('not a member of this room');
+  if (ROLE_RANK[role] < ROLE_RANK[minimum]) throw forbidden(`only the room ${minimum} may do this`);
+  return { account, room, role };
 }

@@ -12,8 +12,8 @@ import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../..
 import { conflict, forbidden, notFound } from '../auth/http-error.js';
 import { createInvite, type RoomRole } from '../auth/invites.js';
 import { hashOpaqueToken, newOpaqueToken } from '../auth/opaque-tokens.js';
-import { authorizeListener, findRoom, roomRole, type RoomRow } from '../auth/room-access.js';
-import { requireAccount, type Account } from '../auth/request-auth.js';
+import { authorizeListener, requireRoomRole, type RoomRow } from '../auth/room-access.js';
+import { requireAccount } from '../auth/request-auth.js';
 import { bearerToken } from '../auth/tokens.js';
 import { isUuid } from '../auth/users.js';
 import { readHistory, roomScope } from './history-queries.js';
@@ -35,14 +35,6 @@ const CreateInviteBody = Type.Object(
 const CreateLinkBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: 80 })) }, { additionalProperties: false });
 const ListenerQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) });
 
-const ROLE_RANK: Record<RoomRole, number> = { guest: 0, member: 1, owner: 2 };
-
-interface RoomAccess {
-  account: Account;
-  room: RoomRow;
-  role: RoomRole;
-}
-
 function slugFor(name: string): string {
   const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'room';
   return `${base}-${randomBytes(4).toString('hex')}`;
@@ -57,15 +49,8 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
   const db = database.db;
 
   /** 401 → 404 → 403, in that order. */
-  async function access(request: FastifyRequest<{ Params: { roomId: string } }>, minimum: RoomRole): Promise<RoomAccess> {
-    const account = await requireAccount(app, request);
-    const room = await findRoom(db, request.params.roomId);
-    if (!room) throw notFound('room not found');
-    const role = await roomRole(db, account.user.id, room.id);
-    if (!role) throw forbidden('not a member of this room');
-    if (ROLE_RANK[role] < ROLE_RANK[minimum]) throw forbidden(`only the room ${minimum} may do this`);
-    return { account, room, role };
-  }
+  const access = (request: FastifyRequest<{ Params: { roomId: string } }>, minimum: RoomRole) =>
+    requireRoomRole(app, request, request.params.roomId, minimum);
 
   function mustBeOpen(room: RoomRow): void {
     if (room.closedAt) throw conflict('the room is closed');
