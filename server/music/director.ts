@@ -99,6 +99,11 @@ export class MusicDirector {
     this.session(sessionKey).strategy = strategy;
   }
 
+  /** The track most recently picked for a session. */
+  currentTrack(sessionKey: string): CatalogTrack | undefined {
+    return this.sessions.get(sessionKey)?.current;
+  }
+
   strategyOf(sessionKey: string): Strategy {
     return this.session(sessionKey).strategy;
   }

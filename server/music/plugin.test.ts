@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../test/helpers/app.js';
+import { eq } from 'drizzle-orm';
+import { feedback } from '../../sql/schema.js';
 import { resolveFfmpeg } from './ffmpeg.js';
 
 let t: TestApp;
@@ -97,6 +99,10 @@ test('the stream engine\'s track source picks for the room mood on the bus, with
   assert.ok(pick.filePath.endsWith('.wav') && fs.existsSync(pick.filePath));
   assert.match(pick.explanation, /^the room seemed happy \(0\.80\) → match: /);
   assert.ok(typeof pick.loudnessLufs === 'number' && typeof pick.bpm === 'number');
+  // A skip is stored as the room's feedback on the skipped track.
+  await music.trackSource.next('r1', 'skip');
+  const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'room:r1'));
+  assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[pick.trackId, 'skip']]);
 });
 
 test('room strategy: set and validated', async () => {

@@ -101,9 +101,11 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     trackSource: {
       async next(roomId, reason) {
         if (director.catalogSize === 0) await director.reloadCatalog();
+        // A skip in the room counts against the skipped track for the room's later picks.
+        const skipped = reason === 'skip' ? director.currentTrack(roomSession(roomId)) : undefined;
+        if (skipped) await director.recordFeedback(`room:${roomId}`, skipped.trackId, 'skip').catch(() => {});
         const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
         if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
-        void reason;
         return pick;
       },
     },
