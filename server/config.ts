@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   ANALYSIS_HEIGHT: Type.Integer({ minimum: 48, maximum: 1080, default: 240 }),
   ROOM_MAX_PARTICIPANTS: Type.Integer({ minimum: 1, maximum: 1000, default: 60 }),
   SIGNALLING_RATE_PER_SECOND: Type.Integer({ minimum: 1, default: 100, description: 'signalling messages per second per socket' }),
+  ALLOW_ANONYMOUS_ROOMS: Type.Boolean({ default: false, description: 'let devices join rooms without a token (kiosks, demos, tests)' }),
   CORS_ORIGIN: Type.String({ default: '', description: 'comma-separated allowed origins; empty = same origin only' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'requests per minute per client IP' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 4000 }),

@@ -88,6 +88,21 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     await Promise.all([...this.rooms.values()].map((room) => this.closeRoom(room)));
   }
 
+  /**
+   * Removes peers from a room (the owner closed it, or removed the member): each is told why with
+   * a 'removed' event and loses its transports, producers and decoders at once.
+   */
+  async evict(roomId: string, reason: string, which: (peer: Peer) => boolean = () => true): Promise<number> {
+    const room = this.rooms.get(roomId);
+    if (!room) return 0;
+    const peers = [...room.peers.values()].filter(which);
+    for (const peer of peers) {
+      peer.notify('removed', { reason });
+      await this.leave(peer);
+    }
+    return peers.length;
+  }
+
   private async closeRoom(room: Room): Promise<void> {
     if (this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);

@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import { IngestMetrics } from '../../media/ingest/metrics.js';
 import { closeSpareDecoders, resetDecoderLauncher } from '../../media/ingest/decoder-launcher.js';
 import { RoomRegistry } from '../rooms/room-registry.js';
+import { authorizeRoomJoin } from '../auth/room-access.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
 import { SignallingSession, type AuthorizeJoin } from './session.js';
 
@@ -17,11 +18,11 @@ declare module 'fastify' {
 }
 
 export interface SignallingOptions {
-  /** Who may join which room. Accounts provide the real policy; see openRoomPolicy. */
+  /** Who may join which room (default: accountsJoinPolicy). */
   authorizeJoin?: AuthorizeJoin;
 }
 
-/** Anyone may join any room under the name they give (used until accounts decide otherwise). */
+/** Anyone may join any room under the name they give: only with ALLOW_ANONYMOUS_ROOMS=true. */
 export const openRoomPolicy: AuthorizeJoin = async ({ displayName }) => ({ displayName: displayName ?? 'Guest', role: 'guest' });
 
 const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) => {
@@ -42,6 +43,11 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
     maxParticipants: config.ROOM_MAX_PARTICIPANTS,
   });
   app.decorate('rooms', rooms);
+  // Accounts decide membership; live peers follow at once.
+  events.on('roomClosedByOwner', ({ roomId }) => void rooms.evict(roomId, 'the owner closed the room'));
+  events.on('roomMemberRemoved', ({ roomId, userId }) =>
+    void rooms.evict(roomId, 'you were removed from the room', (peer) => peer.userId === userId),
+  );
   // Before the workers go: kill decoders and close transports while the channel is still up.
   app.addHook('preClose', async () => {
     for (const client of app.websocketServer?.clients ?? []) client.terminate();
@@ -51,7 +57,14 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
   resetDecoderLauncher();
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  const authorizeJoin = options.authorizeJoin ?? openRoomPolicy;
+  // A token (access or invite) is checked against room membership; without one, only where
+  // anonymous rooms are allowed (kiosks, demos, the test suite).
+  const authorizeJoin: AuthorizeJoin =
+    options.authorizeJoin ??
+    (async (request) => {
+      if (request.token || !config.ALLOW_ANONYMOUS_ROOMS) return authorizeRoomJoin(app, request);
+      return openRoomPolicy(request);
+    });
   app.get('/ws', { websocket: true }, (socket) => {
     new SignallingSession(socket, {
       registry: rooms,

@@ -145,7 +145,7 @@ export class SignallingSession {
     if (this.peer) throw new SignallingError('already-joined', `already in room ${this.peer.roomId}; leave first`);
     const identity = await this.options.authorizeJoin(request);
     const { room, peer } = await this.options.registry.join(request.roomId, identity, (event, data) => {
-      if (event === 'roomReset' && this.peer === peer) this.peer = undefined;
+      if ((event === 'roomReset' || event === 'removed') && this.peer === peer) this.peer = undefined;
       this.send(event, data);
     });
     if (this.closed) {

@@ -20,6 +20,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     MEDIASOUP_LISTEN_IP: '127.0.0.1',
+    // Media tests join ad-hoc rooms; the accounts tests cover the token policy.
+    ALLOW_ANONYMOUS_ROOMS: 'true',
     ...env,
   });
   const app = await buildApp(config);

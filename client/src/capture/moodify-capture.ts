@@ -87,6 +87,12 @@ export class MoodifyCapture extends LitElement {
     });
     // The server lost the room's media worker: join again on a fresh router.
     this.signalling.on('roomReset', () => void this.joinAndSend());
+    // The owner closed the room or removed us: stop for good, do not reconnect.
+    this.signalling.on('removed', (data) => {
+      const reason = (data as { reason?: string } | undefined)?.reason ?? 'removed from the room';
+      this.stop();
+      this.setStatus('error', reason);
+    });
     this.setStatus('connecting');
     this.signalling.start();
   }
