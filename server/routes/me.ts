@@ -8,13 +8,11 @@ import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import { FER_LABELS } from '../../models/labels.js';
 import { roomMemberships, userSettings } from '../../sql/schema.js';
-import type { MoodOverride } from '../auth/events.js';
+import { STRATEGIES, readUserSettings, settingsView, type SettingsRow } from '../auth/user-settings.js';
 import { deleteAccount, deleteUserHistory } from '../auth/personal-data.js';
 import { requireAccount } from '../auth/request-auth.js';
 import { publicUser } from './auth.js';
 import { readHistory, userScope } from './history-queries.js';
-
-export const STRATEGIES = ['match', 'lift', 'calm'] as const;
 
 export const HistoryQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
@@ -38,15 +36,6 @@ const SettingsBody = Type.Object(
   { additionalProperties: false },
 );
 
-type SettingsRow = typeof userSettings.$inferSelect;
-
-function settingsView(row: SettingsRow | undefined) {
-  const until = row?.moodOverrideUntil;
-  const moodOverride: MoodOverride | null =
-    row?.moodOverride && until && until > new Date() ? { emotion: row.moodOverride, until: until.toISOString() } : null;
-  return { strategy: row?.strategy ?? 'match', moodOverride, consentedAt: row?.consentedAt?.toISOString() ?? null };
-}
-
 export const meRoutes: FastifyPluginAsync = async (app) => {
   const { database, events } = app.services;
   const db = database.db;
@@ -55,8 +44,7 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/settings', async (request) => {
     const { user } = await requireAccount(app, request);
-    const [row] = await db.select().from(userSettings).where(eq(userSettings.userId, user.id));
-    return settingsView(row);
+    return readUserSettings(db, user.id);
   });
 
   app.put<{ Body: Static<typeof SettingsBody> }>('/settings', { schema: { body: SettingsBody } }, async (request) => {

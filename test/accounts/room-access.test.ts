@@ -151,3 +151,34 @@ test('rooms: create, list, rename; guests cannot create rooms; bad ids answer 40
   assert.equal((await call(t.app, 'DELETE', `/api/rooms/${f.roomId}/members/nope`, f.owner.token)).statusCode, 404);
   assert.equal((await call(t.app, 'POST', '/api/rooms', f.member.token, { name: '' })).statusCode, 400);
 });
+
+test('settings: strategy, a mood override that runs out, consent; changes are announced; bad values 400', async () => {
+  const { getUserSettings } = await import('../../server/auth/user-settings.js');
+  const f = await roomFixture(t.app);
+  const changes: unknown[] = [];
+  const onChange = (e: unknown) => changes.push(e);
+  t.app.services.events.on('userSettingsChanged', onChange);
+  try {
+    const saved = await call(t.app, 'PUT', '/api/me/settings', f.member.token, { strategy: 'lift', moodOverride: { emotion: 'happy', minutes: 10 }, consent: true });
+    assert.equal(saved.statusCode, 200, saved.body);
+    const settings = await getUserSettings(t.app, f.member.id);
+    assert.equal(settings.strategy, 'lift');
+    assert.equal(settings.moodOverride?.emotion, 'happy');
+    const minutesLeft = (Date.parse(settings.moodOverride!.until) - Date.now()) / 60_000;
+    assert.ok(minutesLeft > 9 && minutesLeft <= 10, `override runs ~10 min (${minutesLeft})`);
+    assert.ok(settings.consentedAt);
+    assert.deepEqual(changes, [{ userId: f.member.id, strategy: 'lift', moodOverride: settings.moodOverride }]);
+    // Cleared explicitly; the strategy stays.
+    const cleared = (await call(t.app, 'PUT', '/api/me/settings', f.member.token, { moodOverride: null })).json();
+    assert.deepEqual([cleared.strategy, cleared.moodOverride], ['lift', null]);
+  } finally {
+    t.app.services.events.off('userSettingsChanged', onChange);
+  }
+  // An override whose time has passed reads as none.
+  const { settingsView } = await import('../../server/auth/user-settings.js');
+  const past = settingsView({ userId: f.member.id, strategy: 'calm', moodOverride: 'sad', moodOverrideUntil: new Date(Date.now() - 1000), consentedAt: null, updatedAt: new Date() });
+  assert.equal(past.moodOverride, null);
+  for (const body of [{ strategy: 'party' }, { moodOverride: { emotion: 'ecstatic', minutes: 5 } }, { moodOverride: { emotion: 'happy', minutes: 0 } }]) {
+    assert.equal((await call(t.app, 'PUT', '/api/me/settings', f.member.token, body)).statusCode, 400, JSON.stringify(body));
+  }
+});

@@ -1,0 +1,38 @@
+/**
+ * Per-user settings: strategy (match | lift | calm), a mood override pinned until a time, and
+ * the capture consent. Mood and music read them with getUserSettings() and follow changes on
+ * the `userSettingsChanged` event.
+ */
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../database.js';
+import { userSettings } from '../../sql/schema.js';
+import type { MoodOverride } from './events.js';
+
+export const STRATEGIES = ['match', 'lift', 'calm'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export type SettingsRow = typeof userSettings.$inferSelect;
+
+export interface UserSettings {
+  strategy: Strategy;
+  /** null when none is set or it has run out. */
+  moodOverride: MoodOverride | null;
+  consentedAt: string | null;
+}
+
+export function settingsView(row: SettingsRow | undefined, now = new Date()): UserSettings {
+  const until = row?.moodOverrideUntil;
+  const moodOverride = row?.moodOverride && until && until > now ? { emotion: row.moodOverride, until: until.toISOString() } : null;
+  return { strategy: (row?.strategy as Strategy | undefined) ?? 'match', moodOverride, consentedAt: row?.consentedAt?.toISOString() ?? null };
+}
+
+export async function readUserSettings(db: Db, userId: string): Promise<UserSettings> {
+  const [row] = await db.select().from(userSettings).where(eq(userSettings.userId, userId));
+  return settingsView(row);
+}
+
+/** The settings of a user (defaults when they never saved any). */
+export function getUserSettings(app: FastifyInstance, userId: string): Promise<UserSettings> {
+  return readUserSettings(app.services.database.db, userId);
+}
