@@ -99,9 +99,9 @@ test('the stream engine\'s track source picks for the room mood on the bus, with
   assert.ok(pick.filePath.endsWith('.wav') && fs.existsSync(pick.filePath));
   assert.match(pick.explanation, /^the room seemed happy \(0\.80\) → match: /);
   assert.ok(typeof pick.loudnessLufs === 'number' && typeof pick.bpm === 'number');
-  // A skip is stored as the room's feedback on the skipped track.
-  await music.trackSource.next('r1', 'skip');
-  const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'room:r1'));
+  // Feedback through the sink the stream uses is stored for that listener.
+  await music.feedback.record({ roomId: 'r1', trackId: pick.trackId, listenerId: 'lid:abc', kind: 'skip' });
+  const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'lid:abc'));
   assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[pick.trackId, 'skip']]);
 });
 

@@ -80,7 +80,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   const roomUsers = new Map<string, Set<string>>();
   const usersOf = (roomId: string) => {
     let set = roomUsers.get(roomId);
-    if (!set) roomUsers.set(roomId, (set = new Set([`room:${roomId}`])));
+    if (!set) roomUsers.set(roomId, (set = new Set()));
     return set;
   };
   events.on('participantMood', (e) => {
@@ -101,9 +101,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     trackSource: {
       async next(roomId, reason) {
         if (director.catalogSize === 0) await director.reloadCatalog();
-        // A skip in the room counts against the skipped track for the room's later picks.
-        const skipped = reason === 'skip' ? director.currentTrack(roomSession(roomId)) : undefined;
-        if (skipped) await director.recordFeedback(`room:${roomId}`, skipped.trackId, 'skip').catch(() => {});
+        // reason is not needed here: the stream itself stores a skip as its listener's feedback.
+        void reason;
         const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
         if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
         return pick;
