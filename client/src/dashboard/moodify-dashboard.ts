@@ -107,7 +107,10 @@ export class MoodifyDashboard extends LitElement {
         <p>Signed in as <strong>${this.user.displayName}</strong>${this.user.guest ? ' (guest)' : ''}</p>
         <button type="button" @click=${() => void this.signOut()}>Sign out</button>
       </header>
-      ${this.user.guest ? '' : html`<section><h2>Rooms</h2><moodify-rooms @enter-room=${(e: CustomEvent<RoomSummary>) => (this.pendingRoom = e.detail)}></moodify-rooms></section>`}
+      <section>
+        <h2>Rooms</h2>
+        <moodify-rooms ?guest=${this.user.guest} @enter-room=${(e: CustomEvent<RoomSummary>) => (this.pendingRoom = e.detail)}></moodify-rooms>
+      </section>
       <section><slot name="charts"></slot></section>
       <section>
         <h2>Your data</h2>

@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { api } from './session.js';
 
 export interface RoomSummary {
@@ -26,6 +26,8 @@ export class MoodifyRooms extends LitElement {
     output { display: block; word-break: break-all; font-family: monospace; }
   `;
 
+  /** Guests may enter the rooms they were invited to but not create rooms. */
+  @property({ type: Boolean }) guest = false;
   @state() private rooms: RoomSummary[] = [];
   @state() private error = '';
   @state() private inviteUrl = '';
@@ -78,10 +80,12 @@ export class MoodifyRooms extends LitElement {
 
   override render() {
     return html`
-      <form @submit=${(e: SubmitEvent) => void this.create(e)} aria-label="Create a room">
-        <label>Room name <input name="name" required maxlength="80" /></label>
-        <button type="submit">Create room</button>
-      </form>
+      ${this.guest
+        ? ''
+        : html`<form @submit=${(e: SubmitEvent) => void this.create(e)} aria-label="Create a room">
+            <label>Room name <input name="name" required maxlength="80" /></label>
+            <button type="submit">Create room</button>
+          </form>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${this.inviteUrl ? html`<p>Invite link (share it with the people you want in the room): <output aria-label="Invite link">${this.inviteUrl}</output></p>` : ''}
       <ul aria-label="Your rooms">
