@@ -144,6 +144,11 @@ export class MusicDirector {
     return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation };
   }
 
+  /** The stream says the session's latest pick is now audible: the minimum dwell starts then. */
+  trackAudible(sessionKey: string): void {
+    this.sessions.get(sessionKey)?.dwell.audible(this.now());
+  }
+
   /** Feed mood updates between picks: true when the current track should end early (strong, sustained change after the minimum dwell). */
   shouldSwitchEarly(sessionKey: string, mood: MoodPoint): boolean {
     return this.session(sessionKey).dwell.shouldSwitchEarly(mood, this.now());

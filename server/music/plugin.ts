@@ -94,6 +94,9 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     }
   });
   const roomMood = (roomId: string) => roomMoods.get(roomId) ?? NEUTRAL;
+  events.on('trackStarted', ({ roomId, track }) => {
+    if (director.currentTrack(roomSession(roomId))?.trackId === track.trackId) director.trackAudible(roomSession(roomId));
+  });
 
   const services: MusicServices = {
     director,

@@ -27,6 +27,11 @@ export class DwellTracker {
     this.awaySince = undefined;
   }
 
+  /** The picked track became audible (a stream queues picks ahead): the dwell counts from here. */
+  audible(now: number): void {
+    this.startedAt = now;
+  }
+
   /** Feed every mood update; true when the current track should give way before its end. */
   shouldSwitchEarly(mood: MoodPoint, now: number): boolean {
     if (!this.pickedFor) return false;
