@@ -1,0 +1,174 @@
+/**
+ * npm run bench:ingest -- --participants N --seconds S [--no-browser] [--room-size K]
+ *
+ * N synthetic senders (a real face clip, encoded once as the capture client sends it: VP8
+ * 320×240 15 fps ~250 kbit/s + Opus; replayed from ONE separate process) plus one real headless
+ * Chromium page join rooms of the real server (in this process), whose decoders deliver frames at
+ * the analysis rate (5 fps). Prints the server side's CPU (Node + mediasoup workers + ffmpeg
+ * decoders) as a share of the whole machine, the load generator's and Chromium's own shares, RSS
+ * per participant, frames/s delivered and send → app latency p50/p95; last line one JSON object.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { startTestApp } from '../test/helpers/app.js';
+import { launchChromium } from '../test/helpers/browser.js';
+import { childPids } from '../test/helpers/server-process.js';
+import { ferImages, makeFaceClip, makeSpeechWav, speechClips, tempDir } from '../test/helpers/test-media.js';
+import { readFrameNumber, stampFrameNumbers } from './lib/frame-code.js';
+
+const { values } = parseArgs({
+  options: {
+    participants: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '20' },
+    'room-size': { type: 'string', default: '10' },
+    'no-browser': { type: 'boolean', default: false },
+  },
+});
+const participants = Number(values.participants);
+const seconds = Number(values.seconds);
+const FPS = 15;
+const HZ = 100; // USER_HZ for /proc/<pid>/stat
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+/** Proportional set size: shared pages (ffmpeg's codec libraries) split among the processes sharing them. */
+function rssMb(pid: number): number {
+  try {
+    return Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]) / 1024;
+  } catch {
+    return 0;
+  }
+}
+function command(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const child of childPids(pid)) out.push(child, ...descendants(child));
+  return out;
+}
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+// ---------------------------------------------------------------- media, made once
+const dir = tempDir('moodify-bench-ingest-');
+const faces = makeFaceClip([...ferImages('happy', 3), ...ferImages('sad', 3)], path.join(dir, 'faces.y4m'));
+const coded = path.join(dir, 'coded.y4m');
+stampFrameNumbers(faces.y4m, coded, FPS, 6);
+const speech = makeSpeechWav(speechClips(2), path.join(dir, 'speech.wav'));
+
+// ---------------------------------------------------------------- server (this process)
+const server = await startTestApp({ LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000' });
+const wsUrl = server.url.replace('http', 'ws') + '/ws';
+const sendTimes = new Map<string, Map<number, number>>();
+const latencies: number[] = [];
+let framesDelivered = 0;
+let measuring = false;
+server.app.rooms.on('videoTap', ({ participantId, tap }) => {
+  void (async () => {
+    for await (const frame of tap.frames) {
+      if (!measuring) continue;
+      framesDelivered++;
+      const sent = sendTimes.get(participantId)?.get(readFrameNumber(frame.data));
+      const receivedAt = performance.timeOrigin + frame.decodedAt;
+      if (sent !== undefined && receivedAt >= sent) latencies.push(receivedAt - sent);
+    }
+  })();
+});
+const baselineRss = rssMb(process.pid) + server.app.services.workers.info().reduce((s, w) => s + rssMb(w.pid), 0);
+
+// ---------------------------------------------------------------- load generator (its own process)
+const generator = fork(path.join(import.meta.dirname, 'lib/load-generator.ts'), [wsUrl, String(participants), coded, speech.wav, String(values['room-size'])], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+await new Promise<void>((resolve, reject) => {
+  generator.on('message', (message: { ready?: boolean; participantId?: string; frame?: number; sentAt?: number }) => {
+    if (message.ready) resolve();
+    if (message.participantId !== undefined && message.frame !== undefined) {
+      let times = sendTimes.get(message.participantId);
+      if (!times) sendTimes.set(message.participantId, (times = new Map()));
+      times.set(message.frame, message.sentAt!);
+    }
+  });
+  generator.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
+});
+
+// ---------------------------------------------------------------- one real browser
+const browser = values['no-browser'] ? undefined : await launchChromium({ videoFile: coded, audioFile: speech.wav });
+if (browser) {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/room/bench-browser?autostart&name=chromium`);
+}
+
+// ---------------------------------------------------------------- measure
+await new Promise((r) => setTimeout(r, 5000)); // warm-up: every decoder running
+const serverPids = () => [process.pid, ...descendants(process.pid).filter((pid) => /mediasoup-worker|ffmpeg/.test(command(pid)))];
+const chromiumPids = () => descendants(process.pid).filter((pid) => /chrom/.test(command(pid)));
+const snapshot = () => ({
+  server: serverPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
+  generator: cpuTicks(generator.pid!),
+  chromium: chromiumPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
+  at: performance.now(),
+});
+const start = snapshot();
+measuring = true;
+await new Promise((r) => setTimeout(r, seconds * 1000));
+measuring = false;
+const end = snapshot();
+const wall = (end.at - start.at) / 1000;
+const cores = os.availableParallelism();
+const share = (ticks: number) => (100 * ticks) / HZ / wall / cores;
+const serverRss = serverPids().reduce((sum, pid) => sum + rssMb(pid), 0);
+const decoders = serverPids().filter((pid) => /ffmpeg/.test(command(pid))).length;
+const senders = participants + (browser ? 1 : 0);
+latencies.sort((a, b) => a - b);
+
+const result = {
+  participants: senders,
+  synthetic: participants,
+  browser: browser ? 1 : 0,
+  seconds: Math.round(wall * 10) / 10,
+  cores,
+  cpu_percent: Math.round(share(end.server - start.server) * 10) / 10,
+  generator_cpu_percent: Math.round(share(end.generator - start.generator) * 10) / 10,
+  chromium_cpu_percent: Math.round(share(end.chromium - start.chromium) * 10) / 10,
+  rss_per_participant_mb: Math.round(((serverRss - baselineRss) / senders) * 10) / 10,
+  decoder_processes: decoders,
+  frames_per_s: Math.round((framesDelivered / wall) * 10) / 10,
+  frames_per_s_per_participant: Math.round((framesDelivered / wall / senders) * 100) / 100,
+  latency_p50_ms: Math.round(quantile(latencies, 0.5)),
+  latency_p95_ms: Math.round(quantile(latencies, 0.95)),
+  latency_samples: latencies.length,
+};
+
+console.log(`ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores`);
+console.log(`  server side CPU (node + mediasoup + ffmpeg): ${result.cpu_percent}% of the machine`);
+console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
+console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);
+console.log(`  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant)`);
+console.log(`  send → app latency: p50 ${result.latency_p50_ms} ms, p95 ${result.latency_p95_ms} ms (${latencies.length} frames)`);
+
+generator.send({ stop: true });
+await new Promise((r) => generator.once('exit', r));
+await browser?.close();
+await server.close();
+fs.rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify(result));
+process.exit(0);
