@@ -14,6 +14,9 @@ import { rowsOf } from '../../server/auth/db-rows.js';
 import { createScratchDatabase, postgresReachable } from '../helpers/postgres.js';
 import { call, signUp, startTestApp, type Session } from './test-app.js';
 import { rowsReferencing } from './user-reference-scan.js';
+import { scanFilesForRawMedia, scanTablesForRawMedia } from './raw-media-scan.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const DAY = 86_400_000;
 
@@ -109,8 +112,8 @@ async function deletionScenario(t: TestContext, app: FastifyInstance): Promise<v
   });
 }
 
-test('delete my data and delete my account on embedded PGlite; retention job', async (t) => {
-  const { app, close } = await startTestApp();
+test('delete my data and delete my account on embedded PGlite; retention job; raw-media scan', async (t) => {
+  const { app, close, dataDir } = await startTestApp();
   try {
     await deletionScenario(t, app);
 
@@ -141,6 +144,30 @@ test('delete my data and delete my account on embedded PGlite; retention job', a
       registerPersonalData({ table: 'table_nobody_created', userColumn: 'user_id', timeColumn: 'at' });
       const shorter = await enforceRetention(db, 7);
       assert.deepEqual(shorter.deleted, { emotion_samples: 1, feedback: 1, plays: 2, later_registered_events: 1 });
+    });
+
+    await t.test('no raw media in DATA_DIR or any table; the scanner does find planted ones', async () => {
+      const db = app.services.database.db;
+      assert.deepEqual(scanFilesForRawMedia(dataDir), []);
+      assert.deepEqual(await scanTablesForRawMedia(db), []);
+      // Plants: a WAV, a raw frame dump, a y4m clip; a bytea column and a frame stored as JSON.
+      const plantDir = path.join(dataDir, 'cache');
+      fs.mkdirSync(plantDir);
+      const wav = Buffer.alloc(44 + 3200);
+      wav.write('RIFF', 0, 'latin1');
+      wav.write('WAVE', 8, 'latin1');
+      fs.writeFileSync(path.join(plantDir, 'voice.wav'), wav);
+      fs.writeFileSync(path.join(plantDir, 'frame.rgb'), crypto.randomBytes(320 * 240 * 3 * 5));
+      fs.writeFileSync(path.join(plantDir, 'face.y4m'), Buffer.concat([Buffer.from('YUV4MPEG2 W320 H240 F5:1\n'), Buffer.alloc(1000)]));
+      await db.execute(sql`create table planted_media (id serial primary key, blob bytea, frame jsonb)`);
+      await db.execute(sql`insert into planted_media (blob, frame) values (decode('00010203', 'hex'), ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => i % 256))}::jsonb)`);
+      try {
+        assert.deepEqual(scanFilesForRawMedia(dataDir).map((f) => f.where).sort(), ['cache/face.y4m', 'cache/frame.rgb', 'cache/voice.wav']);
+        assert.deepEqual((await scanTablesForRawMedia(db)).map((f) => f.where).sort(), ['planted_media.blob', 'planted_media.frame']);
+      } finally {
+        fs.rmSync(plantDir, { recursive: true, force: true });
+        await db.execute(sql`drop table planted_media`);
+      }
     });
   } finally {
     await close();
