@@ -30,6 +30,8 @@ VALENCE_POSITIVE = {"Q1": 1, "Q2": 0, "Q3": 0, "Q4": 1}
 AROUSAL_HIGH = {"Q1": 1, "Q2": 1, "Q3": 0, "Q4": 0}
 C_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 REPEATS = 10
+# Bumped whenever the feature code or the recipe changes (2: tempo envelope blur).
+MODEL_REVISION = 2
 
 
 def load(path):
@@ -95,7 +97,7 @@ def export(variant, models, names, C, cv, n):
         scaler, lr = pipe[0], pipe[1]
         return {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(), "coef": lr.coef_.tolist(), "intercept": lr.intercept_.tolist()}
     return {
-        "version": f"4q-logreg-{variant}-1",
+        "version": f"4q-logreg-{variant}-{MODEL_REVISION}",
         "variant": variant,
         "features": names,
         "classes": QUADRANTS if variant == "quadrant" else ["valence_positive", "arousal_high"],
