@@ -130,12 +130,13 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   // ------------------------------------------------------------ bundled library
   const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
   const importAndReload = async (files: string[], origin: string, sidecar?: Parameters<typeof importFiles>[3]) => {
+    const before = importing.done;
     const summary = await importFiles(db, files, {
       origin,
       model,
       analyse: (file) => worker.analyse(file),
       signal: abort.signal,
-      onProgress: (done) => (importing.done = done),
+      onProgress: (done) => (importing.done = before + done),
     }, sidecar);
     await director.reloadCatalog();
     return summary;
