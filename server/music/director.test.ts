@@ -88,3 +88,15 @@ test('strategies are per session and validated', async () => {
   assert.equal(director.strategyOf('room:y'), 'match');
   assert.throws(() => director.setStrategy('room:x', 'loud' as never), /unknown strategy/);
 });
+
+test('with the database gone, picks go on (the play is logged as not stored)', async () => {
+  const errors: string[] = [];
+  const director = new MusicDirector(database.db, { onStorageError: (_err, what) => errors.push(what) });
+  await director.reloadCatalog();
+  const closing = database;
+  database = undefined as unknown as Database; // closed here, not again in after()
+  await closing.close();
+  const pick = await director.next({ sessionKey: 'listener:carol', mood: sad, userIds: ['carol'] });
+  assert.ok(pick, 'a track is still picked from the loaded catalog');
+  assert.deepEqual(errors.sort(), ['feedback', 'history', 'play']);
+});

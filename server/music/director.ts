@@ -70,6 +70,8 @@ export interface DirectorOptions {
   recommender?: Partial<RecommenderOptions>;
   dwell?: DwellOptions;
   defaultStrategy?: Strategy;
+  /** Called when a play could not be stored or history/feedback could not be read (picks go on). */
+  onStorageError?: (err: Error, what: string) => void;
 }
 
 export class MusicDirector {
@@ -132,6 +134,7 @@ export class MusicDirector {
     if (session.history.length > 500) session.history.splice(0, session.history.length - 500);
     session.current = pick.track;
     session.dwell.started(request.mood, now);
+    // The play is history, not a precondition: a database outage must not stop the music.
     await this.db.insert(plays).values({
       trackId: pick.track.trackId,
       sessionKey: request.sessionKey,
@@ -140,7 +143,7 @@ export class MusicDirector {
       targetArousal: pick.target.arousal,
       explanation: pick.explanation,
       startedAt: new Date(now),
-    });
+    }).catch((err: Error) => this.options.onStorageError?.(err, 'play'));
     return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation };
   }
 
@@ -186,7 +189,13 @@ export class MusicDirector {
     let tally = this.feedbackByUser.get(userId);
     if (tally) return tally;
     tally = new Map();
-    const rows = await this.db.select({ trackId: feedback.trackId, kind: feedback.kind }).from(feedback).where(eq(feedback.userId, userId));
+    let rows: { trackId: string; kind: string }[];
+    try {
+      rows = await this.db.select({ trackId: feedback.trackId, kind: feedback.kind }).from(feedback).where(eq(feedback.userId, userId));
+    } catch (err) {
+      this.options.onStorageError?.(err as Error, 'feedback');
+      return tally; // not cached: read again once the database is back
+    }
     for (const row of rows) {
       const entry = tally.get(row.trackId) ?? { like: 0, skip: 0, dislike: 0 };
       if (row.kind === 'like' || row.kind === 'skip' || row.kind === 'dislike') entry[row.kind] += 1;
@@ -209,12 +218,18 @@ export class MusicDirector {
   private async loadedSession(sessionKey: string): Promise<Session> {
     const s = this.session(sessionKey);
     if (s.loaded) return s;
-    const recent = await this.db
-      .select({ trackId: plays.trackId, startedAt: plays.startedAt })
-      .from(plays)
-      .where(eq(plays.sessionKey, sessionKey))
-      .orderBy(desc(plays.startedAt))
-      .limit(100);
+    let recent: { trackId: string; startedAt: Date }[];
+    try {
+      recent = await this.db
+        .select({ trackId: plays.trackId, startedAt: plays.startedAt })
+        .from(plays)
+        .where(eq(plays.sessionKey, sessionKey))
+        .orderBy(desc(plays.startedAt))
+        .limit(100);
+    } catch (err) {
+      this.options.onStorageError?.(err as Error, 'history');
+      return s; // picks go on with the in-memory history; the stored one is read next time
+    }
     s.history = [...recent.reverse().map((r) => ({ trackId: r.trackId, at: r.startedAt.getTime() })), ...s.history];
     s.loaded = true;
     return s;

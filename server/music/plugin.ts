@@ -66,7 +66,7 @@ const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
 export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, options) => {
   const { database, events, config } = app.services;
   const db = database.db;
-  const director = new MusicDirector(db);
+  const director = new MusicDirector(db, { onStorageError: (err, what) => app.log.warn({ err: err.message, what }, 'music: database unavailable, picking anyway') });
   await director.reloadCatalog();
   const model = MusicMoodModel.load();
   const worker = new AnalysisWorker();
