@@ -105,10 +105,18 @@ test('the stream engine\'s track source picks for the room mood on the bus, with
   assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[pick.trackId, 'skip']]);
 });
 
-test('room strategy: set and validated', async () => {
-  const put = (strategy: string) =>
-    fetch(`${t.url}/api/music/rooms/r1/strategy`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ strategy }) });
+test('room strategy: members only, validated', async () => {
+  const created = await fetch(`${t.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'Strategy room' }) });
+  assert.equal(created.status, 201);
+  const roomId = ((await created.json()) as { id: string }).id;
+  const put = (strategy: string, auth = true) =>
+    fetch(`${t.url}/api/music/rooms/${roomId}/strategy`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ strategy }),
+    });
+  assert.equal((await put('calm', false)).status, 401);
   assert.equal((await put('calm')).status, 200);
-  assert.equal(t.app.services.music!.director.strategyOf('room:r1'), 'calm');
+  assert.equal(t.app.services.music!.director.strategyOf(`room:${roomId}`), 'calm');
   assert.equal((await put('loud')).status, 400);
 });

@@ -17,6 +17,7 @@ import multipart from '@fastify/multipart';
 import { eq } from 'drizzle-orm';
 import { trackFeatures, tracks } from '../../sql/schema.js';
 import { requireAccount } from '../auth/request-auth.js';
+import { requireRoomRole } from '../auth/room-access.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { attributionEntries, BUNDLED_SOURCES, installedSources } from './bundled.js';
 import { countTracks } from './catalog.js';
@@ -98,6 +99,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     if (director.currentTrack(roomSession(roomId))?.trackId === track.trackId) director.trackAudible(roomSession(roomId));
   });
 
+  const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
   const services: MusicServices = {
     director,
     roomMood,
@@ -128,7 +130,6 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   });
 
   // ------------------------------------------------------------ bundled library
-  const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
   const importAndReload = async (files: string[], origin: string, sidecar?: Parameters<typeof importFiles>[3]) => {
     const before = importing.done;
     const summary = await importFiles(db, files, {
@@ -208,6 +209,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
       },
     },
     async (request) => {
+      // Only the room's members steer its music (401 no token, 404 unknown room, 403 not a member).
+      await requireRoomRole(app, request, request.params.roomId, 'member');
       director.setStrategy(roomSession(request.params.roomId), request.body.strategy);
       return { roomId: request.params.roomId, strategy: request.body.strategy };
     },
