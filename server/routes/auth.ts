@@ -25,15 +25,19 @@ export function publicUser(user: UserRow) {
   return { id: user.id, displayName: user.displayName, email: user.email, guest: isGuest(user) };
 }
 
-/** The answer to every successful sign-up, log-in, refresh and invite acceptance. */
-export async function sessionFor(app: FastifyInstance, db: Db, user: UserRow, familyId?: string) {
+/**
+ * The answer to every successful sign-up, log-in, refresh and invite acceptance. A new refresh
+ * token (a new log-in family) is issued unless the caller already rotated one (`rotated`).
+ */
+export async function sessionFor(app: FastifyInstance, db: Db, user: UserRow, rotated?: { token: string; expiresAt: Date }) {
   const { config } = app.services;
-  const refresh = familyId ? undefined : await issueRefreshToken(db, user.id, config.REFRESH_TOKEN_TTL_DAYS);
+  const refresh = rotated ?? (await issueRefreshToken(db, user.id, config.REFRESH_TOKEN_TTL_DAYS));
   return {
     user: publicUser(user),
     accessToken: signAccessToken(app, { userId: user.id, displayName: user.displayName, guest: isGuest(user) }),
     accessTokenExpiresIn: config.ACCESS_TOKEN_TTL_S,
-    ...(refresh ? { refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt.toISOString() } : {}),
+    refreshToken: refresh.token,
+    refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
   };
 }
 
@@ -74,7 +78,7 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     const rotated = await rotateRefreshToken(db, request.body.refreshToken, config.REFRESH_TOKEN_TTL_DAYS);
     const user = await findUserById(db, rotated.userId);
     if (!user) throw unauthorized('account no longer exists');
-    return { ...(await sessionFor(app, db, user, 'rotated')), refreshToken: rotated.token, refreshTokenExpiresAt: rotated.expiresAt.toISOString() };
+    return sessionFor(app, db, user, rotated);
   });
 
   app.post<{ Body: Static<typeof RefreshBody> }>('/logout', { schema: { body: RefreshBody }, config: { rateLimit } }, async (request, reply) => {
