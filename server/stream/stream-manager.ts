@@ -165,8 +165,9 @@ export class StreamManager {
     let set = this.members.get(peer.roomId);
     if (!set) this.members.set(peer.roomId, (set = new Set()));
     set.add(peer.participantId);
+    // No music yet (an empty library) is a state, not a fault: the room works without a stream.
     this.ensure(peer.roomId).catch((err: unknown) =>
-      this.options.log.error({ roomId: peer.roomId, err: String(err) }, 'could not start the room stream'),
+      this.options.log.warn({ roomId: peer.roomId, err: String(err) }, 'could not start the room stream'),
     );
   };
 

@@ -243,3 +243,23 @@ test('bad requests get clear errors and the server keeps serving', async () => {
   const nowPlaying = await fetch(`${server.url}/api/rooms/${ROOM}/now-playing`);
   assert.equal(nowPlaying.status, 200);
 });
+
+test('a room stream starts when its first member joins and stops after the last one leaves', async () => {
+  const { events } = server.services;
+  const member = { roomId: 'members-room', participantId: 'p1', displayName: 'Ann' };
+  events.emit('peerJoined', member);
+  const startedBy = Date.now() + 10_000;
+  while (!server.app.streams.get(member.roomId)) {
+    assert.ok(Date.now() < startedBy, 'the stream did not start for the first member');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Still there after the idle time while the member stays.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.ok(server.app.streams.get(member.roomId));
+  events.emit('peerLeft', member);
+  const stoppedBy = Date.now() + 10_000;
+  while (server.app.streams.get(member.roomId)) {
+    assert.ok(Date.now() < stoppedBy, 'the stream outlived its last member');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
