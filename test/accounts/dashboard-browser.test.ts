@@ -1,6 +1,7 @@
 /**
  * The dashboard shell in headless Chromium against the real server: sign up → create a room →
- * consent step (recorded on the server) → the room page. axe-core checks the sign-up form and
+ * consent step (recorded on the server) → the room page, which joins over signalling with the
+ * access token (admitted by room membership) without the token ever appearing in a URL. axe-core checks the sign-up form and
  * the consent step; screenshots go to test-artifacts/accounts/.
  */
 import assert from 'node:assert/strict';
@@ -69,17 +70,28 @@ test('dashboard: sign up, create a room, consent, then the room page', async () 
     assert.equal(await start.isDisabled(), true, 'nothing starts before the box is ticked');
     assert.deepEqual(await axeViolations(page), [], 'consent step');
     await page.screenshot({ path: path.join(ARTIFACTS, '2-consent.png'), fullPage: true });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const joined = new Promise<{ userId?: string; roomId: string }>((resolve) => server.app.services.events.once('peerJoined', resolve));
     await consent.getByLabel(/I have read this/).check();
     await start.click();
     await page.waitForURL(/\/room\/[0-9a-f-]{36}\?/);
-    await page.screenshot({ path: path.join(ARTIFACTS, '3-room.png') });
 
     const db = server.app.services.database.db;
     const [dana] = await db.select().from(users).where(eq(users.email, 'dana@example.org'));
     const [settings] = await db.select().from(userSettings).where(eq(userSettings.userId, dana!.id));
     assert.ok(settings?.consentedAt, 'the consent is recorded');
     const roomId = /\/room\/([0-9a-f-]{36})/.exec(page.url())![1]!;
-    assert.equal((await server.app.inject({ url: `/api/rooms/${roomId}`, headers: { authorization: `Bearer ${new URL(page.url()).searchParams.get('token')}` } })).statusCode, 200);
+    // The room page joins over signalling with the access token: accounts admit Dana as the owner.
+    let timer: NodeJS.Timeout | undefined;
+    const peer = await Promise.race([joined, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no signalling join within 30 s')), 30_000)))]);
+    clearTimeout(timer);
+    assert.deepEqual({ userId: peer.userId, roomId: peer.roomId }, { userId: dana!.id, roomId });
+    await page.screenshot({ path: path.join(ARTIFACTS, '3-room.png') });
+    // The token never travelled in an address: not to the server, not in the history.
+    const session = JSON.parse((await page.evaluate(() => localStorage.getItem('moodify.session')))!) as { accessToken: string };
+    assert.ok(!page.url().includes('token='), page.url());
+    assert.deepEqual(requested.filter((u) => u.includes(session.accessToken)), []);
   } finally {
     await browser.close();
     await server.close();

@@ -3,6 +3,8 @@ import { customElement, state } from 'lit/decorators.js';
 import './moodify-auth-form.js';
 import './moodify-consent.js';
 import './moodify-rooms.js';
+// The room page (capture), opened in place after the consent step.
+import '../room-page.js';
 import type { RoomSummary } from './moodify-rooms.js';
 import { api, loadSession, saveSession, type SessionUser, type StoredSession } from './session.js';
 
@@ -57,12 +59,23 @@ export class MoodifyDashboard extends LitElement {
     }
   }
 
-  private enterRoom(): void {
+  /**
+   * Opens the room page in place. The access token goes to the page through the address bar for
+   * one moment only: the page reads it when it is created, then the address is replaced without
+   * it. Navigating to the page would send the token to the server (into its request log) and
+   * leave it in the browser history.
+   */
+  private async enterRoom(): Promise<void> {
     const room = this.pendingRoom;
     const session = loadSession();
     if (!room || !session) return;
-    const params = new URLSearchParams({ name: session.user.displayName, token: session.accessToken, autostart: '' });
-    location.assign(`/room/${encodeURIComponent(room.id)}?${params}`);
+    const base = `/room/${encodeURIComponent(room.id)}`;
+    const visible = new URLSearchParams({ name: session.user.displayName, autostart: '' });
+    history.pushState(null, '', `${base}?${new URLSearchParams({ ...Object.fromEntries(visible), token: session.accessToken })}`);
+    const page = document.createElement('moodify-room') as HTMLElement & { updateComplete?: Promise<unknown> };
+    document.body.replaceChildren(page);
+    await page.updateComplete;
+    history.replaceState(null, '', `${base}?${visible}`);
   }
 
   private async signOut(): Promise<void> {
@@ -99,7 +112,7 @@ export class MoodifyDashboard extends LitElement {
     if (!this.user) return html`<section><moodify-auth-form></moodify-auth-form></section>`;
     if (this.pendingRoom) {
       return html`<section>
-        <moodify-consent @consent-given=${() => this.enterRoom()} @consent-declined=${() => (this.pendingRoom = undefined)}></moodify-consent>
+        <moodify-consent @consent-given=${() => void this.enterRoom()} @consent-declined=${() => (this.pendingRoom = undefined)}></moodify-consent>
       </section>`;
     }
     return html`
