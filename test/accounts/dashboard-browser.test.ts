@@ -40,7 +40,7 @@ async function axeViolations(page: Page): Promise<string[]> {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
 }
 
-test('dashboard: sign up, create a room, consent, then the room page', async () => {
+test('dashboard: sign up, create a room, consent, then the room page; a guest joins by invite link', async () => {
   ensureClientBundle();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const server = await startTestApp({ MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent' });
@@ -92,6 +92,23 @@ test('dashboard: sign up, create a room, consent, then the room page', async () 
     const session = JSON.parse((await page.evaluate(() => localStorage.getItem('moodify.session')))!) as { accessToken: string };
     assert.ok(!page.url().includes('token='), page.url());
     assert.deepEqual(requested.filter((u) => u.includes(session.accessToken)), []);
+
+    // A guest follows the owner's invite link in another browser context: name, consent, room.
+    const invite = (await server.app.inject({ method: 'POST', url: `/api/rooms/${roomId}/invites`, headers: { authorization: `Bearer ${session.accessToken}` }, payload: {} })).json() as { url: string };
+    const guestPage = await (await browser.newContext()).newPage();
+    await guestPage.goto(new URL(invite.url, server.url).toString());
+    const guestJoined = new Promise<{ userId?: string; roomId: string; displayName: string }>((resolve) => server.app.services.events.once('peerJoined', resolve));
+    await guestPage.locator('moodify-dashboard').getByLabel('Your name in the room').fill('Gus');
+    await guestPage.locator('moodify-dashboard').getByRole('button', { name: 'Join as a guest' }).click();
+    await guestPage.locator('moodify-consent').getByLabel(/I have read this/).check();
+    await guestPage.locator('moodify-consent').getByRole('button', { name: 'Start camera and microphone' }).click();
+    const guest = await Promise.race([guestJoined, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no guest join within 30 s')), 30_000)))]);
+    clearTimeout(timer);
+    assert.equal(guest.roomId, roomId);
+    assert.equal(guest.displayName, 'Gus');
+    const [gus] = await db.select().from(users).where(eq(users.id, guest.userId!));
+    assert.equal(gus?.passwordHash, null, 'a guest account, without password');
+    await guestPage.screenshot({ path: path.join(ARTIFACTS, '4-guest-room.png') });
   } finally {
     await browser.close();
     await server.close();
