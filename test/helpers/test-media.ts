@@ -115,3 +115,36 @@ export function bestCircularCorrelation(received: number[], source: number[]): {
   }
   return best;
 }
+
+/**
+ * A camera clip in segments: each segment cycles through its images (one a second) for its
+ * duration, so the face changes mood at a known time (Chromium loops the whole file).
+ */
+export function makeFaceClipSegments(segments: { images: string[]; seconds: number }[], out: string, opts: { width?: number; height?: number; faceSize?: number; fps?: number } = {}): string {
+  const width = opts.width ?? 320;
+  const height = opts.height ?? 240;
+  const faceSize = opts.faceSize ?? 170;
+  const fps = opts.fps ?? 15;
+  const sequence = segments.flatMap(({ images, seconds }) => Array.from({ length: seconds }, (_, i) => images[i % images.length]!));
+  const list = `${out}.concat.txt`;
+  fs.writeFileSync(list, [...sequence, sequence[sequence.length - 1]!].map((f, i) => `file '${f}'\n${i < sequence.length ? 'duration 1\n' : ''}`).join(''));
+  const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080,fps=${fps},format=yuv420p`;
+  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-vf', filter, '-t', String(sequence.length), out]);
+  fs.rmSync(list);
+  return out;
+}
+
+/** A microphone track in segments: each segment's clips back to back, cut or padded with silence to its duration. */
+export function makeSpeechTrack(segments: { clips: string[]; seconds: number }[], out: string): string {
+  const parts = segments.map(({ clips, seconds }, s) => {
+    const part = `${out}.part${s}.wav`;
+    const inputs = clips.flatMap((c) => ['-i', c]);
+    const graph = `${clips.map((_, i) => `[${i}:a]`).join('')}concat=n=${clips.length}:v=0:a=1,apad,atrim=0:${seconds}[a]`;
+    execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[a]', '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', part]);
+    return part;
+  });
+  const graph = `${parts.map((_, i) => `[${i}:a]`).join('')}concat=n=${parts.length}:v=0:a=1[a]`;
+  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...parts.flatMap((p) => ['-i', p]), '-filter_complex', graph, '-map', '[a]', '-c:a', 'pcm_s16le', out]);
+  for (const part of parts) fs.rmSync(part);
+  return out;
+}
