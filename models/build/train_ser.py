@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Train the speech-emotion model on RAVDESS (../shared/data/speech) and export it to ONNX.
+
+Offline build script (not used at run time). Exact command for the committed model (repository root):
+
+    nice -n 15 /tmp/mvenv/bin/python models/build/train_ser.py --data ../shared/data/speech \
+        --epochs 30 --threads 2 --seed 0 --norm cmvn --out models/voice/ser_mfcc_cnn_lstm.onnx
+
+Split (speaker independent): train on actors 01-12, validate on actors 13-16. Fixed epoch count with a
+cosine schedule; the last epoch is exported (no checkpoint picked on the validation actors).
+
+The ONNX graph takes raw PCM and computes the features itself, so the runtime needs no DSP code:
+  input  `pcm`    float32 [N, 32000]   2.0 s of 16 kHz mono, samples in -1..1 (Int16 / 32768)
+  output `probs8` float32 [N, 8]       softmax over RAVDESS classes
+                                       neutral, calm, happy, sad, angry, fearful, disgust, surprised
+  output `probs7` float32 [N, 7]       the same mass folded to FER order (angry, disgust, fear, happy, sad,
+                                       surprise, neutral): calm+neutral -> neutral, fearful -> fear, ...
+  output `mfcc`   float32 [N, 40, 197] the 40 MFCCs the classifier sees (before normalisation), for parity
+                                       tests: equal to librosa_mfcc() below: librosa melspectrogram (n_fft 512,
+                                       hop 160, win 400 hann, center=False, 40 slaney mels 0-8 kHz, power 2),
+                                       power_to_db(amin 1e-10, top_db None), DCT-II ortho, 40 coefficients
+"""
+import argparse
+import csv
+import json
+import os
+import time
+
+import librosa
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SR = 16000
+WIN = 32000  # 2.0 s
+N_FFT, HOP, WINLEN, N_MELS, N_MFCC = 512, 160, 400, 40, 40
+RAVDESS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']
+FER = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
+TO_FER = {'neutral': 'neutral', 'calm': 'neutral', 'happy': 'happy', 'sad': 'sad', 'angry': 'angry',
+          'fearful': 'fear', 'disgust': 'disgust', 'surprised': 'surprise'}
+
+
+class Mfcc(nn.Module):
+    """librosa-compatible MFCC (center=False) as fixed convolutions: exports to plain ONNX ops."""
+
+    def __init__(self):
+        super().__init__()
+        win = np.zeros(N_FFT)
+        off = (N_FFT - WINLEN) // 2
+        win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
+        n = np.arange(N_FFT)
+        k = np.arange(N_FFT // 2 + 1)[:, None]
+        cos = np.cos(2 * np.pi * k * n / N_FFT) * win
+        sin = -np.sin(2 * np.pi * k * n / N_FFT) * win
+        self.register_buffer('dft', torch.tensor(np.concatenate([cos, sin])[:, None, :], dtype=torch.float32))
+        mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
+        self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
+        dct = np.zeros((N_MFCC, N_MELS))
+        for i in range(N_MFCC):
+            dct[i] = np.cos(np.pi * i * (2 * np.arange(N_MELS) + 1) / (2 * N_MELS))
+        dct[0] *= np.sqrt(1 / N_MELS)
+        dct[1:] *= np.sqrt(2 / N_MELS)
+        self.register_buffer('dct', torch.tensor(dct, dtype=torch.float32))
+
+    def forward(self, pcm):  # [N, T] -> [N, 40, frames]
+        spec = F.conv1d(pcm.unsqueeze(1), self.dft, stride=HOP)  # [N, 2*257, frames]
+        re, im = spec[:, :N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1:]
+        power = re * re + im * im
+        mel = torch.matmul(self.mel, power)
+        logmel = 10.0 * torch.log10(torch.clamp(mel, min=1e-10))
+        return torch.matmul(self.dct, logmel)
+
+
+class SerNet(nn.Module):
+    """MFCC -> global normalisation -> 1-D CNN -> BiLSTM -> attention pooling -> 8 classes."""
+
+    def __init__(self, hidden=64, ch=96, dropout=0.3, cmvn=True):
+        super().__init__()
+        self.cmvn = cmvn
+        self.mfcc = Mfcc()
+        self.register_buffer('mu', torch.zeros(N_MFCC, 1))
+        self.register_buffer('sigma', torch.ones(N_MFCC, 1))
+        self.cnn = nn.Sequential(
+            nn.Conv1d(N_MFCC, ch, 5, padding=2), nn.BatchNorm1d(ch), nn.ReLU(),
+            nn.Conv1d(ch, ch, 5, padding=2), nn.BatchNorm1d(ch), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(ch, ch, 3, padding=1), nn.BatchNorm1d(ch), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Dropout(dropout))
+        self.lstm = nn.LSTM(ch, hidden, batch_first=True, bidirectional=True)
+        self.att = nn.Linear(2 * hidden, 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, 8))
+        fold = np.zeros((8, 7), dtype=np.float32)
+        for i, r in enumerate(RAVDESS):
+            fold[i, FER.index(TO_FER[r])] = 1
+        self.register_buffer('fold', torch.tensor(fold))
+
+    def logits(self, feats, spec_aug=False):
+        if self.cmvn:
+            # per-window cepstral mean and variance normalisation: removes speaker timbre and channel
+            x = (feats - feats.mean(dim=2, keepdim=True)) / (feats.std(dim=2, keepdim=True) + 1e-3)
+        else:
+            x = (feats - self.mu) / self.sigma
+        if spec_aug:
+            x = spec_augment(x)
+        h = self.cnn(x).transpose(1, 2)  # [N, T', ch]
+        h, _ = self.lstm(h)
+        a = torch.softmax(self.att(h), dim=1)
+        return self.head((a * h).sum(1))
+
+    def forward(self, pcm):
+        feats = self.mfcc(pcm)
+        p8 = torch.softmax(self.logits(feats), dim=1)
+        return p8, torch.matmul(p8, self.fold), feats
+
+
+def librosa_mfcc(y):
+    """The reference features: librosa's MFCC with the parameters above (no top_db clipping)."""
+    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, win_length=WINLEN, window='hann',
+                                         center=False, power=2.0, n_mels=N_MELS, fmin=0, fmax=SR / 2, htk=False,
+                                         norm='slaney')
+    return librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=N_MFCC,
+                                dct_type=2, norm='ortho', lifter=0)
+
+
+def spec_augment(x):
+    n, c, t = x.shape
+    x = x.clone()
+    for i in range(n):
+        w = int(torch.randint(0, 25, (1,)))
+        s = int(torch.randint(0, max(1, t - w), (1,)))
+        x[i, :, s:s + w] = 0
+        w = int(torch.randint(0, 6, (1,)))
+        s = int(torch.randint(1, c - w, (1,)))
+        x[i, s:s + w, :] = 0
+    return x
+
+
+def load(data):
+    rows = list(csv.DictReader(open(os.path.join(data, 'labels.csv'), newline='')))
+    clips = []
+    for r in rows:
+        y, sr = sf.read(os.path.join(data, r['file']), dtype='int16')
+        assert sr == SR and y.ndim == 1
+        y = y.astype(np.float32) / 32768.0
+        # speech region: frames within 35 dB of the clip's peak (the runtime gates with Silero VAD)
+        _, (a, b) = librosa.effects.trim(y, top_db=35, frame_length=512, hop_length=160)
+        clips.append({'y': y, 'a': int(a), 'b': int(b), 'label': RAVDESS.index(r['emotion']),
+                      'actor': int(r['actor']), 'file': r['file']})
+    return clips
+
+
+def crop(c, rng, train):
+    """A 2.0 s window around the speech region; zero padded when the clip is shorter."""
+    y, a, b = c['y'], c['a'], c['b']
+    if b - a >= WIN:
+        s = rng.randint(a, b - WIN + 1) if train else a + (b - a - WIN) // 2
+    else:
+        mid = (a + b) // 2
+        jitter = rng.randint(-(WIN - (b - a)) // 2, (WIN - (b - a)) // 2 + 1) if train else 0
+        s = mid - WIN // 2 + jitter
+    out = np.zeros(WIN, dtype=np.float32)
+    lo, hi = max(s, 0), min(s + WIN, len(y))
+    out[lo - s:hi - s] = y[lo:hi]
+    return out
+
+
+def windows(c, hop=8000):
+    """Evaluation: every 2 s window (hop 0.5 s) that overlaps the speech region; probabilities averaged."""
+    y, a, b = c['y'], c['a'], c['b']
+    starts = list(range(max(0, a - WIN // 4), max(1, b - WIN * 3 // 4), hop)) or [max(0, (a + b) // 2 - WIN // 2)]
+    out = []
+    for s in starts:
+        w = np.zeros(WIN, dtype=np.float32)
+        seg = y[s:s + WIN]
+        w[:len(seg)] = seg
+        out.append(w)
+    return np.stack(out)
+
+
+def evaluate(net, clips):
+    net.eval()
+    preds, probs = [], []
+    with torch.no_grad():
+        for c in clips:
+            p8, _, _ = net(torch.from_numpy(windows(c)))
+            p = p8.mean(0).numpy()
+            probs.append(p)
+            preds.append(int(p.argmax()))
+    ys = np.array([c['label'] for c in clips])
+    preds = np.array(preds)
+    cm = np.zeros((8, 8), dtype=int)
+    for t, q in zip(ys, preds):
+        cm[t, q] += 1
+    rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
+    prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
+    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0)
+    p7 = np.stack(probs) @ net.fold.numpy()
+    y7 = np.array([FER.index(TO_FER[RAVDESS[t]]) for t in ys])
+    return {'n': len(ys), 'accuracy': float((preds == ys).mean()), 'macro_f1': float(f1.mean()),
+            'accuracy_fer7': float((p7.argmax(1) == y7).mean()),
+            'per_class_recall': {RAVDESS[i]: float(rec[i]) for i in range(8)}, 'confusion': cm.tolist()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', default='../shared/data/speech')
+    ap.add_argument('--epochs', type=int, default=30)
+    ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--norm', choices=['cmvn', 'global'], default='cmvn',
+                    help='cmvn: per-window mean/variance normalisation (shipped); global: training-set statistics')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', default='models/voice/ser_mfcc_cnn_lstm.onnx')
+    ap.add_argument('--report', default='models/build/out/ser_train.json')
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.RandomState(args.seed)
+
+    clips = load(args.data)
+    train = [c for c in clips if c['actor'] <= 12]
+    val = [c for c in clips if 13 <= c['actor'] <= 16]
+    print(f'{len(clips)} clips: train actors 01-12 {len(train)}, validation actors 13-16 {len(val)}')
+
+    net = SerNet(cmvn=args.norm == 'cmvn')
+    # parity of the in-graph MFCC with librosa on a real clip
+    y = train[0]['y'][:WIN]
+    ref = librosa_mfcc(y)
+    with torch.no_grad():
+        ours = net.mfcc(torch.from_numpy(y)[None])[0].numpy()
+    diff = float(np.abs(ours - ref).max())
+    print(f'MFCC vs librosa: max|diff| {diff:.2e} (values up to {np.abs(ref).max():.0f})')
+    assert diff < 1e-2, diff
+
+    # global feature normalisation from the training actors
+    with torch.no_grad():
+        f = torch.cat([net.mfcc(torch.from_numpy(crop(c, rng, False))[None]) for c in train])  # [n,40,T]
+    net.mu.copy_(f.mean(dim=(0, 2)).unsqueeze(1))
+    net.sigma.copy_(f.std(dim=(0, 2)).unsqueeze(1))
+
+    counts = np.bincount([c['label'] for c in train], minlength=8)
+    w = torch.tensor(counts.max() / counts, dtype=torch.float32)
+    w = w / (w * torch.tensor(counts, dtype=torch.float32)).sum() * counts.sum()
+    lossf = nn.CrossEntropyLoss(weight=w, label_smoothing=0.05)
+    params = [p for n, p in net.named_parameters()]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-3)
+    steps = (len(train) + args.batch - 1) // args.batch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=0.1)
+    log = []
+    t0 = time.time()
+    for ep in range(args.epochs):
+        net.train()
+        perm = rng.permutation(len(train))
+        tl = 0.0
+        for s in range(steps):
+            idx = perm[s * args.batch:(s + 1) * args.batch]
+            x = np.stack([crop(train[i], rng, True) for i in idx])
+            gain = 10 ** (rng.uniform(-12, 6, size=(len(idx), 1)) / 20)
+            noise = rng.randn(*x.shape) * (10 ** (rng.uniform(-75, -35, size=(len(idx), 1)) / 20))
+            x = np.clip(x * gain + noise, -1, 1).astype(np.float32)
+            yb = torch.tensor([train[i]['label'] for i in idx])
+            with torch.no_grad():
+                feats = net.mfcc(torch.from_numpy(x))
+            loss = lossf(net.logits(feats, spec_aug=True), yb)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            sched.step()
+            tl += loss.item()
+        entry = {'epoch': ep + 1, 'loss': tl / steps}
+        if (ep + 1) % 5 == 0 or ep + 1 == args.epochs:
+            entry['val'] = evaluate(net, val)['accuracy']
+        log.append(entry)
+        print(f"epoch {ep + 1} loss {tl / steps:.4f} {('val %.4f' % entry['val']) if 'val' in entry else ''} "
+              f'({time.time() - t0:.0f}s)', flush=True)
+    net.eval()
+    report = {'mfcc_vs_librosa_max_abs_diff': diff, 'validation_actors_13_16': evaluate(net, val),
+              'train_actors_01_12': evaluate(net, train), 'log': log, 'args': vars(args),
+              'train_minutes': (time.time() - t0) / 60}
+    print('validation (actors 13-16):', json.dumps({k: v for k, v in report['validation_actors_13_16'].items()
+                                                     if k in ('n', 'accuracy', 'macro_f1', 'accuracy_fer7')}))
+    os.makedirs(os.path.dirname(args.out) or '.', exist_ok=True)
+    torch.onnx.export(net, torch.zeros(1, WIN), args.out, input_names=['pcm'], output_names=['probs8', 'probs7', 'mfcc'],
+                      dynamic_axes={'pcm': {0: 'batch'}, 'probs8': {0: 'batch'}, 'probs7': {0: 'batch'},
+                                    'mfcc': {0: 'batch'}}, opset_version=17, dynamo=False)
+    os.makedirs(os.path.dirname(args.report), exist_ok=True)
+    json.dump(report, open(args.report, 'w'), indent=1)
+    print('wrote', args.out, args.report)
+
+
+if __name__ == '__main__':
+    main()

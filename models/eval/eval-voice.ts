@@ -1,0 +1,81 @@
+/**
+ * npm run eval:voice -- [DIR] [--limit N] [--actors 13-16|all]
+ *
+ * DIR is laid out like ../shared/data/speech: a labels.csv with at least `file` and `emotion` (RAVDESS
+ * names: neutral, calm, happy, sad, angry, fearful, disgust, surprised) and optionally `actor`; WAV files
+ * 16 kHz 16-bit PCM. Each clip goes through the live path (Silero VAD gating, 2 s windows every 500 ms,
+ * speech-emotion model) and the window probabilities are averaged per clip.
+ * Default DIR is ../shared/data/speech, and with it the default --actors is 13-16: actors 01-12 trained
+ * the model, so only 13-16 are held out. For any other DIR every clip counts (--actors all).
+ * Prints a table (8 classes and the 7-class FER mapping); the last line is one JSON object.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { FER_LABELS } from '../labels.js';
+import { RAVDESS_LABELS, RAVDESS_TO_FER, VoiceAnalyzer } from '../voice/voice-analyzer.js';
+import { readWav } from '../voice/wav.js';
+import { computeMetrics, fixedSubset, formatTable, parseArgs, parseCsv } from './metrics.js';
+
+async function main() {
+  const { positional, flags } = parseArgs(process.argv.slice(2));
+  const defaultDir = path.resolve('../shared/data/speech');
+  const dir = path.resolve(positional[0] ?? defaultDir);
+  const limit = flags.limit ? Number(flags.limit) : 0;
+  const actorsFlag = typeof flags.actors === 'string' ? flags.actors : dir === defaultDir ? '13-16' : 'all';
+  let actorOk = (_a: number) => true;
+  if (actorsFlag !== 'all') {
+    const m = /^(\d+)-(\d+)$/.exec(actorsFlag);
+    if (!m) throw new Error('--actors must be like 13-16, or all');
+    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    actorOk = (a) => a >= lo && a <= hi;
+  }
+  const csv = path.join(dir, 'labels.csv');
+  if (!fs.existsSync(csv)) throw new Error(`${csv} not found (need file,emotion[,actor] columns)`);
+  let rows = parseCsv(fs.readFileSync(csv, 'utf8')).filter((r) => actorOk(Number(r.actor ?? 0)) || r.actor === undefined);
+  rows = fixedSubset(rows, limit, (r) => r.file!);
+  const va = await VoiceAnalyzer.create({ maxWaitMs: 0 });
+  const truth8: number[] = [];
+  const pred8: number[] = [];
+  const truth7: number[] = [];
+  const pred7: number[] = [];
+  let noSpeech = 0;
+  const t0 = performance.now();
+  for (const r of rows) {
+    const t = RAVDESS_LABELS.indexOf(r.emotion as never);
+    if (t < 0) throw new Error(`${csv}: unknown emotion "${r.emotion}" for ${r.file}`);
+    const wav = readWav(path.join(dir, r.file!));
+    if (wav.sampleRate !== 16000) throw new Error(`${r.file}: ${wav.sampleRate} Hz; the model needs 16 kHz (resample with ffmpeg -ar 16000)`);
+    const res = await va.analyzeClip(wav.samples);
+    truth8.push(t);
+    truth7.push(FER_LABELS.indexOf(RAVDESS_TO_FER[RAVDESS_LABELS[t]!]));
+    if (res.status === 'ok') {
+      pred8.push(RAVDESS_LABELS.indexOf(res.label8));
+      pred7.push(FER_LABELS.indexOf(res.label));
+    } else {
+      noSpeech++;
+      // no speech found: counted as wrong (a class that is not the truth)
+      pred8.push((t + 1) % 8);
+      pred7.push((FER_LABELS.indexOf(RAVDESS_TO_FER[RAVDESS_LABELS[t]!]) + 1) % 7);
+    }
+  }
+  const ms = performance.now() - t0;
+  va.close();
+  const m8 = computeMetrics(RAVDESS_LABELS, truth8, pred8);
+  const m7 = computeMetrics(FER_LABELS, truth7, pred7);
+  console.log(`speech emotion eval: ${dir} (${rows.length} clips, actors ${actorsFlag}${limit ? `, fixed subset --limit ${limit}` : ''})`);
+  console.log(formatTable('8 RAVDESS classes', m8));
+  console.log(formatTable('7 FER classes (calm+neutral → neutral)', m7));
+  console.log(`clips where VAD found no speech (counted wrong): ${noSpeech}`);
+  console.log(`time: ${(ms / 1000).toFixed(1)} s (${(ms / Math.max(1, rows.length)).toFixed(1)} ms per clip)`);
+  console.log(
+    JSON.stringify({
+      n: m8.n, accuracy: m8.accuracy, macro_f1: m8.macro_f1, per_class_recall: m8.per_class_recall, confusion: m8.confusion, labels: RAVDESS_LABELS,
+      fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion }, no_speech: noSpeech, actors: actorsFlag,
+    }),
+  );
+}
+
+main().catch((e) => {
+  console.error(`eval:voice failed: ${(e as Error).message}`);
+  process.exit(1);
+});
