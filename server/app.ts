@@ -17,6 +17,7 @@ import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
 import { accountsPlugin } from './auth/plugin.js';
 import { signallingPlugin } from './signalling/plugin.js';
+import { analysisPlugin } from './analysis/pipeline.js';
 import { streamPlugin } from './stream/plugin.js';
 import { moodPlugin } from './mood/plugin.js';
 import { musicPlugin } from './music/plugin.js';
@@ -86,6 +87,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(accountsPlugin);
   await app.register(signallingPlugin);
   await app.register(moodPlugin);
+  await app.register(analysisPlugin);
   await app.register(musicPlugin);
   // After the music plugin: the stream plays its picks (app.services.music).
   await app.register(streamPlugin);

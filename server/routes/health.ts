@@ -33,6 +33,9 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       status: ready ? 'ready' : 'not ready',
       database: { kind: database.kind, ok: databaseError === undefined, ...(databaseError && { error: databaseError }) },
       workers: { expected: workers.size, alive, list: workers.info() },
+      analysis: app.services.analysis
+        ? { ok: true }
+        : { ok: false, error: app.services.analysisError ?? (app.services.config.ANALYSIS_ENABLED ? 'loading' : 'disabled') },
     });
   });
 
