@@ -177,7 +177,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
         .insert(listenerLinks)
         .values({ roomId: room.id, tokenHash: hashOpaqueToken(token), label: request.body.label ?? null, createdBy: account.user.id })
         .returning();
-      return reply.code(201).send({ id: link!.id, token, label: link!.label, url: `/#listen=${room.id}:${token}`, createdAt: link!.createdAt.toISOString() });
+      return reply.code(201).send({ id: link!.id, token, label: link!.label, url: `/listen/${room.id}?lt=${token}`, playlistUrl: `/stream/${room.id}/live.m3u8?lt=${token}`, createdAt: link!.createdAt.toISOString() });
     },
   );
 

@@ -11,7 +11,10 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { authorizeListener } from '../auth/room-access.js';
+import { bearerToken } from '../auth/tokens.js';
 import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from './room-stream.js';
 import { StreamManager, StreamUnavailableError } from './stream-manager.js';
 import type { TrackSource } from './track-source.js';
@@ -66,11 +69,22 @@ const SEGMENT_HEADERS = {
   'access-control-allow-origin': '*',
 };
 
-/** A client is its player's listener id when it sends one (?lid=), else its address and browser. */
+/**
+ * Who a listener is, for counting and feedback: the signed-in member, else the player's listener
+ * id (?lid=), else a one-way hash of address and browser (no raw address is ever stored).
+ */
 function listenerKey(request: FastifyRequest): string {
+  const userId = (request as FastifyRequest & { listenerUserId?: string }).listenerUserId;
+  if (userId) return `user:${userId}`;
   const lid = (request.query as Record<string, unknown>).lid;
   if (typeof lid === 'string' && LISTENER_ID.test(lid)) return `lid:${lid}`;
-  return `ip:${request.ip}|${request.headers['user-agent'] ?? ''}`;
+  return `anon:${createHash('sha256').update(`${request.ip}|${request.headers['user-agent'] ?? ''}`).digest('hex').slice(0, 16)}`;
+}
+
+/** The listener-link token, from `?lt=` (plain HLS players can only carry it in the URL). */
+function listenToken(request: FastifyRequest): string | undefined {
+  const lt = (request.query as Record<string, unknown>).lt;
+  return typeof lt === 'string' && lt.length > 0 && lt.length < 200 ? lt : undefined;
 }
 
 const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, options) => {
@@ -105,9 +119,20 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
       ? { status: 503, error: err.message }
       : { status: 500, error: `the room stream failed: ${err instanceof Error ? err.message : String(err)}` };
 
+  /**
+   * Listening needs a listener link (`?lt=`, revocable) or a member's access token, unless the
+   * server allows anonymous rooms. Revoking a link stops it on the player's next request.
+   */
+  const listenerAccess = async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (app.services?.config?.ALLOW_ANONYMOUS_ROOMS !== false) return;
+    const { roomId } = request.params as { roomId: string };
+    const grant = await authorizeListener(app, { roomId, listenToken: listenToken(request), accessToken: bearerToken(request.headers.authorization) });
+    if (grant.via === 'member') (request as FastifyRequest & { listenerUserId?: string }).listenerUserId = grant.userId;
+  };
+
   // Players fetch the playlist and a segment every second or so each: keep them outside the
   // per-address rate limit (a TV and five phones behind one NAT would hit it).
-  const hls = { config: { rateLimit: false } } as const;
+  const hls = { config: { rateLimit: false }, preHandler: listenerAccess } as const;
 
   app.get<{ Params: { roomId: string } }>('/stream/:roomId/live.m3u8', { ...hls, schema: { params: roomParams } }, async (request, reply) => {
     const { roomId } = request.params;
@@ -116,7 +141,11 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
       const stream = await manager.ensure(roomId);
       // A fresh stream's first segments take a moment; a player asking now gets a playable list.
       await stream.waitForSegments(3, 10_000);
-      return reply.headers(PLAYLIST_HEADERS).send(stream.playlist.toString());
+      const token = listenToken(request);
+      const playlist = stream.playlist.toString();
+      // Segment URIs carry the listener link on, so a plain HLS player (TV, VLC) can fetch them.
+      const body = token ? playlist.replace(/^([^#\n][^\n]*)$/gm, `$1?lt=${encodeURIComponent(token)}`) : playlist;
+      return reply.headers(PLAYLIST_HEADERS).send(body);
     } catch (err) {
       const { status, error } = unavailable(err);
       request.log.warn({ roomId, err: error }, 'playlist unavailable');
@@ -134,12 +163,12 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     },
   );
 
-  app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams } }, async (request, reply) => {
+  app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
     reply.header('cache-control', 'no-cache');
     return manager.nowPlaying(request.params.roomId);
   });
 
-  app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams } }, async (request, reply) => {
+  app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
     const { roomId } = request.params;
     const skipped = manager.nowPlaying(roomId).current?.track.trackId;
     try {
@@ -160,6 +189,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
   app.post<{ Params: { roomId: string }; Body: { trackId: string; kind: 'like' | 'dislike'; listenerId?: string } }>(
     '/api/rooms/:roomId/feedback',
     {
+      preHandler: listenerAccess,
       schema: {
         params: roomParams,
         body: {
@@ -179,7 +209,9 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
         return reply.code(503).send({ error: 'feedback cannot be stored on this server: no music library is connected' });
       }
       const { trackId, kind, listenerId } = request.body;
-      await feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: listenerId ?? listenerKey(request) });
+      // A signed-in member's feedback is theirs (and goes with "delete my data"); others are pseudonymous.
+      const member = (request as FastifyRequest & { listenerUserId?: string }).listenerUserId;
+      await feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: member ? listenerKey(request) : (listenerId ?? listenerKey(request)) });
       return reply.code(201).send({ recorded: kind, trackId });
     },
   );

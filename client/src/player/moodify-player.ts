@@ -72,9 +72,15 @@ export class MoodifyPlayer extends LitElement {
   private nowPlaying: NowPlaying | undefined;
   private pollTimer: number | undefined;
   private readonly lid = listenerId();
+  /** A listener link's token (`/listen/:room?lt=…`), carried on every request to the room. */
+  private readonly lt = new URLSearchParams(location.search).get('lt') ?? '';
+
+  private withLink(path: string): string {
+    return this.lt ? `${path}${path.includes('?') ? '&' : '?'}lt=${encodeURIComponent(this.lt)}` : path;
+  }
 
   get playlistUrl(): string {
-    return `/stream/${encodeURIComponent(this.room)}/live.m3u8?lid=${this.lid}`;
+    return this.withLink(`/stream/${encodeURIComponent(this.room)}/live.m3u8?lid=${this.lid}`);
   }
 
   override firstUpdated(): void {
@@ -161,7 +167,7 @@ export class MoodifyPlayer extends LitElement {
 
   private async pollNowPlaying(): Promise<void> {
     try {
-      const response = await fetch(`/api/rooms/${encodeURIComponent(this.room)}/now-playing`);
+      const response = await fetch(this.withLink(`/api/rooms/${encodeURIComponent(this.room)}/now-playing`));
       if (response.ok) this.nowPlaying = (await response.json()) as NowPlaying;
     } catch {
       /* the next poll tries again */
@@ -179,7 +185,7 @@ export class MoodifyPlayer extends LitElement {
   }
 
   private async post(path: string, body?: unknown): Promise<Response> {
-    return fetch(path, {
+    return fetch(this.withLink(path), {
       method: 'POST',
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? null : JSON.stringify(body),
