@@ -63,27 +63,19 @@ async function openRoomPage(roomId: string, query = '') {
   return page;
 }
 
-async function collectFrames(tap: VideoTap, count: number, timeoutMs: number): Promise<VideoFrame[]> {
-  const frames: VideoFrame[] = [];
+/** Up to `count` items from an async stream (a tap's frames or chunks), waiting at most `timeoutMs`. */
+async function collect<T>(stream: { next(): Promise<IteratorResult<T>> }, count: number, timeoutMs: number): Promise<T[]> {
+  const out: T[] = [];
   const deadline = Date.now() + timeoutMs;
-  while (frames.length < count && Date.now() < deadline) {
-    const next = await Promise.race([tap.frames.next(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
-    if (!next || next.done) break;
-    frames.push(next.value);
-  }
-  return frames;
-}
-
-async function collectAudio(tap: AudioTap, chunks: number, timeoutMs: number): Promise<AudioChunk[]> {
-  const out: AudioChunk[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < chunks && Date.now() < deadline) {
-    const next = await Promise.race([tap.chunks.next(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+  while (out.length < count && Date.now() < deadline) {
+    const next = await Promise.race([stream.next(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
     if (!next || next.done) break;
     out.push(next.value);
   }
   return out;
 }
+const collectFrames = (tap: VideoTap, count: number, timeoutMs: number): Promise<VideoFrame[]> => collect(tap.frames, count, timeoutMs);
+const collectAudio = (tap: AudioTap, count: number, timeoutMs: number): Promise<AudioChunk[]> => collect(tap.chunks, count, timeoutMs);
 
 function bestReferenceMatch(frame: VideoFrame, references = clip.references): number {
   const gray = rgbToGray(frame.data);
