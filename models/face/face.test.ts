@@ -136,3 +136,15 @@ test('a missing or corrupt classifier file fails FaceAnalyzer.create with a clea
     fs.rmSync(tmp, { force: true });
   }
 });
+
+test('the CNN trained here (not shipped) loads and gets the clear fixtures right', async () => {
+  const cnn = await FaceAnalyzer.create({ classifier: 'fer_cnn48', provider: 'cpu', logger: quiet });
+  try {
+    assert.equal(cnn.classifierSize, 48);
+    const clear = ref.images.filter((r) => r.label === 'happy' || r.label === 'surprise');
+    const res = await cnn.classifyCrops(clear.map(image));
+    res.forEach((r, i) => assert.equal(r.label, clear[i]!.label, clear[i]!.file));
+  } finally {
+    cnn.close();
+  }
+});
