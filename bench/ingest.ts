@@ -82,7 +82,7 @@ let framesDelivered = 0;
 let measuring = false;
 server.app.rooms.on('videoTap', ({ participantId, tap }) => {
   void (async () => {
-    for await (const frame of tap.frames) {
+    for await (const frame of tap.frames()) {
       if (!measuring) continue;
       framesDelivered++;
       const sent = sendTimes.get(participantId)?.get(readFrameNumber(frame.data));

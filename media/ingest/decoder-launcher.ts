@@ -42,6 +42,11 @@ export function launchDecoder(args: string[], sdp: string): ChildProcessWithoutN
   return child;
 }
 
+/** The spare processes' ids (leak checks count decoders without them). */
+export function spareDecoderPids(): number[] {
+  return [...spares.values()].map((child) => child.pid ?? 0).filter((pid) => pid > 0);
+}
+
 /** Kills the spares (at shutdown); later launches start processes on demand, without spares. */
 export async function closeSpareDecoders(): Promise<void> {
   closed = true;

@@ -8,6 +8,10 @@ export class LatestValue<T> implements AsyncIterable<T> {
   private closed = false;
   dropped = 0;
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   push(value: T): void {
     if (this.closed) return;
     if (this.waiter) {
@@ -39,7 +43,7 @@ export class LatestValue<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.next(), return: async () => ({ value: undefined, done: true }) };
+    return { next: () => this.next(), return: async () => (this.close(), { value: undefined, done: true }) };
   }
 }
 
@@ -54,6 +58,10 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   dropped = 0;
 
   constructor(private readonly capacity: number) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   push(item: T): void {
     if (this.closed) return;
@@ -90,6 +98,6 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.next(), return: async () => ({ value: undefined, done: true }) };
+    return { next: () => this.next(), return: async () => (this.close(), { value: undefined, done: true }) };
   }
 }

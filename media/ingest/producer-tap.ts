@@ -185,9 +185,13 @@ export abstract class ProducerTap {
   }
 }
 
-/** Video frames, sampled at `fps`, scaled (aspect kept, padded) to width×height RGB. Latest frame wins. */
+/**
+ * Video frames, sampled at `fps`, scaled (aspect kept, padded) to width×height RGB. Each reader
+ * (the analysis, a benchmark, a test) subscribes with frames() and gets its own one-slot stream:
+ * latest frame wins for each of them, and a slow reader never holds up another.
+ */
 export class VideoTap extends ProducerTap {
-  readonly frames = new LatestValue<VideoFrame>();
+  private readonly subscribers = new Set<LatestValue<VideoFrame>>();
   private readonly width: number;
   private readonly height: number;
   private pending: Buffer[] = [];
@@ -198,6 +202,13 @@ export class VideoTap extends ProducerTap {
     super(options);
     this.width = options.width ?? 320;
     this.height = options.height ?? 240;
+  }
+
+  /** A new subscription to this tap's frames; it ends when the tap closes (or on its close()). */
+  frames(): LatestValue<VideoFrame> {
+    const subscription = new LatestValue<VideoFrame>();
+    this.subscribers.add(subscription);
+    return subscription;
   }
 
   protected decoderArgs(): string[] {
@@ -227,8 +238,7 @@ export class VideoTap extends ProducerTap {
       this.pending = rest.length ? [rest] : [];
       this.pendingBytes = rest.length;
       this.noteOutput();
-      const before = this.frames.dropped;
-      this.frames.push({
+      const decoded: VideoFrame = {
         participantId: this.options.participantId,
         width: this.width,
         height: this.height,
@@ -236,15 +246,24 @@ export class VideoTap extends ProducerTap {
         data: new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength),
         decodedAt: performance.now(),
         seq: this.seq++,
-      });
+      };
       const { metrics, participantId } = this.options;
       metrics.framesDecoded.inc({ participant: participantId });
-      if (this.frames.dropped > before) metrics.framesDropped.inc({ participant: participantId });
+      for (const subscriber of this.subscribers) {
+        if (subscriber.isClosed) {
+          this.subscribers.delete(subscriber);
+          continue;
+        }
+        const before = subscriber.dropped;
+        subscriber.push(decoded);
+        if (subscriber.dropped > before) metrics.framesDropped.inc({ participant: participantId });
+      }
     }
   }
 
   protected closeOutput(): void {
-    this.frames.close();
+    for (const subscriber of this.subscribers) subscriber.close();
+    this.subscribers.clear();
   }
 }
 
@@ -254,14 +273,20 @@ export class VideoTap extends ProducerTap {
  * `gapChunks`, never hidden by inserting silence.
  */
 export class AudioTap extends ProducerTap {
-  readonly chunks: BoundedQueue<AudioChunk>;
+  private readonly subscribers = new Set<BoundedQueue<AudioChunk>>();
   private remainder = Buffer.alloc(0);
   private index = 0;
   private clockStart = 0;
 
-  constructor(options: TapOptions, queueSeconds = 10) {
+  constructor(options: TapOptions) {
     super(options);
-    this.chunks = new BoundedQueue(Math.round((queueSeconds * 1000) / 20));
+  }
+
+  /** A new subscription to this tap's chunks, holding at most `queueSeconds` for a slow reader. */
+  chunks(queueSeconds = 10): BoundedQueue<AudioChunk> {
+    const subscription = new BoundedQueue<AudioChunk>(Math.round((queueSeconds * 1000) / 20));
+    this.subscribers.add(subscription);
+    return subscription;
   }
 
   protected decoderArgs(): string[] {
@@ -290,20 +315,25 @@ export class AudioTap extends ProducerTap {
         this.index = expected;
         metrics.audioUnderruns.inc({ participant: participantId });
       }
-      this.chunks.push({
+      const audio: AudioChunk = {
         participantId,
         sampleRate: 16000,
         samples,
         index: this.index++,
         ...(gapChunks !== undefined && { gapChunks }),
         receivedAt: now,
-      });
+      };
+      for (const subscriber of this.subscribers) {
+        if (subscriber.isClosed) this.subscribers.delete(subscriber);
+        else subscriber.push(audio);
+      }
       metrics.audioChunks.inc({ participant: participantId });
     }
     this.remainder = Buffer.from(data);
   }
 
   protected closeOutput(): void {
-    this.chunks.close();
+    for (const subscriber of this.subscribers) subscriber.close();
+    this.subscribers.clear();
   }
 }

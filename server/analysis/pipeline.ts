@@ -77,7 +77,7 @@ async function analyseVideo(
   faceSeconds: Histogram, results: Counter<'modality' | 'status'>,
 ): Promise<void> {
   const userId = userIdOf(app, roomId, participantId);
-  for await (const frame of tap.frames) {
+  for await (const frame of tap.frames()) {
     try {
       const result = await face.analyze(frame);
       if (result.status === 'superseded') continue;
@@ -112,7 +112,7 @@ async function analyseAudio(
     app.log.warn({ err, participantId }, 'voice analysis failed for a chunk');
   });
   try {
-    for await (const chunk of tap.chunks) stream.push(chunk);
+    for await (const chunk of tap.chunks()) stream.push(chunk);
   } finally {
     voice.closeStream(participantId);
   }

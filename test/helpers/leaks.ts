@@ -1,6 +1,7 @@
 /** What a server leaves behind: child processes, bound UDP ports, mediasoup objects. */
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { spareDecoderPids } from '../../media/ingest/decoder-launcher.js';
 import { childPids } from './server-process.js';
 
 export function childCommands(pid = process.pid): string[] {
@@ -13,8 +14,18 @@ export function childCommands(pid = process.pid): string[] {
   });
 }
 
+/** ffmpeg processes under `pid`, not counting the idle spare decoders kept ready for fast starts. */
 export function ffmpegChildren(pid = process.pid): number {
-  return childCommands(pid).filter((c) => c.includes('ffmpeg')).length;
+  const spares = new Set(spareDecoderPids());
+  return childPids(pid).filter((child) => !spares.has(child) && commandOf(child).includes('ffmpeg')).length;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 /** UDP ports bound on this machine within [min, max]. */

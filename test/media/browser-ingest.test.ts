@@ -74,8 +74,17 @@ async function collect<T>(stream: { next(): Promise<IteratorResult<T>> }, count:
   }
   return out;
 }
-const collectFrames = (tap: VideoTap, count: number, timeoutMs: number): Promise<VideoFrame[]> => collect(tap.frames, count, timeoutMs);
-const collectAudio = (tap: AudioTap, count: number, timeoutMs: number): Promise<AudioChunk[]> => collect(tap.chunks, count, timeoutMs);
+// One subscription per tap for this test (the analysis pipeline reads the same taps through its own).
+const frameSubscriptions = new WeakMap<VideoTap, ReturnType<VideoTap['frames']>>();
+const chunkSubscriptions = new WeakMap<AudioTap, ReturnType<AudioTap['chunks']>>();
+const collectFrames = (tap: VideoTap, count: number, timeoutMs: number): Promise<VideoFrame[]> => {
+  if (!frameSubscriptions.has(tap)) frameSubscriptions.set(tap, tap.frames());
+  return collect(frameSubscriptions.get(tap)!, count, timeoutMs);
+};
+const collectAudio = (tap: AudioTap, count: number, timeoutMs: number): Promise<AudioChunk[]> => {
+  if (!chunkSubscriptions.has(tap)) chunkSubscriptions.set(tap, tap.chunks());
+  return collect(chunkSubscriptions.get(tap)!, count, timeoutMs);
+};
 
 function bestReferenceMatch(frame: VideoFrame, references = clip.references): number {
   const gray = rgbToGray(frame.data);

@@ -97,7 +97,7 @@ test('10,000 fuzz messages: every one answered, the good peer keeps flowing, not
   const goodTap = await tapReady;
   let framesDuringFuzz = 0;
   const reading = (async () => {
-    for await (const _frame of goodTap.frames) framesDuringFuzz++;
+    for await (const _frame of goodTap.frames()) framesDuringFuzz++;
   })();
 
   const SOCKETS = 5;
