@@ -25,6 +25,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'room-size': { type: 'string', default: '10' },
     'no-browser': { type: 'boolean', default: false },
+    // Decode only: measures the media spine without the emotion models.
+    'no-analysis': { type: 'boolean', default: false },
   },
 });
 const participants = Number(values.participants);
@@ -74,7 +76,10 @@ stampFrameNumbers(faces.y4m, coded, FPS, 6);
 const speech = makeSpeechWav(speechClips(2), path.join(dir, 'speech.wav'));
 
 // ---------------------------------------------------------------- server (this process)
-const server = await startTestApp({ LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000' });
+const server = await startTestApp({
+  LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000',
+  ANALYSIS_ENABLED: String(!values['no-analysis']),
+});
 const wsUrl = server.url.replace('http', 'ws') + '/ws';
 const sendTimes = new Map<string, Map<number, number>>();
 const latencies: number[] = [];
@@ -142,6 +147,7 @@ latencies.sort((a, b) => a - b);
 
 const result = {
   participants: senders,
+  analysis: !values['no-analysis'],
   synthetic: participants,
   browser: browser ? 1 : 0,
   seconds: Math.round(wall * 10) / 10,
@@ -158,7 +164,7 @@ const result = {
   latency_samples: latencies.length,
 };
 
-console.log(`ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores`);
+console.log(`ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores, emotion models ${result.analysis ? 'on' : 'off'}`);
 console.log(`  server side CPU (node + mediasoup + ffmpeg): ${result.cpu_percent}% of the machine`);
 console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
 console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);

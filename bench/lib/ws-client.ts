@@ -32,7 +32,7 @@ export class SignallingWs {
   }
 
   /** Sends a request and resolves with the reply (ok or not). */
-  call(method: string, data: Record<string, unknown> = {}, timeoutMs = 10000): Promise<Reply> {
+  call(method: string, data: Record<string, unknown> = {}, timeoutMs = 30000): Promise<Reply> {
     const id = this.nextId++;
     this.socket.send(JSON.stringify({ v: 1, id, method, data }));
     return new Promise((resolve, reject) => {
