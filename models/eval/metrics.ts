@@ -77,21 +77,21 @@ export function fixedSubset<T>(items: T[], limit: number, key: (t: T) => string)
   return Array.from({ length: limit }, (_, i) => sorted[Math.floor(i * step)]!);
 }
 
-/** Minimal CSV with quoted fields. */
-export function parseCsv(text: string): Record<string, string>[] {
+/** RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
+export function parseCsvRows(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
-  let q = false;
+  let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (q) {
+    if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
-      } else if (ch === '"') q = false;
+      } else if (ch === '"') quoted = false;
       else field += ch;
-    } else if (ch === '"') q = true;
+    } else if (ch === '"') quoted = true;
     else if (ch === ',') {
       row.push(field);
       field = '';
@@ -103,11 +103,16 @@ export function parseCsv(text: string): Record<string, string>[] {
       field = '';
     } else field += ch;
   }
-  if (field !== '' || row.length) {
+  if (field || row.length) {
     row.push(field);
     rows.push(row);
   }
-  const [head, ...body] = rows.filter((r) => r.length > 1 || r[0] !== '');
+  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+}
+
+/** CSV with a header row, as one record per line. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const [head, ...body] = parseCsvRows(text);
   if (!head) return [];
   return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
 }

@@ -20,19 +20,8 @@ import {
 } from './recommender.js';
 import { DwellTracker, DEFAULT_DWELL_OPTIONS, type DwellOptions } from './smoothness.js';
 
-export interface NextTrack {
-  trackId: string;
-  filePath: string;
-  title: string;
-  artist: string | null;
-  durationS: number;
-  loudnessLufs: number;
-  valence: number;
-  arousal: number;
-  bpm: number;
-  key: string;
-  mode: string;
-  emotion: string;
+/** A catalogue track as picked: the track plus why (strategy, target, explanation). */
+export interface NextTrack extends CatalogTrack {
   strategy: Strategy;
   target: MoodPoint;
   explanation: string;
