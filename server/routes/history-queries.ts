@@ -1,6 +1,6 @@
 /**
  * History for the dashboard: mood distribution and mean valence/arousal per day or week, the
- * valence/arousal path (per-minute means), tracks played, and likes/skips. Read either for one
+ * valence/arousal path (per-minute means), tracks played, and the tracks liked and skipped. Read either for one
  * user (their own samples and feedback, plays in their rooms) or for one room (all members'
  * samples pooled, so no member's individual readings are shown to the others).
  */
@@ -19,6 +19,14 @@ export interface HistoryScope {
   feedbackUserId?: string;
 }
 
+/**
+ * The keys a user's feedback is stored under: their id (director, API) and `user:<id>` (the
+ * stream's skip/like routes key a signed-in listener that way).
+ */
+function feedbackKeys(userId: string): SQL {
+  return sql`(${userId}, ${`user:${userId}`})`;
+}
+
 export interface History {
   since: string;
   bucket: Bucket;
@@ -26,6 +34,18 @@ export interface History {
   path: { at: string; valence: number; arousal: number }[];
   plays: { trackId: string; title: string; artist: string | null; startedAt: string; sessionKey: string; strategy: string; explanation: string; feedback: string[] }[];
   feedback: { like: number; skip: number; dislike: number };
+  /** Tracks the user liked / skipped (or disliked), latest first, each once. */
+  liked: FeedbackTrack[];
+  skipped: FeedbackTrack[];
+}
+
+export interface FeedbackTrack {
+  trackId: string;
+  title: string;
+  artist: string | null;
+  /** The latest time the user gave this feedback on the track. */
+  at: string;
+  kinds: string[];
 }
 
 const iso = (v: unknown) => new Date(v as string).toISOString();
@@ -65,7 +85,7 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
   let plays: History['plays'] = [];
   if (scope.playSessions.length > 0) {
     const feedbackJoin = scope.feedbackUserId
-      ? sql`coalesce((select json_agg(distinct f.kind) from feedback f where f.track_id = p.track_id and f.user_id = ${scope.feedbackUserId} and f.created_at >= p.started_at), '[]'::json)`
+      ? sql`coalesce((select json_agg(distinct f.kind) from feedback f where f.track_id = p.track_id and f.user_id in ${feedbackKeys(scope.feedbackUserId)} and f.created_at >= p.started_at), '[]'::json)`
       : sql`'[]'::json`;
     plays = rowsOf<{ track_id: string; title: string; artist: string | null; started_at: string; session_key: string; strategy: string; explanation: string; feedback: string[] | string }>(
       await db.execute(sql`
@@ -86,13 +106,32 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
   }
 
   const feedback = { like: 0, skip: 0, dislike: 0 };
+  let liked: FeedbackTrack[] = [];
+  let skipped: FeedbackTrack[] = [];
   if (scope.feedbackUserId) {
+    const keys = feedbackKeys(scope.feedbackUserId);
     const rows = rowsOf<{ kind: string; n: number }>(
-      await db.execute(sql`select kind, count(*)::int as n from feedback where user_id = ${scope.feedbackUserId} and created_at >= ${sinceSql} group by kind`),
+      await db.execute(sql`select kind, count(*)::int as n from feedback where user_id in ${keys} and created_at >= ${sinceSql} group by kind`),
     );
     for (const r of rows) if (r.kind in feedback) feedback[r.kind as keyof typeof feedback] = r.n;
+    const tracksWith = async (kinds: string[]) =>
+      rowsOf<{ track_id: string; title: string; artist: string | null; at: string; kinds: string[] | string }>(
+        await db.execute(sql`
+          select f.track_id, t.title, t.artist, max(f.created_at) as at, json_agg(distinct f.kind) as kinds
+          from feedback f join tracks t on t.id = f.track_id
+          where f.user_id in ${keys} and f.created_at >= ${sinceSql} and f.kind in (${sql.join(kinds.map((k) => sql`${k}`), sql`, `)})
+          group by f.track_id, t.title, t.artist order by 4 desc limit 200`),
+      ).map((r) => ({
+        trackId: r.track_id,
+        title: r.title,
+        artist: r.artist,
+        at: iso(r.at),
+        kinds: typeof r.kinds === 'string' ? (JSON.parse(r.kinds) as string[]) : r.kinds,
+      }));
+    liked = await tracksWith(['like']);
+    skipped = await tracksWith(['skip', 'dislike']);
   }
-  return { since: since.toISOString(), bucket: options.bucket, buckets, path, plays, feedback };
+  return { since: since.toISOString(), bucket: options.bucket, buckets, path, plays, feedback, liked, skipped };
 }
 
 export function userScope(userId: string, roomIds: string[]): HistoryScope {
