@@ -102,9 +102,12 @@ export class MoodifyPlayer extends LitElement {
   private attach(): void {
     if (Hls.isSupported()) {
       const hls = new Hls({
-        liveSyncDurationCount: 3,
-        // Stay near the live edge (a mood change is heard sooner): play up to 4% faster (pitch
-        // kept) when behind after a stall, and jump forward when more than 7 segments behind.
+        // Low-Latency HLS: the server lists ~1/3 s parts and answers blocking reloads, and its
+        // PART-HOLD-BACK sets how far behind the live edge to play (no liveSync* override here,
+        // which would replace it). A mood change is heard about a second after it is mixed.
+        lowLatencyMode: true,
+        // Stay near the live edge: play up to 4% faster (pitch kept) when behind after a stall,
+        // and jump forward when more than 7 segments behind.
         maxLiveSyncPlaybackRate: 1.04,
         liveMaxLatencyDurationCount: 7,
         // Keep retrying: a room stream may be restarting, the player must come back on its own.
