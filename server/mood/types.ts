@@ -30,8 +30,15 @@ export interface FusedMood extends MoodPoint {
   weights: FusionWeights;
   /** True when neither modality had usable evidence and the last mood is being held. */
   held: boolean;
-  /** How the latest evidence was combined: agreement, a contradiction led by one modality, or a tie that kept the previous mood. */
-  rule: 'fused' | 'single' | 'face-led' | 'voice-led' | 'tie-held' | 'no-evidence';
+  /** How the latest evidence was combined: agreement, a contradiction led by one modality, a tie that kept the previous mood, or a user's mood override. */
+  rule: 'fused' | 'single' | 'face-led' | 'voice-led' | 'tie-held' | 'no-evidence' | 'override';
   /** Milliseconds (injected clock) of this reading. */
   t: number;
+}
+
+/** A mood the user pinned for a while (PUT /api/me/settings moodOverride): it replaces what the models sense. */
+export interface MoodOverride {
+  emotion: FerLabel;
+  /** Epoch ms when it runs out. */
+  until: number;
 }

@@ -19,6 +19,7 @@ export async function loadCatalog(db: Db): Promise<CatalogTrack[]> {
       key: trackFeatures.key,
       mode: trackFeatures.mode,
       emotion: trackFeatures.emotion,
+      license: tracks.license,
     })
     .from(tracks)
     .innerJoin(trackFeatures, eq(trackFeatures.trackId, tracks.id))

@@ -141,9 +141,23 @@ export class MusicDirector {
     this.sessions.get(sessionKey)?.dwell.audible(this.now());
   }
 
-  /** Feed mood updates between picks: true when the current track should end early (strong, sustained change after the minimum dwell). */
-  shouldSwitchEarly(sessionKey: string, mood: MoodPoint): boolean {
-    return this.session(sessionKey).dwell.shouldSwitchEarly(mood, this.now());
+  /**
+   * Feed mood updates between picks: true when the current track should end early (strong,
+   * sustained change after the minimum dwell; `deliberate` changes, a user's override, need not be sustained).
+   */
+  shouldSwitchEarly(sessionKey: string, mood: MoodPoint, deliberate = false): boolean {
+    return this.session(sessionKey).dwell.shouldSwitchEarly(mood, this.now(), deliberate);
+  }
+
+  /** When a deliberate change waits for the current track's minimum dwell: how long still (ms); else undefined. */
+  deliberateSwitchDueInMs(sessionKey: string): number | undefined {
+    const dwell = this.sessions.get(sessionKey)?.dwell;
+    return dwell?.deliberatePending ? dwell.dwellRemainingMs(this.now()) : undefined;
+  }
+
+  /** The analysed library as the recommender sees it (search reads it; do not modify). */
+  get library(): readonly CatalogTrack[] {
+    return this.catalog;
   }
 
   hasTrack(trackId: string): boolean {

@@ -4,9 +4,12 @@
  *   GET  /api/music/library     counts, import progress, credits for the bundled music
  *   POST /api/music/import      multipart upload of audio files (signed in), imported at once
  *   PUT  /api/music/rooms/:roomId/strategy   match | lift | calm
+ *   GET  /api/music/search      mood-playlist search (words or a point on the plane; signed in)
  * It also keeps the latest room moods from the bus, offers the stream engine a track source and
  * a feedback sink (app.services.music), asks the stream to switch early on a strong, sustained
- * mood change, and imports the bundled Debian music in the background when the library is empty.
+ * mood change (or at once after the minimum dwell when a user pins a mood), applies the owner's
+ * (or a sole member's) strategy from their settings, publishes `nowPlaying` when a pick becomes
+ * audible, and imports the bundled Debian music in the background when the library is empty.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,10 +17,13 @@ import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
+import { Type, type Static } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
-import { trackFeatures, tracks } from '../../sql/schema.js';
+import { rooms, trackFeatures, tracks } from '../../sql/schema.js';
 import { requireAccount } from '../auth/request-auth.js';
-import { requireRoomRole } from '../auth/room-access.js';
+import { findRoom, requireRoomRole } from '../auth/room-access.js';
+import { getUserSettings } from '../auth/user-settings.js';
+import { isUuid } from '../auth/users.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { attributionEntries, BUNDLED_SOURCES, installedSources } from './bundled.js';
 import { countTracks } from './catalog.js';
@@ -25,6 +31,8 @@ import { MusicDirector, roomSession, UnknownTrackError, type NextTrack } from '.
 import { AUDIO_EXTENSIONS, importFiles, listAudioFiles, type ImportSummary } from './importer.js';
 import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
 import { MusicMoodModel } from './valence-arousal.js';
+import { nowPlayingEvent } from './now-playing.js';
+import { searchTracks, SearchInputError } from './search.js';
 
 export interface MusicServices {
   director: MusicDirector;
@@ -64,6 +72,16 @@ export function bundledImportEnabled(env: NodeJS.ProcessEnv = process.env): bool
 const NEUTRAL: MoodReading = { emotion: 'neutral', confidence: 0, valence: 0, arousal: 0 };
 const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
 
+export const SearchQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    valence: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+    arousal: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  },
+  { additionalProperties: false },
+);
+
 export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, options) => {
   const { database, events, config } = app.services;
   const db = database.db;
@@ -87,16 +105,91 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   events.on('participantMood', (e) => {
     if (e.userId) usersOf(e.roomId).add(e.userId);
   });
-  events.on('roomMood', ({ roomId, mood }) => {
-    roomMoods.set(roomId, { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal });
-    const streams = (app as unknown as { streams?: { requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
-    if (streams && director.shouldSwitchEarly(roomSession(roomId), mood)) {
+  // A deliberate change (a mood override) waiting for the current track's minimum dwell: one timer per room.
+  const deliberateTimers = new Map<string, NodeJS.Timeout>();
+  app.addHook('onClose', async () => {
+    for (const timer of deliberateTimers.values()) clearTimeout(timer);
+  });
+  const considerSwitch = (roomId: string, mood: MoodReading, deliberate: boolean) => {
+    const streams = (app as unknown as { streams?: { get?(roomId: string): unknown; requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
+    if (!streams) return;
+    const session = roomSession(roomId);
+    clearTimeout(deliberateTimers.get(roomId));
+    deliberateTimers.delete(roomId);
+    if (director.shouldSwitchEarly(session, mood, deliberate)) {
       streams.requestSwitch(roomId, 'mood').catch((err: Error) => app.log.debug({ roomId, err: err.message }, 'mood switch not applied'));
+      return;
     }
+    // Without media nothing else republishes the room mood: look again when the dwell is over.
+    const dueMs = director.deliberateSwitchDueInMs(session);
+    if (dueMs !== undefined && dueMs > 0) {
+      const timer = setTimeout(() => considerSwitch(roomId, roomMood(roomId), false), dueMs + 50);
+      timer.unref();
+      deliberateTimers.set(roomId, timer);
+    }
+  };
+  events.on('roomMood', ({ roomId, mood, overrides, cause }) => {
+    const reading: MoodReading = { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal, members: mood.members };
+    if (overrides?.length) reading.overrides = overrides.map((o) => ({ emotion: o.emotion, until: o.until, ...(o.displayName ? { displayName: o.displayName } : {}) }));
+    roomMoods.set(roomId, reading);
+    considerSwitch(roomId, reading, cause === 'override');
   });
   const roomMood = (roomId: string) => roomMoods.get(roomId) ?? NEUTRAL;
-  events.on('trackStarted', ({ roomId, track }) => {
+  // The latest picks per room, so what becomes audible can be announced with its strategy and licence.
+  const recentPicks = new Map<string, NextTrack[]>();
+  events.on('trackStarted', ({ roomId, track, audibleAtMs }) => {
     if (director.currentTrack(roomSession(roomId))?.trackId === track.trackId) director.trackAudible(roomSession(roomId));
+    const pick = recentPicks.get(roomId)?.findLast((p) => p.trackId === track.trackId);
+    events.emit('nowPlaying', nowPlayingEvent(roomId, track, audibleAtMs, pick, director.strategyOf(roomSession(roomId))));
+  });
+  events.on('streamStopped', ({ roomId }) => recentPicks.delete(roomId));
+
+  // ------------------------------------------------------------ per-user strategy
+  // A user's strategy (settings) steers the rooms they own, and a room where they are the only
+  // one present. A member's choice for the room (PUT …/strategy) holds until the owner changes theirs.
+  const livePeers = new Map<string, Map<string, string | undefined>>();
+  const knownStrategy = new Map<string, string>();
+  const roomsWithStrategy = new Set<string>();
+  const ownerOf = async (roomId: string) => (isUuid(roomId) ? (await findRoom(db, roomId))?.ownerId : undefined);
+  const soleUser = (roomId: string) => {
+    const peers = [...(livePeers.get(roomId)?.values() ?? [])];
+    return peers.length === 1 ? peers[0] : undefined;
+  };
+  /** Once per room: the owner's strategy, else the sole member's. */
+  const applyRoomStrategy = async (roomId: string) => {
+    if (roomsWithStrategy.has(roomId)) return;
+    const userId = (await ownerOf(roomId)) ?? soleUser(roomId);
+    if (!userId) return;
+    roomsWithStrategy.add(roomId);
+    const { strategy } = await getUserSettings(app, userId);
+    knownStrategy.set(userId, strategy);
+    director.setStrategy(roomSession(roomId), strategy);
+  };
+  const logStrategyError = (roomId: string) => (err: Error) => app.log.warn({ roomId, err: err.message }, 'owner strategy not applied');
+  events.on('peerJoined', ({ roomId, participantId, userId }) => {
+    let peers = livePeers.get(roomId);
+    if (!peers) livePeers.set(roomId, (peers = new Map()));
+    peers.set(participantId, userId);
+    applyRoomStrategy(roomId).catch(logStrategyError(roomId));
+  });
+  events.on('peerLeft', ({ roomId, participantId }) => {
+    const peers = livePeers.get(roomId);
+    peers?.delete(participantId);
+    if (peers?.size === 0) {
+      livePeers.delete(roomId);
+      roomsWithStrategy.delete(roomId);
+    }
+  });
+  events.on('userSettingsChanged', ({ userId, strategy }) => {
+    // Settings change for other reasons (override, consent) too: only a new strategy steers rooms.
+    if (knownStrategy.get(userId) === strategy || !(STRATEGIES as readonly string[]).includes(strategy)) return;
+    knownStrategy.set(userId, strategy);
+    (async () => {
+      const owned = isUuid(userId) ? await db.select({ id: rooms.id }).from(rooms).where(eq(rooms.ownerId, userId)) : [];
+      const targets = new Set(owned.map((r) => r.id));
+      for (const roomId of livePeers.keys()) if (soleUser(roomId) === userId && !(await ownerOf(roomId))) targets.add(roomId);
+      for (const roomId of targets) director.setStrategy(roomSession(roomId), strategy as Strategy);
+    })().catch(logStrategyError(userId));
   });
 
   const importing = { running: false, done: 0, total: 0, lastError: undefined as string | undefined };
@@ -108,7 +201,12 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
         if (director.catalogSize === 0) await director.reloadCatalog();
         // reason is not needed here: the stream itself stores a skip as its listener's feedback.
         void reason;
+        await applyRoomStrategy(roomId).catch(logStrategyError(roomId));
         const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
+        if (pick) {
+          const picks = recentPicks.get(roomId) ?? [];
+          recentPicks.set(roomId, [...picks.slice(-4), pick]);
+        }
         if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
         return pick;
       },
@@ -199,6 +297,23 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     credits: BUNDLED_SOURCES.map((s) => ({ debianPackage: s.debianPackage, work: s.work, license: s.license, licenseUrl: s.licenseUrl, installed: fs.existsSync(s.dir) })),
     model: model.version,
   }));
+
+  // Signed in first (401), then the query (400): the same order as every other /api route.
+  app.get<{ Querystring: Static<typeof SearchQuery> }>(
+    '/api/music/search',
+    { schema: { querystring: SearchQuery }, preValidation: async (request) => void (await requireAccount(app, request)) },
+    async (request, reply) => {
+      const { q, valence, arousal, limit } = request.query;
+      if ((valence === undefined) !== (arousal === undefined)) return reply.code(400).send({ error: 'give valence and arousal together (a point on the plane)' });
+      try {
+        const result = searchTracks(director.library, { ...(q !== undefined ? { q } : {}), ...(valence !== undefined ? { point: { valence, arousal: arousal! } } : {}), limit });
+        return result;
+      } catch (err) {
+        if (err instanceof SearchInputError) return reply.code(400).send({ error: err.message });
+        throw err;
+      }
+    },
+  );
 
   app.put<{ Params: { roomId: string }; Body: { strategy: Strategy } }>(
     '/api/music/rooms/:roomId/strategy',

@@ -29,11 +29,24 @@ export interface CatalogTrack {
   key: string;
   mode: string;
   emotion: string;
+  /** Licence of the recording, when known (shown with what is playing). */
+  license?: string | null;
 }
 
 export interface MoodReading extends MoodPoint {
   emotion: string;
   confidence: number;
+  /** Members whose mood override (a pinned emotion) made this mood; the explanation names them. */
+  overrides?: readonly PinnedMood[];
+  /** How many members the (group) mood counted. */
+  members?: number;
+}
+
+export interface PinnedMood {
+  emotion: string;
+  /** Epoch ms when the override runs out. */
+  until: number;
+  displayName?: string;
 }
 
 export interface PlayRecord {
@@ -206,11 +219,29 @@ export function explain(pick: Omit<Pick, 'explanation'>, request: PickRequest): 
   const liked = fb && fb.like > 0 ? `; ${subject === 'you' ? 'you' : 'listeners here'} liked it before` : '';
   const relaxed = pick.freshnessRelaxed ? '; every track was played recently, so the least recent one' : '';
   return (
-    `${subject} seemed ${request.mood.emotion} (${f2(request.mood.confidence)}) → ${STRATEGY_WORDS[request.strategy]}: ` +
+    `${moodPhrase(request.mood, subject)} → ${STRATEGY_WORDS[request.strategy]}: ` +
     `${tone}${energy} track in ${track.key} ${track.mode}, ${Math.round(track.bpm)} BPM ` +
     `(track valence ${f2(track.valence)}, arousal ${f2(track.arousal)}; target ${f2(target.valence)}, ${f2(target.arousal)} ` +
     `from mood ${f2(request.mood.valence)}, ${f2(request.mood.arousal)}; distance ${f2(pick.moodDistance)}${liked}${relaxed})`
   );
+}
+
+/**
+ * "the room seemed sad (0.72)"; with overrides "you set your mood to sad (until 14:05 UTC)" when
+ * the pinned mood is all there is, else "the room seemed calm (0.80; Ada set their mood to sad
+ * until 14:05 UTC)".
+ */
+function moodPhrase(mood: MoodReading, subject: string): string {
+  const pinned = mood.overrides ?? [];
+  const sensed = `${subject} seemed ${mood.emotion} (${f2(mood.confidence)})`;
+  if (pinned.length === 0) return sensed;
+  if (pinned.length === 1 && (mood.members ?? 1) <= 1) return `you set your mood to ${pinned[0]!.emotion} (until ${clock(pinned[0]!.until)})`;
+  const who = pinned.map((o) => `${o.displayName ?? 'someone'} set their mood to ${o.emotion} until ${clock(o.until)}`).join(', ');
+  return `${sensed.slice(0, -1)}; ${who})`;
+}
+
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 }
 
 function f2(x: number): string {

@@ -18,6 +18,8 @@ export class DwellTracker {
   private startedAt = 0;
   private pickedFor: MoodPoint | undefined;
   private awaySince: number | undefined;
+  /** A deliberate change (a user pinned a mood) is waiting: it needs no sustain, only the minimum dwell. */
+  private deliberate = false;
 
   constructor(readonly options: DwellOptions = DEFAULT_DWELL_OPTIONS) {}
 
@@ -25,6 +27,7 @@ export class DwellTracker {
     this.startedAt = now;
     this.pickedFor = { valence: mood.valence, arousal: mood.arousal };
     this.awaySince = undefined;
+    this.deliberate = false;
   }
 
   /** The picked track became audible (a stream queues picks ahead): the dwell counts from here. */
@@ -32,14 +35,31 @@ export class DwellTracker {
     this.startedAt = now;
   }
 
-  /** Feed every mood update; true when the current track should give way before its end. */
-  shouldSwitchEarly(mood: MoodPoint, now: number): boolean {
+  /**
+   * Feed every mood update; true when the current track should give way before its end.
+   * `deliberate`: the change is a user's explicit choice (a mood override), not noisy sensing,
+   * so it need not be sustained; it still waits for the minimum dwell (remembered until then).
+   */
+  shouldSwitchEarly(mood: MoodPoint, now: number, deliberate = false): boolean {
     if (!this.pickedFor) return false;
+    if (deliberate) this.deliberate = true;
     if (distance(mood, this.pickedFor) < this.options.strongChange) {
       this.awaySince = undefined;
+      this.deliberate = false;
       return false;
     }
     this.awaySince ??= now;
-    return now - this.awaySince >= this.options.sustainMs && now - this.startedAt >= this.options.minDwellMs;
+    const sustained = this.deliberate || now - this.awaySince >= this.options.sustainMs;
+    return sustained && now - this.startedAt >= this.options.minDwellMs;
+  }
+
+  /** Milliseconds until the minimum dwell is over (0 once it is). */
+  dwellRemainingMs(now: number): number {
+    return this.pickedFor ? Math.max(0, this.startedAt + this.options.minDwellMs - now) : 0;
+  }
+
+  /** True while a deliberate change waits for the minimum dwell. */
+  get deliberatePending(): boolean {
+    return this.deliberate;
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * What the room hears, for the live dashboard: the music plugin joins the stream's
+ * `trackStarted` (what became audible, and when) with its own pick (strategy, licence) and
+ * publishes a `nowPlaying` event on the bus. Consumers (server/live/) need no import of the
+ * stream or the recommender.
+ */
+import type { NextTrack } from './director.js';
+
+export interface NowPlayingEvent {
+  roomId: string;
+  trackId: string;
+  title: string;
+  artist: string | null;
+  license?: string | null;
+  valence: number | null;
+  arousal: number | null;
+  bpm: number | null;
+  key: string | null;
+  strategy: string;
+  explanation: string;
+  /** Epoch ms when its first sample is heard (the playlist's program-date clock). */
+  startedAt: number;
+}
+
+declare module '../events.js' {
+  interface MoodifyEvents {
+    /** Music (server/music/): a pick became audible in a room's stream, with why it was picked. */
+    nowPlaying: [NowPlayingEvent];
+  }
+}
+
+/** The stream's public view of a track, as trackStarted carries it. */
+interface StartedTrack {
+  trackId: string;
+  title: string;
+  artist: string | null;
+  explanation: string;
+  valence: number | null;
+  arousal: number | null;
+  bpm: number | null;
+  key: string | null;
+}
+
+export function nowPlayingEvent(
+  roomId: string,
+  track: StartedTrack,
+  startedAt: number,
+  pick: NextTrack | undefined,
+  strategy: string,
+): NowPlayingEvent {
+  return {
+    roomId,
+    trackId: track.trackId,
+    title: track.title,
+    artist: track.artist,
+    ...(pick?.license !== undefined ? { license: pick.license } : {}),
+    valence: track.valence,
+    arousal: track.arousal,
+    bpm: track.bpm,
+    key: track.key,
+    strategy: pick?.strategy ?? strategy,
+    explanation: track.explanation,
+    startedAt,
+  };
+}
