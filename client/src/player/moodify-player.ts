@@ -106,10 +106,9 @@ export class MoodifyPlayer extends LitElement {
         // PART-HOLD-BACK sets how far behind the live edge to play (no liveSync* override here,
         // which would replace it). A mood change is heard about a second after it is mixed.
         lowLatencyMode: true,
-        // Stay near the live edge: play up to 4% faster (pitch kept) when behind after a stall,
-        // and jump forward when more than 7 segments behind.
+        // Stay near the live edge: play up to 4% faster (pitch kept) when behind after a stall.
+        // (No liveMaxLatencyDurationCount: hls.js accepts it only with liveSyncDurationCount.)
         maxLiveSyncPlaybackRate: 1.04,
-        liveMaxLatencyDurationCount: 7,
         // Keep retrying: a room stream may be restarting, the player must come back on its own.
         manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 15000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 } } },
         backBufferLength: 30,
