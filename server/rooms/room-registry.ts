@@ -23,6 +23,8 @@ export interface Peer extends PeerIdentity {
   participantId: string;
   roomId: string;
   media: ParticipantMedia;
+  /** When they joined (epoch ms), for presence. */
+  joinedAt: number;
   /** Sends a server event to this peer's socket. */
   notify(event: string, data: unknown): void;
 }
@@ -64,7 +66,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       throw new SignallingError('room-full', `room ${roomId} has ${room.peers.size} participants, the maximum`);
     }
     const participantId = randomUUID();
-    const peer: Peer = { ...identity, participantId, roomId, media: room.media.addParticipant(participantId), notify };
+    const peer: Peer = { ...identity, participantId, roomId, media: room.media.addParticipant(participantId), joinedAt: Date.now(), notify };
     for (const other of room.peers.values()) {
       other.notify('peerJoined', { participantId, displayName: peer.displayName });
     }

@@ -7,19 +7,26 @@ import websocket from '@fastify/websocket';
 import { IngestMetrics } from '../../media/ingest/metrics.js';
 import { closeSpareDecoders, resetDecoderLauncher } from '../../media/ingest/decoder-launcher.js';
 import { RoomRegistry } from '../rooms/room-registry.js';
-import { authorizeRoomJoin } from '../auth/room-access.js';
+import { authorizeListener, authorizeRoomJoin } from '../auth/room-access.js';
+import { unauthorized } from '../auth/http-error.js';
+import { looksLikeOpaqueToken } from '../auth/opaque-tokens.js';
+import { LiveHub } from '../live/live-hub.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
-import { SignallingSession, type AuthorizeJoin } from './session.js';
+import { SignallingSession, type AuthorizeJoin, type AuthorizeWatch } from './session.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     rooms: RoomRegistry;
+    /** Live events for joined and watching sockets (server/live/live-hub.ts). */
+    live: LiveHub;
   }
 }
 
 export interface SignallingOptions {
   /** Who may join which room (default: accountsJoinPolicy). */
   authorizeJoin?: AuthorizeJoin;
+  /** Who may watch which room's live events (default: as listening to its stream). */
+  authorizeWatch?: AuthorizeWatch;
 }
 
 /** Anyone may join any room under the name they give: only with ALLOW_ANONYMOUS_ROOMS=true. */
@@ -43,6 +50,8 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
     maxParticipants: config.ROOM_MAX_PARTICIPANTS,
   });
   app.decorate('rooms', rooms);
+  const live = new LiveHub(events, rooms);
+  app.decorate('live', live);
   // Accounts decide membership; live peers follow at once.
   events.on('roomClosedByOwner', ({ roomId }) => void rooms.evict(roomId, 'the owner closed the room'));
   events.on('roomMemberRemoved', ({ roomId, userId }) =>
@@ -51,6 +60,7 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
   // Before the workers go: kill decoders and close transports while the channel is still up.
   app.addHook('preClose', async () => {
     for (const client of app.websocketServer?.clients ?? []) client.terminate();
+    live.close();
     await rooms.close();
     await closeSpareDecoders();
   });
@@ -65,6 +75,18 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
       if (request.token || !config.ALLOW_ANONYMOUS_ROOMS) return authorizeRoomJoin(app, request);
       return openRoomPolicy(request);
     });
+  // Watching is listening plus the mood: a member's access token or a listener link, as for the
+  // stream; without a token only where anonymous rooms are allowed.
+  const authorizeWatch: AuthorizeWatch =
+    options.authorizeWatch ??
+    (async ({ roomId, token }) => {
+      if (!token) {
+        if (config.ALLOW_ANONYMOUS_ROOMS) return {};
+        throw unauthorized('watching a room needs an access token or a listener link');
+      }
+      const grant = await authorizeListener(app, looksLikeOpaqueToken(token) ? { roomId, listenToken: token } : { roomId, accessToken: token });
+      return grant.via === 'link' ? { linkId: grant.linkId } : { userId: grant.userId };
+    });
   app.get('/ws', { websocket: true }, (socket) => {
     new SignallingSession(socket, {
       registry: rooms,
@@ -73,6 +95,8 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
       analysis,
       rate: { perSecond: config.SIGNALLING_RATE_PER_SECOND, burst: config.SIGNALLING_RATE_PER_SECOND * 2 },
       maxTransports: 4,
+      live,
+      authorizeWatch,
     });
   });
 };

@@ -32,6 +32,16 @@ export const RequestSchemas = {
     { additionalProperties: false },
   ),
   leave: Type.Object({}, { additionalProperties: false }),
+  /** Receive a room's live events without sending media (a dashboard, a TV). */
+  watch: Type.Object(
+    {
+      roomId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }),
+      /** An access token (members) or a listener-link token. */
+      token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    },
+    { additionalProperties: false },
+  ),
+  unwatch: Type.Object({}, { additionalProperties: false }),
   ping: Type.Object({}, { additionalProperties: false }),
   createWebRtcTransport: Type.Object({ direction: Type.Literal('send') }, { additionalProperties: false }),
   createPlainTransport: Type.Object({}, { additionalProperties: false }),
@@ -97,6 +107,7 @@ export type ErrorCode =
   | 'rate-limited'
   | 'not-joined'
   | 'already-joined'
+  | 'already-watching'
   | 'unauthorized'
   | 'forbidden'
   | 'room-not-found'

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
 import { MediaError } from '../../media/room-media.js';
 import type { Peer, PeerIdentity, RoomRegistry } from '../rooms/room-registry.js';
+import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
 import {
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -20,6 +21,8 @@ import {
 } from './protocol.js';
 
 export type AuthorizeJoin = (request: { roomId: string; token?: string | undefined; displayName?: string | undefined }) => Promise<PeerIdentity>;
+/** Who may watch a room's live events: the watcher's user (a member's token) or the listener link it came with. */
+export type AuthorizeWatch = (request: { roomId: string; token?: string | undefined }) => Promise<{ userId?: string | undefined; linkId?: string | undefined }>;
 
 export interface SessionOptions {
   registry: RoomRegistry;
@@ -29,6 +32,9 @@ export interface SessionOptions {
   /** Token bucket: sustained messages per second and burst size. */
   rate: { perSecond: number; burst: number };
   maxTransports: number;
+  /** Live events (mood, music, presence) for joined and watching sockets; watch/unwatch need both. */
+  live?: LiveHub;
+  authorizeWatch?: AuthorizeWatch;
 }
 
 export class SignallingSession {
@@ -37,6 +43,9 @@ export class SignallingSession {
   private closed = false;
   private tokens: number;
   private lastRefill = Date.now();
+  /** One live subscription per room this socket joined and/or watches. */
+  private readonly liveSubs = new Map<string, { sub: LiveSubscriber; unsubscribe: () => void }>();
+  private watching: string | undefined;
 
   constructor(private readonly socket: WebSocket, private readonly options: SessionOptions) {
     this.tokens = options.rate.burst;
@@ -96,6 +105,11 @@ export class SignallingSession {
       case 'leave':
         await this.leave();
         return {};
+      case 'watch':
+        return this.watch(data as RequestData<'watch'>);
+      case 'unwatch':
+        this.unwatch();
+        return {};
     }
     const peer = this.peer;
     if (!peer) throw new SignallingError('not-joined', `${method} needs a joined room: send join first`);
@@ -124,6 +138,7 @@ export class SignallingSession {
         }
         if (!peer.media.transports.has(transportId)) throw new SignallingError('unknown-transport', `no transport ${transportId} of yours`);
         const producer = await peer.media.produce(transportId, kind, rtpParameters as never);
+        this.options.live?.presenceChanged(peer.roomId);
         return { id: producer.id };
       }
       case 'pauseProducer':
@@ -135,6 +150,7 @@ export class SignallingSession {
         if (method === 'pauseProducer') await producer.pause();
         else if (method === 'resumeProducer') await producer.resume();
         else peer.media.closeProducer(producerId);
+        this.options.live?.presenceChanged(peer.roomId);
         return {};
       }
     }
@@ -145,7 +161,10 @@ export class SignallingSession {
     if (this.peer) throw new SignallingError('already-joined', `already in room ${this.peer.roomId}; leave first`);
     const identity = await this.options.authorizeJoin(request);
     const { room, peer } = await this.options.registry.join(request.roomId, identity, (event, data) => {
-      if ((event === 'roomReset' || event === 'removed') && this.peer === peer) this.peer = undefined;
+      if ((event === 'roomReset' || event === 'removed') && this.peer === peer) {
+        this.peer = undefined;
+        this.detachLive(peer.roomId);
+      }
       this.send(event, data);
     });
     if (this.closed) {
@@ -154,6 +173,8 @@ export class SignallingSession {
       return {};
     }
     this.peer = peer;
+    this.attachLive(room.id, peer.userId);
+    const live = this.options.live;
     return {
       protocolVersion: PROTOCOL_VERSION,
       roomId: room.id,
@@ -164,13 +185,79 @@ export class SignallingSession {
         .filter((p) => p !== peer)
         .map((p) => ({ participantId: p.participantId, displayName: p.displayName })),
       analysis: this.options.analysis,
+      roomMood: live?.roomMood(room.id) ?? null,
+      nowPlaying: live?.currentTrack(room.id) ?? null,
     };
   }
 
   private async leave(): Promise<void> {
     const peer = this.peer;
     this.peer = undefined;
-    if (peer) await this.options.registry.leave(peer);
+    if (peer) {
+      this.detachLive(peer.roomId);
+      await this.options.registry.leave(peer);
+    }
+  }
+
+  /** Live events without media: authorised like listening (member token or listener link). */
+  private async watch(request: RequestData<'watch'>): Promise<unknown> {
+    const { live, authorizeWatch } = this.options;
+    if (!live || !authorizeWatch) throw new SignallingError('unknown-method', 'watch is not offered by this server');
+    if (this.watching && this.watching !== request.roomId) {
+      throw new SignallingError('already-watching', `already watching room ${this.watching}; unwatch first`);
+    }
+    const grant = await authorizeWatch(request);
+    if (this.closed) return {};
+    const sub = this.attachLive(request.roomId, grant.userId)!;
+    sub.watch = { userId: grant.userId, linkId: grant.linkId };
+    this.watching = request.roomId;
+    return {
+      roomId: request.roomId,
+      members: live.members(request.roomId, sub),
+      roomMood: live.roomMood(request.roomId),
+      nowPlaying: live.currentTrack(request.roomId),
+      recent: live.recent(sub.userId, request.roomId),
+    };
+  }
+
+  private unwatch(): string | undefined {
+    const roomId = this.watching;
+    if (!roomId) return undefined;
+    this.watching = undefined;
+    const entry = this.liveSubs.get(roomId);
+    if (entry) entry.sub.watch = undefined;
+    this.detachLive(roomId);
+    return roomId;
+  }
+
+  private attachLive(roomId: string, userId: string | undefined): LiveSubscriber | undefined {
+    const live = this.options.live;
+    if (!live) return undefined;
+    const existing = this.liveSubs.get(roomId);
+    if (existing) {
+      // Both identities were proven on this socket; the signed-in one sees its own detail.
+      existing.sub.userId ??= userId;
+      return existing.sub;
+    }
+    const sub: LiveSubscriber = {
+      roomId,
+      userId,
+      send: (event, data) => this.send(event, data),
+      endWatch: (reason) => {
+        if (this.watching !== roomId) return;
+        this.unwatch();
+        this.send('unwatched', { roomId, reason });
+      },
+    };
+    this.liveSubs.set(roomId, { sub, unsubscribe: live.subscribe(sub) });
+    return sub;
+  }
+
+  /** Drops the room's live subscription once the socket neither is joined to it nor watches it. */
+  private detachLive(roomId: string): void {
+    if (this.peer?.roomId === roomId || this.watching === roomId) return;
+    this.liveSubs.get(roomId)?.unsubscribe();
+    this.liveSubs.delete(roomId);
   }
 
   private checkTransportLimit(peer: Peer): void {
@@ -183,7 +270,10 @@ export class SignallingSession {
     this.closed = true;
     // Wait for the message in progress (a join may be half done), then release everything.
     await this.queue;
+    this.unwatch();
     await this.leave().catch((err: unknown) => this.options.logger.error({ err }, 'leave on close failed'));
+    for (const entry of this.liveSubs.values()) entry.unsubscribe();
+    this.liveSubs.clear();
   }
 
   private takeToken(): boolean {

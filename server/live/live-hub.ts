@@ -1,0 +1,296 @@
+/**
+ * Live events for the sockets of a room (server/signalling/PROTOCOL.md, "Live events"): what
+ * the mood engine, the music and the rooms publish on the bus, fanned out to every socket that
+ * joined or watches the room.
+ *
+ * - participantMood: at most one per participant per `participantIntervalMs` (the latest wins; a
+ *   trailing send makes sure the last state arrives). The per-modality detail (probabilities,
+ *   face, voice, weights, override) goes only to sockets signed in as the same user; everyone
+ *   else gets the label fields. userIds go only to signed-in subscribers.
+ * - roomMood: at most one per room per `roomIntervalMs`, same trailing rule.
+ * - nowPlaying: when the pick becomes audible (held back until its start time).
+ * - presence: whenever someone joins, leaves, or starts / stops / pauses camera or microphone.
+ * A short ring of each user's own detailed samples (recentMs) answers `watch`, so a dashboard
+ * opened mid-session starts with the last minutes.
+ */
+import type { EventBus } from '../events.js';
+import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
+import type { NowPlayingEvent } from '../music/now-playing.js';
+import type { RoomRegistry } from '../rooms/room-registry.js';
+
+export interface LiveSubscriber {
+  roomId: string;
+  /** The signed-in user of the socket: their own participants' detail reaches them. */
+  userId?: string | undefined;
+  /** Set while the socket watches the room: how it was let in (for revocation). */
+  watch?: { userId?: string | undefined; linkId?: string | undefined } | undefined;
+  send(event: string, data: unknown): void;
+  /** The watch was revoked (link revoked, member removed, room closed). */
+  endWatch(reason: string): void;
+}
+
+export interface MemberView {
+  participantId: string;
+  displayName: string;
+  userId?: string;
+  since: number;
+  camera: boolean;
+  mic: boolean;
+}
+
+export interface RoomMoodView {
+  t: number;
+  emotion: string;
+  confidence: number;
+  valence: number;
+  arousal: number;
+  members: number;
+}
+
+export type NowPlayingView = Omit<NowPlayingEvent, 'roomId'>;
+
+export interface LiveHubOptions {
+  participantIntervalMs?: number;
+  roomIntervalMs?: number;
+  recentMs?: number;
+  /** Most samples kept per user (a bound even if many of their participants send). */
+  recentMax?: number;
+  /** nowPlaying is held back until the track's start, but never longer than this. */
+  maxNowPlayingDelayMs?: number;
+}
+
+interface RecentSample {
+  roomId: string;
+  t: number;
+  data: Record<string, unknown>;
+}
+
+/** Sends the latest call at most once per interval; a call inside the interval is sent at its end. */
+class Throttle {
+  private last = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: (() => void) | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  run(fn: () => void): void {
+    const now = Date.now();
+    if (!this.timer && now - this.last >= this.intervalMs) {
+      this.last = now;
+      fn();
+      return;
+    }
+    this.pending = fn;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.last = Date.now();
+      const next = this.pending;
+      this.pending = undefined;
+      next?.();
+    }, Math.max(0, this.last + this.intervalMs - now));
+    this.timer.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+}
+
+export class LiveHub {
+  private readonly subscribers = new Map<string, Set<LiveSubscriber>>();
+  private readonly roomMoods = new Map<string, RoomMoodView>();
+  private readonly nowPlaying = new Map<string, NowPlayingView>();
+  private readonly recentByUser = new Map<string, RecentSample[]>();
+  private readonly participantThrottles = new Map<string, Throttle>();
+  private readonly roomThrottles = new Map<string, Throttle>();
+  private readonly nowPlayingTimers = new Map<string, NodeJS.Timeout>();
+  private readonly o: Required<LiveHubOptions>;
+
+  constructor(
+    events: EventBus,
+    private readonly registry: RoomRegistry,
+    options: LiveHubOptions = {},
+  ) {
+    this.o = { participantIntervalMs: 500, roomIntervalMs: 1000, recentMs: 5 * 60_000, recentMax: 3000, maxNowPlayingDelayMs: 30_000, ...options };
+    events.on('participantMood', (e) => this.throttle(this.participantThrottles, e.participantId, this.o.participantIntervalMs).run(() => this.publishParticipant(e)));
+    events.on('roomMood', (e) => this.throttle(this.roomThrottles, e.roomId, this.o.roomIntervalMs).run(() => this.publishRoom(e)));
+    events.on('nowPlaying', (e) => this.scheduleNowPlaying(e));
+    events.on('streamStopped', ({ roomId }) => {
+      clearTimeout(this.nowPlayingTimers.get(roomId));
+      this.nowPlayingTimers.delete(roomId);
+      this.nowPlaying.delete(roomId);
+    });
+    events.on('peerJoined', ({ roomId }) => this.presenceChanged(roomId));
+    events.on('peerLeft', ({ roomId, participantId }) => {
+      this.participantThrottles.get(participantId)?.cancel();
+      this.participantThrottles.delete(participantId);
+      this.presenceChanged(roomId);
+    });
+    registry.on('roomClosed', (roomId) => {
+      // Nobody is left to have a mood; a watcher of the empty room sees none.
+      this.roomThrottles.get(roomId)?.cancel();
+      this.roomThrottles.delete(roomId);
+      this.roomMoods.delete(roomId);
+    });
+    events.on('roomClosedByOwner', ({ roomId }) => this.endWatches(roomId, () => true, 'the owner closed the room'));
+    events.on('roomMemberRemoved', ({ roomId, userId }) => this.endWatches(roomId, (w) => w.userId === userId, 'you were removed from the room'));
+    events.on('listenerLinkRevoked', ({ roomId, linkId }) => this.endWatches(roomId, (w) => w.linkId === linkId, 'the listener link was revoked'));
+    events.on('userDataDeleted', ({ userId }) => this.recentByUser.delete(userId));
+  }
+
+  subscribe(subscriber: LiveSubscriber): () => void {
+    let set = this.subscribers.get(subscriber.roomId);
+    if (!set) this.subscribers.set(subscriber.roomId, (set = new Set()));
+    set.add(subscriber);
+    return () => {
+      set.delete(subscriber);
+      if (set.size === 0 && this.subscribers.get(subscriber.roomId) === set) this.subscribers.delete(subscriber.roomId);
+    };
+  }
+
+  /** Who is in the room now; userIds only for a signed-in viewer. */
+  members(roomId: string, viewer?: { userId?: string | undefined }): MemberView[] {
+    const room = this.registry.rooms.get(roomId);
+    if (!room) return [];
+    return [...room.peers.values()].map((peer) => {
+      const producers = [...peer.media.producers.values()];
+      const sending = (kind: 'audio' | 'video') => producers.some((p) => p.kind === kind && !p.paused && !p.closed);
+      return {
+        participantId: peer.participantId,
+        displayName: peer.displayName,
+        ...(viewer?.userId && peer.userId ? { userId: peer.userId } : {}),
+        since: peer.joinedAt,
+        camera: sending('video'),
+        mic: sending('audio'),
+      };
+    });
+  }
+
+  roomMood(roomId: string): RoomMoodView | null {
+    return this.roomMoods.get(roomId) ?? null;
+  }
+
+  currentTrack(roomId: string): NowPlayingView | null {
+    return this.nowPlaying.get(roomId) ?? null;
+  }
+
+  /** The user's own detailed participantMood samples in this room over the last recentMs, oldest first. */
+  recent(userId: string | undefined, roomId: string): Record<string, unknown>[] {
+    if (!userId) return [];
+    const ring = this.prune(userId);
+    return ring.filter((s) => s.roomId === roomId).map((s) => s.data);
+  }
+
+  /** A peer's camera or microphone changed (signalling calls this after produce / pause / resume / close). */
+  presenceChanged(roomId: string): void {
+    const set = this.subscribers.get(roomId);
+    if (!set?.size) return;
+    let signedIn: MemberView[] | undefined;
+    let anonymous: MemberView[] | undefined;
+    for (const sub of set) {
+      const members = sub.userId ? (signedIn ??= this.members(roomId, { userId: sub.userId })) : (anonymous ??= this.members(roomId));
+      sub.send('presence', { members });
+    }
+  }
+
+  close(): void {
+    for (const t of [...this.participantThrottles.values(), ...this.roomThrottles.values()]) t.cancel();
+    for (const timer of this.nowPlayingTimers.values()) clearTimeout(timer);
+    this.nowPlayingTimers.clear();
+  }
+
+  private throttle(map: Map<string, Throttle>, key: string, intervalMs: number): Throttle {
+    let t = map.get(key);
+    if (!t) map.set(key, (t = new Throttle(intervalMs)));
+    return t;
+  }
+
+  private publishParticipant(e: ParticipantMoodEvent): void {
+    const peer = this.registry.rooms.get(e.roomId)?.peers.get(e.participantId);
+    const m = e.mood;
+    const labels = {
+      participantId: e.participantId,
+      displayName: peer?.displayName ?? 'Guest',
+      t: m.t,
+      emotion: m.emotion,
+      confidence: round(m.confidence),
+      valence: round(m.valence),
+      arousal: round(m.arousal),
+      source: e.source,
+    };
+    const detail = {
+      ...labels,
+      ...(e.userId ? { userId: e.userId } : {}),
+      // The sensed (fused) vector, also while an override pins the label: the chart shows both.
+      probabilities: e.fused.probabilities.map(round),
+      face: e.face ? e.face.map(round) : null,
+      voice: e.voice ? e.voice.map(round) : null,
+      weights: { face: round(e.fused.weights.face), voice: round(e.fused.weights.voice) },
+      override: e.override ? { emotion: e.override.emotion, until: new Date(e.override.until).toISOString() } : null,
+    };
+    if (e.userId) this.remember(e.userId, { roomId: e.roomId, t: m.t, data: detail });
+    for (const sub of this.subscribers.get(e.roomId) ?? []) {
+      if (e.userId && sub.userId === e.userId) sub.send('participantMood', detail);
+      else sub.send('participantMood', sub.userId && e.userId ? { ...labels, userId: e.userId } : labels);
+    }
+  }
+
+  private publishRoom(e: RoomMoodEvent): void {
+    const view: RoomMoodView = {
+      t: e.t,
+      emotion: e.mood.emotion,
+      confidence: round(e.mood.confidence),
+      valence: round(e.mood.valence),
+      arousal: round(e.mood.arousal),
+      members: e.mood.members,
+    };
+    this.roomMoods.set(e.roomId, view);
+    this.broadcast(e.roomId, 'roomMood', view);
+  }
+
+  private scheduleNowPlaying(e: NowPlayingEvent): void {
+    const { roomId, ...view } = e;
+    clearTimeout(this.nowPlayingTimers.get(roomId));
+    const publish = () => {
+      this.nowPlayingTimers.delete(roomId);
+      this.nowPlaying.set(roomId, view);
+      this.broadcast(roomId, 'nowPlaying', view);
+    };
+    const delay = Math.min(this.o.maxNowPlayingDelayMs, e.startedAt - Date.now());
+    if (delay <= 0) return publish();
+    const timer = setTimeout(publish, delay);
+    timer.unref();
+    this.nowPlayingTimers.set(roomId, timer);
+  }
+
+  private broadcast(roomId: string, event: string, data: unknown): void {
+    for (const sub of this.subscribers.get(roomId) ?? []) sub.send(event, data);
+  }
+
+  private endWatches(roomId: string, which: (watch: NonNullable<LiveSubscriber['watch']>) => boolean, reason: string): void {
+    for (const sub of [...(this.subscribers.get(roomId) ?? [])]) if (sub.watch && which(sub.watch)) sub.endWatch(reason);
+  }
+
+  private remember(userId: string, sample: RecentSample): void {
+    const ring = this.prune(userId);
+    ring.push(sample);
+    if (ring.length > this.o.recentMax) ring.splice(0, ring.length - this.o.recentMax);
+    this.recentByUser.set(userId, ring);
+  }
+
+  private prune(userId: string): RecentSample[] {
+    const ring = this.recentByUser.get(userId) ?? [];
+    const cutoff = Date.now() - this.o.recentMs;
+    let drop = 0;
+    while (drop < ring.length && ring[drop]!.t < cutoff) drop++;
+    if (drop) ring.splice(0, drop);
+    if (ring.length === 0) this.recentByUser.delete(userId);
+    return ring;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
