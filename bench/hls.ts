@@ -85,7 +85,7 @@ const room = 'bench-0';
 let latestSegment = '';
 const refreshLatest = async () => {
   const text = await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
-  latestSegment = text.trim().split('\n').at(-1)!;
+  latestSegment = text.match(/^[^#\n]+$/gm)!.at(-1)!;
 };
 await refreshLatest();
 const follow = setInterval(() => void refreshLatest(), 250);

@@ -1,7 +1,9 @@
 /**
  * HTTP side of the room streams:
- *   GET  /stream/:roomId/live.m3u8       live playlist (starts the stream; counts the listener)
- *   GET  /stream/:roomId/:segment.ts     segments, from memory
+ *   GET  /stream/:roomId/live.m3u8       live playlist (starts the stream; counts the listener);
+ *                                        LL-HLS blocking reload with ?_HLS_msn=M[&_HLS_part=P]
+ *   GET  /stream/:roomId/:file           init segment (.mp4), segments and parts (.m4s), from
+ *                                        memory; the part named by EXT-X-PRELOAD-HINT blocks until it exists
  *   GET  /api/rooms/:roomId/now-playing  what plays, why it was picked, what is queued
  *   POST /api/rooms/:roomId/skip         crossfade to a new pick now
  *   POST /api/rooms/:roomId/feedback     like / dislike the track playing
@@ -55,19 +57,32 @@ const roomParams = {
 const LISTENER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DEFAULT_CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
-// A live playlist changes every segment: players must always refetch it. Segment names are
-// unique per stream, so a segment's bytes never change: cache it for good.
+// A live playlist changes every part: players must always refetch it. File names are unique
+// per stream, so a segment's, part's or init segment's bytes never change: cache them for good.
 const PLAYLIST_HEADERS = {
   'content-type': 'application/vnd.apple.mpegurl',
   'cache-control': 'no-cache, no-store, max-age=0',
   // Any HLS player, on any origin (a TV app, a cast receiver), may play the room's music.
   'access-control-allow-origin': '*',
 };
-const SEGMENT_HEADERS = {
-  'content-type': 'video/mp2t',
+const MEDIA_HEADERS = {
+  'content-type': 'audio/mp4',
   'cache-control': 'public, max-age=86400, immutable',
   'access-control-allow-origin': '*',
 };
+const STREAM_FILE = '^[0-9a-f]{8}-(init\\d{1,6}\\.mp4|\\d{1,9}(\\.\\d{1,3})?\\.m4s)$';
+/** LL-HLS: a blocking reload the playlist cannot answer within 3 target durations gets a 503 (spec §6.2.5.2). */
+const BLOCK_TARGET_DURATIONS = 3;
+const BLOCK_PARAM = /^\d{1,9}$/;
+
+/** The LL-HLS blocking-reload request (`_HLS_msn`, `_HLS_part`), or why it is malformed. */
+function blockingReload(query: Record<string, unknown>): { msn: number; part: number | undefined } | { error: string } | undefined {
+  const { _HLS_msn: msn, _HLS_part: part } = query;
+  if (msn === undefined) return part === undefined ? undefined : { error: '_HLS_part needs _HLS_msn' };
+  if (typeof msn !== 'string' || !BLOCK_PARAM.test(msn)) return { error: '_HLS_msn must be a media sequence number' };
+  if (part !== undefined && (typeof part !== 'string' || !BLOCK_PARAM.test(part))) return { error: '_HLS_part must be a part index' };
+  return { msn: Number(msn), part: part === undefined ? undefined : Number(part) };
+}
 
 /**
  * Who a listener is, for counting and feedback: the signed-in member, else the player's listener
@@ -136,16 +151,23 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
 
   app.get<{ Params: { roomId: string } }>('/stream/:roomId/live.m3u8', { ...hls, schema: { params: roomParams } }, async (request, reply) => {
     const { roomId } = request.params;
+    const block = blockingReload(request.query as Record<string, unknown>);
+    if (block && 'error' in block) return reply.code(400).send({ error: block.error });
     manager.touchListener(roomId, listenerKey(request));
     try {
       const stream = await manager.ensure(roomId);
       // A fresh stream's first segments take a moment; a player asking now gets a playable list.
       await stream.waitForSegments(3, 10_000);
+      const playlist = stream.playlist;
+      if (block) {
+        // The spec's bound on how far ahead a player may ask (§6.2.5.2).
+        if (block.msn > (playlist.lastSequence ?? 0) + 2) return reply.code(400).send({ error: `_HLS_msn ${block.msn} is too far beyond the live edge` });
+        const ready = await playlist.waitUntil(() => playlist.has(block.msn, block.part), BLOCK_TARGET_DURATIONS * playlist.targetDurationS * 1000);
+        if (!ready) return reply.code(503).header('retry-after', '1').send({ error: 'the requested segment or part did not appear in time' });
+      }
+      // URIs carry the listener link on, so a plain HLS player (TV, VLC) can fetch them.
       const token = listenToken(request);
-      const playlist = stream.playlist.toString();
-      // Segment URIs carry the listener link on, so a plain HLS player (TV, VLC) can fetch them.
-      const body = token ? playlist.replace(/^([^#\n][^\n]*)$/gm, `$1?lt=${encodeURIComponent(token)}`) : playlist;
-      return reply.headers(PLAYLIST_HEADERS).send(body);
+      return reply.headers(PLAYLIST_HEADERS).send(playlist.toString(token ? `lt=${encodeURIComponent(token)}` : ''));
     } catch (err) {
       const { status, error } = unavailable(err);
       request.log.warn({ roomId, err: error }, 'playlist unavailable');
@@ -153,13 +175,21 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     }
   });
 
-  app.get<{ Params: { roomId: string; segment: string } }>(
-    '/stream/:roomId/:segment',
-    { ...hls, schema: { params: { ...roomParams, properties: { ...roomParams.properties, segment: { type: 'string', pattern: '^[0-9a-f]{8}-\\d{1,9}\\.ts$' } } } } },
+  app.get<{ Params: { roomId: string; file: string } }>(
+    '/stream/:roomId/:file',
+    { ...hls, schema: { params: { ...roomParams, properties: { ...roomParams.properties, file: { type: 'string', pattern: STREAM_FILE } } } } },
     async (request, reply) => {
-      const segment = manager.get(request.params.roomId)?.playlist.segment(request.params.segment);
-      if (!segment) return reply.code(404).send({ error: 'no such segment (it may have left the live window)' });
-      return reply.headers(SEGMENT_HEADERS).send(segment.bytes);
+      const { roomId, file: name } = request.params;
+      const playlist = manager.get(roomId)?.playlist;
+      let file = playlist?.file(name);
+      if (!file && playlist && name === playlist.nextPartName) {
+        // The part being written (EXT-X-PRELOAD-HINT): answered the moment it is complete.
+        await playlist.waitUntil(() => playlist.file(name) !== undefined, BLOCK_TARGET_DURATIONS * playlist.targetDurationS * 1000);
+        file = playlist.file(name);
+      }
+      if (!file) return reply.code(404).send({ error: 'no such segment (it may have left the live window)' });
+      if (request.headers['if-none-match'] === file.etag) return reply.code(304).headers(MEDIA_HEADERS).header('etag', file.etag).send();
+      return reply.headers(MEDIA_HEADERS).header('etag', file.etag).send(file.bytes);
     },
   );
 

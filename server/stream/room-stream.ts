@@ -1,25 +1,27 @@
 /**
  * One room's continuous music stream: tracks from the TrackSource are decoded, loudness-matched
  * and crossfaded by the mixer, and the mixed PCM is written at real-time pace into ONE
- * persistent encoder (HlsEncoder) whose segments form the room's live playlist. The encoder is
- * supervised: when it dies, a new one continues the media sequence after an
- * EXT-X-DISCONTINUITY, within a fraction of a second, while the mixer simply waits.
+ * persistent encoder (HlsEncoder) whose fMP4 fragments become the parts and segments of the
+ * room's live playlist. The encoder is supervised: when it dies, a new one continues the media
+ * sequence after an EXT-X-DISCONTINUITY, within a fraction of a second, while the mixer waits.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CrossfadeMixer } from './crossfade-mixer.js';
-import { HlsEncoder, type EncodedSegment } from './hls-encoder.js';
+import { HlsEncoder, type EncodedPart } from './hls-encoder.js';
 import { LivePlaylist } from './live-playlist.js';
-import { SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
+import { AAC_FRAME_SAMPLES, SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
 import { TrackDecoder, type PcmSource } from './track-decoder.js';
 import type { PlannedTrack, SwitchReason, TrackSource } from './track-source.js';
 
 export interface StreamSettings {
+  /** Segment duration, seconds (a whole number of parts, so about this). */
   segmentS: number;
+  /** LL-HLS partial segment duration, seconds (a whole number of AAC frames, so about this). */
+  partS: number;
+  /** How many parts an LL-HLS player stays behind the newest one (PART-HOLD-BACK; ≥ 2). */
+  partHoldBackParts: number;
   /** Segments listed in the live playlist. */
   windowSize: number;
   crossfadeS: number;
@@ -36,6 +38,8 @@ export interface StreamSettings {
 
 export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   segmentS: 1,
+  partS: 1 / 3,
+  partHoldBackParts: 3,
   windowSize: 6,
   crossfadeS: 4,
   skipCrossfadeS: 1.5,
@@ -103,17 +107,14 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
   readonly playlist: LivePlaylist;
   readonly history: PlayEntry[] = [];
   encoderRestarts = 0;
-  private dir = '';
-  private readonly prefix = `${randomBytes(4).toString('hex')}-`;
+  /** AAC frames per part, and parts per segment. */
+  private readonly framesPerPart: number;
   private readonly mixer: CrossfadeMixer<PlannedTrack, SwitchReason>;
   private encoder: HlsEncoder | undefined;
   private pacer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private nextSequence = 0;
-  private pendingDiscontinuity = false;
   /** The current encoder run: where it started on the mixer clock, the wall clock and the PDT clock. */
   private run = { startFrame: 0, startPerf: 0, startWallMs: 0, epochMs: 0 };
-  private segmentChain: Promise<void> = Promise.resolve();
   private fetchingNext = false;
   private queueGeneration = 0;
   private consecutiveFailures = 0;
@@ -126,7 +127,16 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     private readonly log: Logger,
   ) {
     super();
-    this.playlist = new LivePlaylist({ windowSize: settings.windowSize, keepAfterWindow: 10, segmentS: settings.segmentS });
+    this.framesPerPart = Math.max(1, Math.round((settings.partS * SAMPLE_RATE) / AAC_FRAME_SAMPLES));
+    const partS = (this.framesPerPart * AAC_FRAME_SAMPLES) / SAMPLE_RATE;
+    this.playlist = new LivePlaylist({
+      prefix: `${randomBytes(4).toString('hex')}-`,
+      windowSize: settings.windowSize,
+      keepAfterWindow: 10,
+      partsPerSegment: Math.max(1, Math.round(settings.segmentS / partS)),
+      partS,
+      partHoldBackParts: Math.max(2, settings.partHoldBackParts),
+    });
     this.mixer = new CrossfadeMixer<PlannedTrack, SwitchReason>(settings, {
       onTrackStarted: (track, reason, atFrame) => this.onTrackStarted(track, reason, atFrame),
       onTrackFailed: (track, src) => {
@@ -140,10 +150,6 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     return this.encoder?.pid;
   }
 
-  get directory(): string {
-    return this.dir;
-  }
-
   get queued(): PublicTrack | undefined {
     const t = this.mixer.queuedTrack;
     return t && publicTrack(t);
@@ -154,7 +160,6 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
   }
 
   async start(): Promise<void> {
-    this.dir = await fs.mkdtemp(path.join(os.tmpdir(), `moodify-hls-${this.roomId.replace(/[^\w-]/g, '_').slice(0, 40)}-`));
     try {
       const first = await this.source.next(this.roomId, 'start');
       const decoder = new TrackDecoder(first.filePath);
@@ -206,8 +211,6 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     this.encoder = undefined;
     await encoder?.stop(500);
     this.mixer.close();
-    await this.segmentChain.catch(() => {});
-    if (this.dir) await fs.rm(this.dir, { recursive: true, force: true });
   }
 
   /** Writes the PCM that is due: real time since the run started, plus the lead. */
@@ -259,64 +262,45 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
 
   private startEncoder(): void {
     if (this.stopped) return;
-    const last = this.playlist.lastSegment;
-    const lastEndMs = last ? last.programDateMs + last.durationS * 1000 : 0;
+    const lastEndMs = this.playlist.endProgramDateMs ?? 0;
     const now = Date.now();
     // The program-date clock never runs backwards, and stays near the wall clock after a restart.
     this.run = { startFrame: this.mixer.renderedFrames, startPerf: performance.now(), startWallMs: now, epochMs: Math.max(now, lastEndMs) };
-    const encoder = new HlsEncoder({
-      dir: this.dir,
-      prefix: this.prefix,
-      firstSequence: this.nextSequence,
-      segmentS: this.settings.segmentS,
-      bitrateKbps: this.settings.bitrateKbps,
-    });
+    const encoder = new HlsEncoder({ bitrateKbps: this.settings.bitrateKbps, framesPerPart: this.framesPerPart });
     const run = this.run;
-    encoder.on('segment', (segment) => {
-      this.segmentChain = this.segmentChain.then(() => this.addSegment(segment, run, encoder));
+    encoder.on('init', (init) => {
+      if (!this.stopped && encoder === this.encoder) this.playlist.startRun(init);
+    });
+    encoder.on('part', (part) => {
+      if (!this.stopped && encoder === this.encoder) this.addPart(part, run);
     });
     encoder.on('exit', (info) => this.onEncoderExit(encoder, info));
     this.encoder = encoder;
     this.pace();
   }
 
-  private async addSegment(segment: EncodedSegment, run: RoomStream['run'], encoder: HlsEncoder): Promise<void> {
-    if (this.stopped) return;
-    const file = path.join(this.dir, segment.name);
-    const bytes = await fs.readFile(file);
-    if (this.stopped) return;
-    this.nextSequence = Math.max(this.nextSequence, segment.sequence + 1);
-    const discontinuity = this.pendingDiscontinuity && encoder.options.firstSequence === segment.sequence;
-    if (discontinuity) this.pendingDiscontinuity = false;
-    const evicted = this.playlist.add({
-      name: segment.name,
-      sequence: segment.sequence,
-      durationS: segment.endS - segment.startS,
-      programDateMs: Math.round(run.epochMs + segment.startS * 1000),
-      discontinuity,
-      bytes,
-    });
-    for (const old of evicted) await fs.rm(path.join(this.dir, old.name), { force: true });
+  private addPart(part: EncodedPart, run: RoomStream['run']): void {
+    const completed = this.playlist.addPart({ bytes: part.bytes, durationS: part.durationS, programDateMs: Math.round(run.epochMs + part.startS * 1000) });
+    if (!completed) return;
     // Production lag: how long after its last sample was due (real-time pace) the segment appeared.
     // (The first leadS seconds of a run are written at once, so they are due at its start.)
-    const dueMs = run.startWallMs + Math.max(0, segment.endS - this.settings.leadS) * 1000;
-    this.emit('segment', { sequence: segment.sequence, lagS: Math.max(0, (Date.now() - dueMs) / 1000) });
+    const endS = part.startS + part.durationS;
+    const dueMs = run.startWallMs + Math.max(0, endS - this.settings.leadS) * 1000;
+    this.emit('segment', { sequence: completed.sequence, lagS: Math.max(0, (Date.now() - dueMs) / 1000) });
   }
 
   private onEncoderExit(encoder: HlsEncoder, info: { code: number | null; signal: NodeJS.Signals | null; stderr: string }): void {
     if (this.stopped || encoder !== this.encoder) return;
     this.encoder = undefined;
     this.encoderRestarts++;
-    this.pendingDiscontinuity = true;
+    // Its unfinished segment is closed as it is; the next run starts after a discontinuity.
+    this.playlist.endRun();
     this.emit('encoderRestart', info);
     const now = Date.now();
     this.recentRestarts = [...this.recentRestarts.filter((t) => now - t < RESTART_WINDOW_MS), now];
     const delayMs = this.recentRestarts.length > RESTART_BURST ? 5000 : 100;
     this.log.warn({ roomId: this.roomId, ...info, delayMs }, 'stream encoder exited; restarting it');
-    setTimeout(() => {
-      // Segments of the dead run still being read must land before the new run numbers its own.
-      void this.segmentChain.then(() => this.startEncoder());
-    }, delayMs);
+    setTimeout(() => this.startEncoder(), delayMs);
   }
 }
 

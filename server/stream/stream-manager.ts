@@ -156,7 +156,7 @@ export class StreamManager {
       throw new StreamUnavailableError('the server is shutting down');
     }
     this.streams.set(roomId, stream);
-    this.options.log.info({ roomId, dir: stream.directory }, 'room stream started');
+    this.options.log.info({ roomId }, 'room stream started');
     this.options.events.emit('streamStarted', { roomId });
     return stream;
   }

@@ -1,8 +1,9 @@
 /**
  * The room stream end to end, with ONE server and ONE browser (they are the slow part):
- * headless Chromium plays /listen/:room through hls.js while ffprobe reads the bare playlist
- * URL for 30 s and ffmpeg records 20 s of it; then the encoder is killed; then everyone leaves
- * and the stream must stop. Tracks are 8 s tone chords, so several track changes happen.
+ * headless Chromium plays /listen/:room through hls.js in Low-Latency mode (parts, blocking
+ * reloads) while ffprobe reads the bare playlist URL for 30 s and ffmpeg records 20 s of it (as
+ * legacy players: segments only); then the encoder is killed; then everyone leaves and the
+ * stream must stop. Tracks are 8 s tone chords, so several track changes happen.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,6 +94,9 @@ function longestFreezeMs(samples: [number, number, string][], t0: number, t1: nu
 test('headless Chromium plays the room stream across track changes while ffprobe and ffmpeg read the bare playlist', async () => {
   const playlistUrl = `${server.url}/stream/${ROOM}/live.m3u8`;
   const page = await browser.newPage();
+  // What hls.js asks for: LL-HLS blocking reloads and parts, not only whole segments.
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname + new URL(r.url()).search));
   await page.goto(`${server.url}/listen/${ROOM}`);
   await page.locator('moodify-player button', { hasText: 'Play' }).click();
   await page.waitForFunction(
@@ -129,6 +133,12 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   // Stricter than the `waiting` events: currentTime itself never stood still for long. (A busy
   // 2-core machine delays the page's sampling timer, hence the looser bound.)
   assert.ok(longestFreezeMs(seen.samples, t0, t1) <= 1000, `currentTime froze ${longestFreezeMs(seen.samples, t0, t1)} ms`);
+
+  // ...in Low-Latency mode: blocking playlist reloads and parts, close to the live edge.
+  assert.ok(requested.some((u) => /live\.m3u8\?.*_HLS_msn=\d+&_HLS_part=\d+/.test(u)), 'hls.js made no blocking playlist reload');
+  assert.ok(requested.filter((u) => /-\d+\.\d+\.m4s/.test(u)).length >= 20, 'hls.js fetched few parts');
+  const behindLive = (await page.evaluate(() => (document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as { hls: { latency: number } }).hls.latency)) as number;
+  assert.ok(behindLive < 3, `hls.js plays ${behindLive} s behind the live edge`);
 
   // ...across track changes, which the now-playing card followed.
   const stream = server.app.streams.get(ROOM)!;
@@ -177,16 +187,24 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   if (loud && quiet) assert.ok(Math.abs(mean(loud) - mean(quiet)) < 2, `levels ${mean(loud)} vs ${mean(quiet)} dBFS`);
   assert.ok(loud || quiet, 'no chord was heard alone');
 
-  // HTTP details: content types, cache headers.
+  // HTTP details: content types, cache headers, for the init segment, segments and parts.
   const playlistResponse = await fetch(playlistUrl);
   assert.equal(playlistResponse.headers.get('content-type'), 'application/vnd.apple.mpegurl');
   assert.match(playlistResponse.headers.get('cache-control')!, /no-cache/);
-  const segmentName = (await playlistResponse.text()).trim().split('\n').at(-1)!;
-  const segment = await fetch(`${server.url}/stream/${ROOM}/${segmentName}`);
-  assert.equal(segment.status, 200);
-  assert.equal(segment.headers.get('content-type'), 'video/mp2t');
-  assert.match(segment.headers.get('cache-control')!, /immutable/);
-  assert.equal((await segment.arrayBuffer()).byteLength > 1000, true);
+  const playlistText = await playlistResponse.text();
+  const segmentName = playlistText.match(/^[^#\n]+$/gm)!.at(-1)!;
+  const partName = [...playlistText.matchAll(/#EXT-X-PART:[^\n]*URI="([^"]+)"/g)].at(-1)![1]!;
+  const initName = playlistText.match(/#EXT-X-MAP:URI="([^"]+)"/)![1]!;
+  for (const [name, minBytes] of [[segmentName, 4000], [partName, 1000], [initName, 300]] as const) {
+    const file = await fetch(`${server.url}/stream/${ROOM}/${name}`);
+    assert.equal(file.status, 200, name);
+    assert.equal(file.headers.get('content-type'), 'audio/mp4', name);
+    assert.match(file.headers.get('cache-control')!, /immutable/, name);
+    assert.equal(file.headers.get('etag'), `"${name}"`);
+    assert.ok((await file.arrayBuffer()).byteLength > minBytes, name);
+    const again = await fetch(`${server.url}/stream/${ROOM}/${name}`, { headers: { 'if-none-match': `"${name}"` } });
+    assert.equal(again.status, 304);
+  }
 
   // Kill the encoder: the playlist advances again within 5 s and the player recovers by itself.
   const lastSequence = () => stream.playlist.lastSequence ?? -1;
@@ -212,20 +230,57 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   assert.match(metrics, /moodify_stream_active 1\b/);
   assert.match(metrics, /moodify_stream_segment_lag_seconds_count [1-9]/);
 
-  // Everyone leaves: the stream stops (listener window 3 s + idle 1 s) and its segments go.
+  // Everyone leaves: the stream stops (listener window 3 s + idle 1 s) and its encoder ends.
   await page.close();
-  const dir = stream.directory;
+  const encoderPid = stream.encoderPid!;
   const leftAt = Date.now();
-  while (server.app.streams.get(ROOM) || fs.existsSync(dir)) {
-    assert.ok(Date.now() - leftAt < 15_000, 'the stream (or its segment directory) outlived its last listener');
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (server.app.streams.get(ROOM) || alive(encoderPid)) {
+    assert.ok(Date.now() - leftAt < 15_000, 'the stream (or its encoder) outlived its last listener');
     await new Promise((r) => setTimeout(r, 200));
   }
+});
+
+test('LL-HLS over HTTP: a blocking reload is answered once its part exists, and so is the hinted part', async () => {
+  const room = 'll-room';
+  const url = `${server.url}/stream/${room}/live.m3u8`;
+  await (await fetch(url)).text();
+  const playlist = server.app.streams.get(room)!.playlist;
+  for (let i = 0; i < 3; i++) {
+    // The part the playlist hints at does not exist yet: the reload waits for it.
+    const hint = playlist.nextPartName!;
+    const [, msn, part] = /-(\d+)\.(\d+)\.m4s$/.exec(hint)!;
+    assert.equal(playlist.has(Number(msn), Number(part)), false);
+    const [reload, hinted] = await Promise.all([fetch(`${url}?_HLS_msn=${msn}&_HLS_part=${part}`), fetch(`${server.url}/stream/${room}/${hint}`)]);
+    assert.equal(reload.status, 200);
+    assert.match(await reload.text(), new RegExp(`#EXT-X-PART:DURATION=[\\d.]+,URI="${hint}",INDEPENDENT=YES\n`));
+    assert.equal(hinted.status, 200);
+    assert.equal(hinted.headers.get('content-type'), 'audio/mp4');
+    assert.deepEqual(Buffer.from(await hinted.arrayBuffer()), playlist.file(hint)!.bytes);
+  }
+  // A whole segment: answered when it is complete.
+  const next = (playlist.lastSequence ?? 0) + 1;
+  const segmentReload = await (await fetch(`${url}?_HLS_msn=${next}`)).text();
+  assert.match(segmentReload, new RegExp(`^[0-9a-f]{8}-${next}\\.m4s$`, 'm'));
+  // Malformed or impossible requests.
+  assert.equal((await fetch(`${url}?_HLS_msn=${next + 50}`)).status, 400);
+  assert.equal((await fetch(`${url}?_HLS_msn=abc`)).status, 400);
+  assert.equal((await fetch(`${url}?_HLS_part=1`)).status, 400);
+  assert.equal((await fetch(`${server.url}/stream/${room}/deadbeef-1.9.m4s`)).status, 404);
+  await server.app.streams.stop(room);
 });
 
 test('bad requests get clear errors and the server keeps serving', async () => {
   const bad = await fetch(`${server.url}/stream/bad%20room!/live.m3u8`);
   assert.equal(bad.status, 400);
-  const missing = await fetch(`${server.url}/stream/${ROOM}/deadbeef-999999.ts`);
+  const missing = await fetch(`${server.url}/stream/${ROOM}/deadbeef-999999.m4s`);
   assert.equal(missing.status, 404);
   const feedback = await fetch(`${server.url}/api/rooms/${ROOM}/feedback`, {
     method: 'POST',
