@@ -97,7 +97,12 @@ export class MoodEngine {
     this.now = options.now ?? Date.now;
     this.roomIntervalMs = options.roomIntervalMs ?? 1000;
     // Known from the moment they join, so an override counts even before (or without) any media.
-    events.on('peerJoined', (peer) => this.participant(peer.roomId, peer.participantId, peer.userId, peer.displayName));
+    events.on('peerJoined', (peer) => {
+      const p = this.participant(peer.roomId, peer.participantId, peer.userId, peer.displayName);
+      // A user who pinned a mood before joining is in it from the first moment; announced on the
+      // next turn, once the joining socket has subscribed to its room's events.
+      if (p.userId && this.overrideOf(p.userId)) setImmediate(() => this.announceOverride(peer.participantId));
+    });
     events.on('peerLeft', (peer) => this.forget(peer.participantId));
   }
 
@@ -228,6 +233,14 @@ export class MoodEngine {
         const confidence = m.confidence * Math.pow(0.5, Math.max(0, t - m.t) / halfLife);
         return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence }, override: undefined };
       });
+  }
+
+  private announceOverride(participantId: string): void {
+    const p = this.participants.get(participantId);
+    if (!p?.userId || !this.overrideOf(p.userId)) return;
+    const t = this.now();
+    this.events.emit('participantMood', this.eventFor(participantId, p, p.fusion.last, t));
+    this.emitRoom(p.roomId, t, 'override');
   }
 
   /** The user's participants and their rooms' group moods, now (an override changed). */
