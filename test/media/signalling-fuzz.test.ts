@@ -49,7 +49,7 @@ function rng(seed: number) {
   };
 }
 
-const METHODS = ['join', 'leave', 'ping', 'createWebRtcTransport', 'createPlainTransport', 'connectWebRtcTransport', 'produce', 'pauseProducer', 'resumeProducer', 'closeProducer'];
+const METHODS = ['join', 'leave', 'watch', 'unwatch', 'ping', 'createWebRtcTransport', 'createPlainTransport', 'connectWebRtcTransport', 'produce', 'pauseProducer', 'resumeProducer', 'closeProducer'];
 
 function randomValue(r: () => number, depth = 0): unknown {
   const pick = Math.floor(r() * 9);
