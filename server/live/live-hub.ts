@@ -106,6 +106,7 @@ export class LiveHub {
   private readonly participantThrottles = new Map<string, Throttle>();
   private readonly roomThrottles = new Map<string, Throttle>();
   private readonly nowPlayingTimers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: NodeJS.Timeout;
   private readonly o: Required<LiveHubOptions>;
 
   constructor(
@@ -138,6 +139,11 @@ export class LiveHub {
     events.on('roomMemberRemoved', ({ roomId, userId }) => this.endWatches(roomId, (w) => w.userId === userId, 'you were removed from the room'));
     events.on('listenerLinkRevoked', ({ roomId, linkId }) => this.endWatches(roomId, (w) => w.linkId === linkId, 'the listener link was revoked'));
     events.on('userDataDeleted', ({ userId }) => this.recentByUser.delete(userId));
+    // Users who stopped sending: their old samples go even if nobody asks for them again.
+    this.sweeper = setInterval(() => {
+      for (const userId of [...this.recentByUser.keys()]) this.prune(userId);
+    }, 60_000);
+    this.sweeper.unref();
   }
 
   subscribe(subscriber: LiveSubscriber): () => void {
@@ -196,6 +202,7 @@ export class LiveHub {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     for (const t of [...this.participantThrottles.values(), ...this.roomThrottles.values()]) t.cancel();
     for (const timer of this.nowPlayingTimers.values()) clearTimeout(timer);
     this.nowPlayingTimers.clear();
