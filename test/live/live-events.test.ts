@@ -60,6 +60,19 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   const tvWatch = await tv.request<{ members: Data[] }>('watch', { roomId: f.roomId, token: f.linkToken });
   assert.ok(tvWatch.members.every((m) => m.userId === undefined), 'a listener link learns no user ids');
 
+  // Presence follows the microphone: on when produced, off when paused.
+  const transport = await owner.request<{ id: string }>('createPlainTransport');
+  const producer = await owner.request<{ id: string }>('produce', {
+    transportId: transport.id,
+    kind: 'audio',
+    rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] },
+  });
+  const ownerMic = (ws: SignallingWs) => (eventsOf(ws, 'presence').at(-1)?.members as Data[] | undefined)?.find((m) => m.displayName === 'Owner')?.mic;
+  await waitFor(() => (ownerMic(tv) === true && ownerMic(member) === true) || undefined, 5000, 'presence: the owner\'s microphone on');
+  await owner.request('pauseProducer', { producerId: producer.id });
+  await waitFor(() => ownerMic(member) === false || undefined, 5000, 'presence: the owner\'s microphone paused');
+  await owner.request('closeProducer', { producerId: producer.id });
+
   // The owner is seen smiling: 20 readings over 3.8 s of engine time, delivered in one burst.
   const mood = server.app.services.mood!;
   const start = Date.now() - 4000;
