@@ -53,6 +53,7 @@ export const ConfigSchema = Type.Object({
   STREAM_CROSSFADE_S: Type.Number({ minimum: 0, maximum: 15, default: 4, description: 'crossfade between tracks, seconds' }),
   STREAM_TARGET_LUFS: Type.Number({ minimum: -40, maximum: -5, default: -16, description: 'loudness every track is matched to' }),
   STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
+  MUSIC_MIN_DWELL_S: Type.Number({ minimum: 0, maximum: 600, default: 45, description: 'a track plays at least this long before a mood change or a mood override may end it early' }),
 });
 
 export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };

@@ -33,6 +33,7 @@ import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
 import { MusicMoodModel } from './valence-arousal.js';
 import { nowPlayingEvent } from './now-playing.js';
 import { searchTracks, SearchInputError } from './search.js';
+import { DEFAULT_DWELL_OPTIONS } from './smoothness.js';
 
 export interface MusicServices {
   director: MusicDirector;
@@ -85,7 +86,10 @@ export const SearchQuery = Type.Object(
 export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, options) => {
   const { database, events, config } = app.services;
   const db = database.db;
-  const director = new MusicDirector(db, { onStorageError: (err, what) => app.log.warn({ err: err.message, what }, 'music: database unavailable, picking anyway') });
+  const director = new MusicDirector(db, {
+    dwell: { ...DEFAULT_DWELL_OPTIONS, minDwellMs: (config.MUSIC_MIN_DWELL_S ?? DEFAULT_DWELL_OPTIONS.minDwellMs / 1000) * 1000 },
+    onStorageError: (err, what) => app.log.warn({ err: err.message, what }, 'music: database unavailable, picking anyway'),
+  });
   await director.reloadCatalog();
   const model = MusicMoodModel.load();
   const worker = new AnalysisWorker();
