@@ -185,4 +185,15 @@ test('watching is authorised like listening: codes for each refusal; a revoked l
   await waitFor(() => eventsOf(guest, 'roomMood').find((e) => e.emotion === 'sad'), 5000, 'the guest still watching');
   assert.equal(eventsOf(tv, 'roomMood').filter((e) => e.emotion === 'sad').length, 0);
   assert.equal((await tv.call('watch', { roomId: f.roomId, token: f.linkToken })).error?.code, 'forbidden');
+
+  // Removing a member ends their watch; closing the room ends everyone's.
+  const removedMember = await connect();
+  assert.equal((await removedMember.call('watch', { roomId: f.roomId, token: f.otherMember.token })).ok, true);
+  const removal = await server.app.inject({ method: 'DELETE', url: `/api/rooms/${f.roomId}/members/${f.otherMember.id}`, headers: { authorization: `Bearer ${f.owner.token}` } });
+  assert.equal(removal.statusCode, 204);
+  assert.match(String((await waitFor(() => eventsOf(removedMember, 'unwatched')[0], 5000, 'unwatched on removal')).reason), /removed/);
+  assert.equal(eventsOf(guest, 'unwatched').length, 0, 'the others keep watching');
+  const closed = await server.app.inject({ method: 'POST', url: `/api/rooms/${f.roomId}/close`, headers: { authorization: `Bearer ${f.owner.token}` } });
+  assert.equal(closed.statusCode, 204);
+  assert.match(String((await waitFor(() => eventsOf(guest, 'unwatched')[0], 5000, 'unwatched on close')).reason), /closed/);
 });
