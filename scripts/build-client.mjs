@@ -18,6 +18,8 @@ for (const [entry, outfile] of [['main.ts', 'app.js'], ['player/listen-page.ts',
   sourcemap: true,
   outfile: path.join(dist, outfile),
   tsconfig: path.join(root, 'tsconfig.json'),
+  // Stylesheets come in as text: components adopt them inside their shadow roots (uPlot's CSS).
+  loader: { '.css': 'text' },
   logLevel: 'warning',
 });
 for (const file of fs.readdirSync(path.join(root, 'client')).filter((f) => f.endsWith('.html'))) {

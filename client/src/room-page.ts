@@ -1,8 +1,13 @@
 import { LitElement, css, html } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import './capture/moodify-capture.js';
+import './live/moodify-live-room.js';
+import { loadSession } from './dashboard/session.js';
 
-/** /room/:roomId — join a room with this device's camera and microphone. */
+/**
+ * /room/:roomId — join a room with this device's camera and microphone, and see the room live:
+ * who is in, the group mood, what plays and why, and your own emotion flow.
+ */
 @customElement('moodify-room')
 export class MoodifyRoom extends LitElement {
   static override styles = css`
@@ -23,6 +28,8 @@ export class MoodifyRoom extends LitElement {
         ?no-video=${this.params.has('novideo')}
         ?no-audio=${this.params.has('noaudio')}
       ></moodify-capture>
+      <!-- A signed-in session watches with its own (refreshable) access token; the address's token only otherwise. -->
+      <moodify-live-room room=${this.roomId} token=${loadSession() ? '' : (this.params.get('token') ?? '')}></moodify-live-room>
     `;
   }
 }

@@ -5,13 +5,18 @@ import './moodify-consent.js';
 import './moodify-rooms.js';
 // The room page (capture), opened in place after the consent step.
 import '../room-page.js';
+import '../history/moodify-history.js';
+import '../live/moodify-live-room.js';
+import '../search/moodify-playlist-search.js';
+import '../settings/moodify-mood-settings.js';
 import type { RoomSummary } from './moodify-rooms.js';
 import { api, loadSession, saveSession, type SessionUser, type StoredSession } from './session.js';
 
 /**
  * The dashboard shell: sign up / log in, accept an invite link (#invite=<token>), the user's
- * rooms, and the consent step before entering a room with camera and microphone. Charts come
- * into the `charts` slot later.
+ * rooms, the consent step before entering a room with camera and microphone, a room's live view
+ * (watched without sending media), mood settings (strategy, override), mood-playlist search, and
+ * the user's history.
  */
 @customElement('moodify-dashboard')
 export class MoodifyDashboard extends LitElement {
@@ -25,6 +30,7 @@ export class MoodifyDashboard extends LitElement {
 
   @state() private user: SessionUser | undefined = loadSession()?.user;
   @state() private pendingRoom: RoomSummary | undefined;
+  @state() private watchedRoom: RoomSummary | undefined;
   @state() private inviteToken = new URLSearchParams(location.hash.slice(1)).get('invite') ?? '';
   @state() private error = '';
 
@@ -122,9 +128,31 @@ export class MoodifyDashboard extends LitElement {
       </header>
       <section>
         <h2>Rooms</h2>
-        <moodify-rooms ?guest=${this.user.guest} @enter-room=${(e: CustomEvent<RoomSummary>) => (this.pendingRoom = e.detail)}></moodify-rooms>
+        <moodify-rooms
+          ?guest=${this.user.guest}
+          @enter-room=${(e: CustomEvent<RoomSummary>) => (this.pendingRoom = e.detail)}
+          @watch-room=${(e: CustomEvent<RoomSummary>) => (this.watchedRoom = e.detail)}
+        ></moodify-rooms>
       </section>
-      <section><slot name="charts"></slot></section>
+      ${this.watchedRoom
+        ? html`<section aria-labelledby="live-title">
+            <h2 id="live-title">Live: ${this.watchedRoom.name}</h2>
+            <moodify-live-room room=${this.watchedRoom.id}></moodify-live-room>
+            <button type="button" @click=${() => (this.watchedRoom = undefined)}>Stop watching</button>
+          </section>`
+        : ''}
+      <section aria-labelledby="settings-title">
+        <h2 id="settings-title">Your mood and the music</h2>
+        <moodify-mood-settings></moodify-mood-settings>
+      </section>
+      <section aria-labelledby="search-title">
+        <h2 id="search-title">Find music for a mood</h2>
+        <moodify-playlist-search></moodify-playlist-search>
+      </section>
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">Your history</h2>
+        <moodify-history></moodify-history>
+      </section>
       <section>
         <h2>Your data</h2>
         <button type="button" @click=${() => void this.deleteData(false)}>Delete my data</button>

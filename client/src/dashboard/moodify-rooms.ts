@@ -11,7 +11,8 @@ export interface RoomSummary {
 }
 
 /**
- * The user's rooms: create one, enter one (fires `enter-room` with the room), and for owners
+ * The user's rooms: create one, enter one (fires `enter-room` with the room), watch one without
+ * sending media (fires `watch-room`), and for owners
  * make an invite link or close the room.
  */
 @customElement('moodify-rooms')
@@ -59,6 +60,10 @@ export class MoodifyRooms extends LitElement {
     }
   }
 
+  private watch(room: RoomSummary): void {
+    this.dispatchEvent(new CustomEvent('watch-room', { detail: room, bubbles: true, composed: true }));
+  }
+
   private enter(room: RoomSummary): void {
     this.dispatchEvent(new CustomEvent('enter-room', { detail: room, bubbles: true, composed: true }));
   }
@@ -92,7 +97,10 @@ export class MoodifyRooms extends LitElement {
         ${this.rooms.map(
           (room) => html`<li>
             <strong>${room.name}</strong> (${room.role}${room.closedAt ? ', closed' : ''})
-            ${room.closedAt ? '' : html`<button type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>`}
+            ${room.closedAt
+              ? ''
+              : html`<button type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>
+                  <button type="button" @click=${() => this.watch(room)} aria-label=${`Watch ${room.name} live`}>Watch live</button>`}
             ${room.role === 'owner' && !room.closedAt
               ? html`<button type="button" @click=${() => void this.invite(room)} aria-label=${`Invite to ${room.name}`}>Invite</button>
                   <button type="button" @click=${() => void this.close(room)} aria-label=${`Close ${room.name}`}>Close</button>`

@@ -69,7 +69,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     if (session) response = await send(session);
   }
   if (response.status === 204) return undefined as T;
-  const data = (await response.json().catch(() => ({}))) as { message?: string };
-  if (!response.ok) throw new ApiError(response.status, data.message ?? `request failed (${response.status})`);
+  // fastify's errors say `message`; some routes answer `{ error }`.
+  const data = (await response.json().catch(() => ({}))) as { message?: string; error?: string };
+  if (!response.ok) throw new ApiError(response.status, data.message ?? data.error ?? `request failed (${response.status})`);
   return data as T;
 }

@@ -1,0 +1,72 @@
+/**
+ * `<moodify-va-path>`: the user's valence/arousal path over the period (per-minute means from the
+ * history), as two lines over time. Gaps longer than 10 minutes (between sessions) are not joined.
+ */
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type uPlot from 'uplot';
+import '../charts/moodify-uplot.js';
+import type { ChartOptions } from '../charts/moodify-uplot.js';
+import type { HistoryReply } from './history-types.js';
+
+const GAP_S = 10 * 60;
+
+const OPTIONS: ChartOptions = {
+  // One minute of readings would otherwise stretch the time axis over years: pad it to an hour.
+  scales: { x: { time: true, range: (_u, min, max) => (max - min < 3600 ? [min - 1800, max + 1800] : [min, max]) }, v: { range: [-1, 1] } },
+  axes: [{}, { scale: 'v', label: 'valence / arousal' }],
+  series: [
+    {},
+    { label: 'valence', scale: 'v', stroke: '#6a1b9a', width: 2 },
+    { label: 'arousal', scale: 'v', stroke: '#ef6c00', width: 2, dash: [5, 3] },
+  ],
+  legend: { live: false },
+  cursor: { drag: { x: false, y: false } },
+};
+
+/** Path points → uPlot columns, with a null point in every long gap so sessions are not joined. */
+export function pathData(path: HistoryReply['path']): uPlot.AlignedData {
+  const x: number[] = [];
+  const valence: (number | null)[] = [];
+  const arousal: (number | null)[] = [];
+  let previous: number | undefined;
+  for (const p of path) {
+    const t = new Date(p.at).getTime() / 1000;
+    if (previous !== undefined && t - previous > GAP_S) {
+      x.push(previous + 60);
+      valence.push(null);
+      arousal.push(null);
+    }
+    x.push(t);
+    valence.push(p.valence);
+    arousal.push(p.arousal);
+    previous = t;
+  }
+  return [x, valence, arousal];
+}
+
+@customElement('moodify-va-path')
+export class MoodifyVaPath extends LitElement {
+  static override styles = css`:host { display: block; }`;
+
+  @property({ attribute: false }) path: HistoryReply['path'] = [];
+  @state() private data: uPlot.AlignedData = pathData([]);
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('path')) this.data = pathData(this.path);
+  }
+
+  override render() {
+    if (this.path.length === 0) return html`<p>No valence/arousal readings in this period.</p>`;
+    const first = this.path[0]!;
+    const last = this.path.at(-1)!;
+    const summary = `Valence and arousal over ${this.path.length} minutes with readings, from ${first.valence.toFixed(2)}, ${first.arousal.toFixed(2)} to ${last.valence.toFixed(2)}, ${last.arousal.toFixed(2)}`;
+    return html`<p>${summary}.</p><moodify-uplot .options=${OPTIONS} .data=${this.data} height="200" label=${summary}></moodify-uplot>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'moodify-va-path': MoodifyVaPath;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The live room events the server pushes over the signalling socket (/tmp contract, documented in
+ * server/signalling/PROTOCOL.md): one participant's mood, the group mood, what plays, who is in.
+ */
+import type { FerLabel } from '../../../models/labels.js';
+
+export interface MoodOverrideView {
+  emotion: FerLabel;
+  /** ISO time the override runs out. */
+  until: string;
+}
+
+export interface ParticipantMood {
+  participantId: string;
+  displayName: string;
+  userId?: string;
+  /** ms since the epoch */
+  t: number;
+  emotion: FerLabel;
+  confidence: number;
+  valence: number;
+  arousal: number;
+  source: 'fused' | 'override';
+  /** Only on the viewer's own participants (privacy): the per-modality detail. */
+  probabilities?: number[];
+  face?: number[] | null;
+  voice?: number[] | null;
+  weights?: { face: number; voice: number };
+  override?: MoodOverrideView | null;
+}
+
+export interface RoomMood {
+  t: number;
+  emotion: FerLabel;
+  confidence: number;
+  valence: number;
+  arousal: number;
+  members: number;
+}
+
+export interface NowPlaying {
+  trackId: string;
+  title: string;
+  artist: string | null;
+  license?: string | null;
+  valence: number;
+  arousal: number;
+  bpm?: number | null;
+  key?: string | null;
+  strategy: string;
+  explanation: string;
+  startedAt: number | string;
+}
+
+export interface Member {
+  participantId: string;
+  displayName: string;
+  userId?: string;
+  since: number | string;
+  camera?: boolean;
+  mic?: boolean;
+}
+
+export interface WatchReply {
+  roomId: string;
+  members: Member[];
+  roomMood: RoomMood | null;
+  nowPlaying: NowPlaying | null;
+  recent: ParticipantMood[];
+}
+
+/** Whether a mood event carries the per-modality detail (it is about the viewer's own user). */
+export function isDetailed(mood: ParticipantMood): boolean {
+  return Array.isArray(mood.probabilities) || mood.weights !== undefined;
+}
