@@ -1,12 +1,21 @@
 /**
  * Audio features of one decoded track, computed in TypeScript on Meyda's (MIT) spectral
- * extractors: tempo, key and mode, energy, spectral shape, MFCC statistics. The importer and the
- * valence/arousal model's training export both call computeFeatures(), so the model sees exactly
- * the numbers it was trained on.
+ * extractors plus this folder's own descriptors: tempo, key and mode, energy and dynamics,
+ * spectral shape and contrast, MFCC statistics and their motion, roughness, harmonic/percussive
+ * balance, tonal centroid and harmonic change, rhythm steadiness, and ~3 s segment statistics.
+ * The importer and the valence/arousal model's training export both call computeFeatures(), so
+ * the model sees exactly the numbers it was trained on.
  */
 import Meyda from 'meyda';
+import { percussiveShares } from './hpss.js';
 import { estimateKey, KEY_NAMES } from './key.js';
+import { onsetRate, tempoStability } from './rhythm.js';
+import { deltaStd, mean, percentile, segmentMeans, std } from './stats.js';
 import { estimateTempo } from './tempo.js';
+import { bandEnergyShares, roughness, spectralContrast, spectralEntropy } from './timbre.js';
+import { chromaEntropy, segmentKeys, summariseChords, summariseTonal } from './tonal.js';
+
+export { mean, std } from './stats.js';
 
 export const FRAME = 2048;
 export const HOP = 512;
@@ -37,6 +46,12 @@ type MeydaLike = {
 };
 const meyda = Meyda as unknown as MeydaLike;
 
+/** Frames quieter than this (about −80 dBFS) are left out of the shape descriptors. */
+const SILENT_RMS = 1e-4;
+const BAND_NAMES = ['bass', 'lowmid', 'mid', 'presence', 'air'];
+/** Length of the segments whose means give the segment-level statistics. */
+const SEGMENT_S = 3;
+
 const SPECTRAL = ['amplitudeSpectrum', 'rms', 'zcr', 'spectralCentroid', 'spectralRolloff', 'spectralFlatness', 'spectralSpread', 'spectralKurtosis', 'mfcc', 'chroma'];
 
 export function computeFeatures(samples: Float32Array, sampleRate: number, loudnessLufs: number): TrackFeatures {
@@ -51,6 +66,17 @@ export function computeFeatures(samples: Float32Array, sampleRate: number, loudn
     list.push(Number.isFinite(v) ? v : 0);
   };
   const chroma = new Float64Array(12);
+  // Per analysed (non-silent) frame, for the descriptors that need the whole series.
+  const spectra: Float32Array[] = [];
+  const chromaFrames: number[][] = [];
+  const chromaWeights: number[] = [];
+  const series = new Map<string, number[]>();
+  const track = (name: string, v: number) => {
+    let list = series.get(name);
+    if (!list) series.set(name, (list = []));
+    list.push(v);
+  };
+  let previousNormalised: Float64Array | undefined;
   let previous: Float32Array | undefined;
   for (let f = 0; f < frames; f++) {
     const frame = samples.subarray(f * HOP, f * HOP + FRAME);
@@ -74,6 +100,25 @@ export function computeFeatures(samples: Float32Array, sampleRate: number, loudn
     // Loud frames say more about harmony than near-silent ones.
     const c = out.chroma as number[];
     if (c.every(Number.isFinite)) for (let i = 0; i < 12; i++) chroma[i]! += c[i]! * rms;
+    // Shape descriptors of (near-)silent frames are noise: leave those frames out of them.
+    if (!(rms > SILENT_RMS)) continue;
+    spectra.push(previous);
+    track('rms_db', 20 * Math.log10(rms));
+    track('centroid', ((out.spectralCentroid as number) * sampleRate) / FRAME);
+    const contrast = spectralContrast(spectrum, sampleRate, FRAME);
+    contrast.contrast.forEach((v, b) => track(`contrast${b}`, v));
+    contrast.valley.forEach((v, b) => track(`valley${b}`, v));
+    bandEnergyShares(spectrum, sampleRate, FRAME).forEach((v, b) => track(`band_${BAND_NAMES[b]}`, v));
+    track('spectral_entropy', spectralEntropy(spectrum));
+    track('roughness', roughness(spectrum, sampleRate, FRAME));
+    const normalised = l1Normalised(spectrum);
+    track('flux_norm', previousNormalised ? l2Distance(previousNormalised, normalised) : 0);
+    previousNormalised = normalised;
+    if (c.every(Number.isFinite)) {
+      chromaFrames.push(c);
+      chromaWeights.push(rms);
+      track('chroma_entropy', chromaEntropy(c));
+    }
   }
 
   const tempo = estimateTempo(onset, sampleRate / HOP);
@@ -97,6 +142,8 @@ export function computeFeatures(samples: Float32Array, sampleRate: number, loudn
   // Key-relative chroma profile (rotated so the tonic is bin 0): harmony without the absolute key.
   const total = chroma.reduce((a, b) => a + b, 0) || 1;
   for (let i = 0; i < 12; i++) vector[`chroma_rel${i}`] = chroma[(i + key.tonic) % 12]! / total;
+  Object.assign(vector, describeMotion(stats, series, chromaFrames, chromaWeights, spectra, key.tonic, sampleRate / (2 * HOP)));
+  Object.assign(vector, describeRhythm(onset, sampleRate / HOP));
   return {
     bpm: tempo.bpm,
     pulseClarity: tempo.clarity,
@@ -131,22 +178,94 @@ function spectralFlux(previous: Float32Array, current: Float32Array): number {
   return flux;
 }
 
-export function mean(values: ArrayLike<number>): number {
-  if (values.length === 0) return 0;
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]!;
-  return s / values.length;
+/**
+ * Descriptors of the frame series: MFCC motion, contrast, band shares, roughness, harmonic and
+ * percussive balance, tonal centroid and harmonic change, dynamics, and the spread of ~3 s
+ * segment means (how much the track changes over time).
+ */
+function describeMotion(
+  stats: Map<string, number[]>,
+  series: Map<string, number[]>,
+  chromaFrames: number[][],
+  chromaWeights: number[],
+  spectra: Float32Array[],
+  tonic: number,
+  framesPerSecond: number,
+): Record<string, number> {
+  const v: Record<string, number> = {};
+  const segmentFrames = Math.round(SEGMENT_S * framesPerSecond);
+  const get = (name: string) => series.get(name) ?? [0];
+  for (let i = 1; i <= 13; i++) v[`mfcc${i}_dstd`] = deltaStd(stats.get(`mfcc${i}`) ?? []);
+  for (const name of ['contrast0', 'contrast1', 'contrast2', 'contrast3', 'contrast4', 'contrast5', 'contrast6', 'spectral_entropy', 'roughness', 'flux_norm', 'chroma_entropy']) {
+    v[`${name}_mean`] = mean(get(name));
+    v[`${name}_std`] = std(get(name));
+  }
+  for (let b = 0; b < 7; b++) v[`valley${b}_mean`] = mean(get(`valley${b}`));
+  for (const band of BAND_NAMES) v[`band_${band}_mean`] = mean(get(`band_${band}`));
+
+  const percussive = percussiveShares(spectra);
+  series.set('percussive', percussive.frames);
+  v.percussive_share = percussive.overall;
+  v.percussive_std = std(percussive.frames);
+
+  const tonal = summariseTonal(chromaFrames);
+  series.set('hcdf', tonal.hcdf);
+  ['fifths', 'minor_thirds', 'major_thirds'].forEach((circle, k) => {
+    v[`tonal_${circle}_frame`] = tonal.frameStrength[k]!;
+    v[`tonal_${circle}_global`] = tonal.globalStrength[k]!;
+  });
+  v.hcdf_mean = tonal.hcdfMean;
+  v.hcdf_std = tonal.hcdfStd;
+  const keys = segmentKeys(chromaFrames, chromaWeights, segmentFrames, tonic);
+  v.key_clarity_seg = keys.clarityMean;
+  v.mode_score_seg_mean = keys.modeScoreMean;
+  v.mode_score_seg_std = keys.modeScoreStd;
+  v.major_share_seg = keys.majorShare;
+  v.tonic_agreement_seg = keys.tonicAgreement;
+  const chords = summariseChords(chromaFrames, framesPerSecond);
+  v.chord_major_share = chords.majorShare;
+  v.chord_strength = chords.strengthMean;
+  v.chord_changes_per_s = chords.changesPerSecond;
+
+  const rmsDb = get('rms_db');
+  const rms = stats.get('rms') ?? [0];
+  const rmsMean = mean(rms);
+  v.low_energy_ratio = rms.filter((r) => r < rmsMean).length / rms.length;
+  v.rms_db_p10 = percentile(rmsDb, 0.1);
+  v.rms_db_p50 = percentile(rmsDb, 0.5);
+  v.rms_db_p90 = percentile(rmsDb, 0.9);
+  v.rms_db_std = std(rmsDb);
+  v.rms_db_dstd = deltaStd(rmsDb);
+
+  for (const name of ['rms_db', 'centroid', 'flux_norm', 'roughness', 'hcdf', 'percussive', 'spectral_entropy']) {
+    const segments = segmentMeans(get(name), segmentFrames);
+    v[`seg_${name}_std`] = std(segments);
+  }
+  const loudness = segmentMeans(rmsDb, segmentFrames);
+  v.seg_rms_db_range = Math.max(...loudness) - Math.min(...loudness);
+  return v;
 }
 
-export function std(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i]! - m) ** 2;
-  return values.length ? Math.sqrt(s / values.length) : 0;
+function describeRhythm(onset: Float32Array, frameRate: number): Record<string, number> {
+  const stability = tempoStability(onset, frameRate);
+  return {
+    onset_rate: onsetRate(onset, frameRate),
+    tempo_log2_std: stability.log2BpmStd,
+    pulse_clarity_win_mean: stability.clarityMean,
+    pulse_clarity_win_std: stability.clarityStd,
+  };
 }
 
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+function l1Normalised(spectrum: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(spectrum);
+  let s = 0;
+  for (let i = 0; i < out.length; i++) s += out[i]!;
+  if (s > 0) for (let i = 0; i < out.length; i++) out[i]! /= s;
+  return out;
+}
+
+function l2Distance(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
 }

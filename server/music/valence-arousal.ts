@@ -1,7 +1,8 @@
 /**
- * Runtime of the music valence/arousal estimator: plain logistic-regression weights trained
- * offline by models/music/train.py on features from this project's own TypeScript feature code
- * (see models/music/MODEL_CARD.md). Valence and arousal come out in [-1, 1].
+ * Runtime of the music valence/arousal estimator: plain JSON weights (linear models or a small
+ * forest of decision trees) trained offline by models/music/train.py on features from this
+ * project's own TypeScript feature code (see models/music/MODEL_CARD.md). Valence and arousal
+ * come out in [-1, 1]; no dependencies.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,18 +24,33 @@ export interface MusicMood {
   probabilities: [number, number, number, number];
 }
 
+/** Standardised linear scores over the model's own (selected) features. */
 interface LinearModel {
+  /** Feature names this model reads; older files keep one list at the top level instead. */
+  features?: string[];
   mean: number[];
   scale: number[];
   coef: number[][];
   intercept: number[];
 }
 
+/** One scikit-learn decision tree: arrays indexed by node; left/right −1 at a leaf. */
+interface TreeModel {
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  /** Class distribution (Q1..Q4) of each node. */
+  value: number[][];
+}
+
 interface ModelFile {
   version: string;
-  variant: 'quadrant' | 'axes';
-  features: string[];
-  models: LinearModel[];
+  /** axes: P(valence>0)·P(arousal>0) from two binary linear models; quadrant: softmax of one; forest: averaged trees. */
+  variant: 'quadrant' | 'axes' | 'forest';
+  features?: string[];
+  models?: LinearModel[];
+  trees?: TreeModel[];
 }
 
 export class MusicMoodModel {
@@ -47,9 +63,8 @@ export class MusicMoodModel {
     } catch (err) {
       throw new Error(`cannot read the music mood model ${file}: ${(err as Error).message}`);
     }
-    if (!Array.isArray(parsed.features) || !Array.isArray(parsed.models) || parsed.models.length === 0) {
-      throw new Error(`${file} is not a music mood model (features/models missing)`);
-    }
+    const problem = validate(parsed);
+    if (problem) throw new Error(`${file} is not a music mood model (${problem})`);
     return new MusicMoodModel(parsed);
   }
 
@@ -57,29 +72,78 @@ export class MusicMoodModel {
     return this.model.version;
   }
 
+  /** Every feature name the model reads (the importer must supply each one). */
+  get features(): string[] {
+    const names = new Set<string>(this.model.features ?? []);
+    for (const m of this.model.models ?? []) for (const n of m.features ?? []) names.add(n);
+    return [...names];
+  }
+
   estimate(vector: Record<string, number>): MusicMood {
-    const x = this.model.features.map((name) => {
-      const v = vector[name];
-      if (v === undefined || !Number.isFinite(v)) throw new Error(`feature "${name}" missing or not finite`);
-      return v;
-    });
-    let p: [number, number, number, number];
-    if (this.model.variant === 'quadrant') {
-      const logits = linear(this.model.models[0]!, x);
-      const max = Math.max(...logits);
-      const e = logits.map((l) => Math.exp(l - max));
-      const s = e.reduce((a, b) => a + b, 0);
-      p = e.map((v) => v / s) as typeof p;
-    } else {
-      const pv = sigmoid(linear(this.model.models[0]!, x)[0]!);
-      const pa = sigmoid(linear(this.model.models[1]!, x)[0]!);
-      p = [pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)];
-    }
+    const p = this.probabilities(vector);
     const valence = p[0] + p[3] - p[1] - p[2];
     const arousal = p[0] + p[1] - p[2] - p[3];
     const quadrant = (['Q1', 'Q2', 'Q3', 'Q4'] as const)[p.indexOf(Math.max(...p))]!;
     return { valence, arousal, quadrant, emotion: QUADRANT_EMOTION[quadrant], probabilities: p };
   }
+
+  /** P(Q1..Q4) for one feature vector. */
+  probabilities(vector: Record<string, number>): [number, number, number, number] {
+    const read = (names: string[]) =>
+      names.map((name) => {
+        const v = vector[name];
+        if (v === undefined || !Number.isFinite(v)) throw new Error(`feature "${name}" missing or not finite`);
+        return v;
+      });
+    const m = this.model;
+    if (m.variant === 'forest') {
+      const x = read(m.features!);
+      const p = [0, 0, 0, 0];
+      for (const tree of m.trees!) {
+        const leaf = tree.value[walk(tree, x)]!;
+        for (let k = 0; k < 4; k++) p[k]! += leaf[k]! / m.trees!.length;
+      }
+      return p as [number, number, number, number];
+    }
+    const scores = (lm: LinearModel) => linear(lm, read(lm.features ?? m.features!));
+    if (m.variant === 'quadrant') {
+      const logits = scores(m.models![0]!);
+      const max = Math.max(...logits);
+      const e = logits.map((l) => Math.exp(l - max));
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / s) as [number, number, number, number];
+    }
+    const pv = sigmoid(scores(m.models![0]!)[0]!);
+    const pa = sigmoid(scores(m.models![1]!)[0]!);
+    return [pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)];
+  }
+}
+
+function validate(m: ModelFile): string | undefined {
+  if (!m || typeof m.version !== 'string') return 'version missing';
+  if (m.variant === 'forest') {
+    if (!Array.isArray(m.features) || !Array.isArray(m.trees) || m.trees.length === 0) return 'forest without features or trees';
+    return undefined;
+  }
+  if (m.variant !== 'quadrant' && m.variant !== 'axes') return `unknown variant ${String(m.variant)}`;
+  const need = m.variant === 'axes' ? 2 : 1;
+  if (!Array.isArray(m.models) || m.models.length < need) return `needs ${need} linear model(s)`;
+  for (const lm of m.models) {
+    const names = lm.features ?? m.features;
+    if (!Array.isArray(names) || lm.mean?.length !== names.length || lm.scale?.length !== names.length) return 'features/mean/scale lengths differ';
+    if (!Array.isArray(lm.coef) || lm.coef.some((row) => row.length !== names.length)) return 'coefficients do not match the features';
+  }
+  return undefined;
+}
+
+/**
+ * Leaf index for x. scikit-learn compares features as float32 (its trees store X that way), so
+ * the value is rounded to float32 first, or a vector right on a threshold could branch differently.
+ */
+function walk(tree: TreeModel, x: number[]): number {
+  let node = 0;
+  while (tree.left[node]! !== -1) node = Math.fround(x[tree.feature[node]!]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+  return node;
 }
 
 function linear(m: LinearModel, x: number[]): number[] {
