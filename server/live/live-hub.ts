@@ -5,8 +5,9 @@
  *
  * - participantMood: at most one per participant per `participantIntervalMs` (the latest wins; a
  *   trailing send makes sure the last state arrives). The per-modality detail (probabilities,
- *   face, voice, weights, override) goes only to sockets signed in as the same user; everyone
- *   else gets the label fields. userIds go only to signed-in subscribers.
+ *   face, voice, weights, override) goes only to sockets signed in as the same user (and to the
+ *   participant's own socket, e.g. an anonymous kiosk); everyone else gets the label fields.
+ *   userIds go only to signed-in subscribers.
  * - roomMood: at most one per room per `roomIntervalMs`, same trailing rule.
  * - nowPlaying: when the pick becomes audible (held back until its start time).
  * - presence: whenever someone joins, leaves, or starts / stops / pauses camera or microphone.
@@ -22,6 +23,8 @@ export interface LiveSubscriber {
   roomId: string;
   /** The signed-in user of the socket: their own participants' detail reaches them. */
   userId?: string | undefined;
+  /** The participant this socket is (when joined): its own detail reaches it, signed in or not. */
+  participantId?: string | undefined;
   /** Set while the socket watches the room: how it was let in (for revocation). */
   watch?: { userId?: string | undefined; linkId?: string | undefined } | undefined;
   send(event: string, data: unknown): void;
@@ -239,7 +242,7 @@ export class LiveHub {
     };
     if (e.userId) this.remember(e.userId, { roomId: e.roomId, t: m.t, data: detail });
     for (const sub of this.subscribers.get(e.roomId) ?? []) {
-      if (e.userId && sub.userId === e.userId) sub.send('participantMood', detail);
+      if ((e.userId && sub.userId === e.userId) || sub.participantId === e.participantId) sub.send('participantMood', detail);
       else sub.send('participantMood', sub.userId && e.userId ? { ...labels, userId: e.userId } : labels);
     }
   }

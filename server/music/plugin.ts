@@ -115,7 +115,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     for (const timer of deliberateTimers.values()) clearTimeout(timer);
   });
   const considerSwitch = (roomId: string, mood: MoodReading, deliberate: boolean) => {
-    const streams = (app as unknown as { streams?: { get?(roomId: string): unknown; requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
+    const streams = (app as unknown as { streams?: { requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
     if (!streams) return;
     const session = roomSession(roomId);
     clearTimeout(deliberateTimers.get(roomId));

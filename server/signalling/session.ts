@@ -173,7 +173,8 @@ export class SignallingSession {
       return {};
     }
     this.peer = peer;
-    this.attachLive(room.id, peer.userId);
+    const sub = this.attachLive(room.id, peer.userId);
+    if (sub) sub.participantId = peer.participantId;
     const live = this.options.live;
     return {
       protocolVersion: PROTOCOL_VERSION,
@@ -255,6 +256,8 @@ export class SignallingSession {
 
   /** Drops the room's live subscription once the socket neither is joined to it nor watches it. */
   private detachLive(roomId: string): void {
+    const entry = this.liveSubs.get(roomId);
+    if (entry && this.peer?.roomId !== roomId) entry.sub.participantId = undefined;
     if (this.peer?.roomId === roomId || this.watching === roomId) return;
     this.liveSubs.get(roomId)?.unsubscribe();
     this.liveSubs.delete(roomId);
