@@ -2,7 +2,8 @@
  * The stream server for bench/hls.ts, in its own process (so the load generator and the
  * browser do not share its core): the stream plugin alone, playing real music clips from
  * ../shared/data/music (falling back to synthesised chords). Talks to its parent over IPC:
- * it sends { url } once listening, and answers { id, op: 'switch', roomId } with the pick.
+ * it sends { url } once listening, answers { id, op: 'switch', roomId } with the pick, and
+ * stops every room but one on { op: 'stopAllBut', roomId }.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,10 @@ const server = await startStreamApp({
 }, 'error');
 process.send!({ url: server.url });
 process.on('message', (message: { id: number; op: string; roomId: string }) => {
+  if (message.op === 'stopAllBut') {
+    for (const roomId of server.app.streams.roomIds) if (roomId !== message.roomId) void server.app.streams.stop(roomId);
+    return;
+  }
   if (message.op !== 'switch') return;
   const requestedAt = Date.now();
   server.app.streams.requestSwitch(message.roomId, 'mood').then(

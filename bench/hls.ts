@@ -12,7 +12,7 @@
  *       reaches the new pick's first sample.
  * Prints figures; the last line is one JSON object.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 import { launchChromium } from '../test/helpers/browser.js';
@@ -24,6 +24,10 @@ const CPU_SECONDS = Number(process.env.BENCH_CPU_S ?? 20);
 const LEVELS = (process.env.BENCH_LEVELS ?? '100,250,500,1000,1500,2000,3000').split(',').map(Number);
 const LEVEL_SECONDS = Number(process.env.BENCH_LEVEL_S ?? 10);
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 8);
+/** Which figures to measure: any of a, b, c (default all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'abc').split(''));
+/** The core the stream server is pinned to for (b) (the load generator gets the others). */
+const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? '1';
 const SEGMENT_S = 1;
 const TICKS_PER_S = 100; // Linux USER_HZ
 
@@ -40,164 +44,209 @@ function stat(pid: number): number[] {
   const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
 }
-/** CPU ticks of the server, its reaped children, and its live children (ffmpeg). */
-function serverTicks(): { node: number; total: number } {
+/** CPU ticks of the server, its reaped children, and its live children: encoders and decoders (ffmpeg). */
+function serverTicks(): { node: number; encoders: number; decoders: number; total: number } {
   const s = stat(serverPid);
   const node = s[11]! + s[12]!; // utime, stime
-  let total = node + s[13]! + s[14]!; // + cutime, cstime
+  let encoders = 0;
+  let decoders = s[13]! + s[14]!; // cutime, cstime: exited children, nearly all finished decoders
   for (const pid of childPids(serverPid)) {
     try {
       const c = stat(pid);
-      total += c[11]! + c[12]!;
+      const isEncoder = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pipe:0');
+      if (isEncoder) encoders += c[11]! + c[12]!;
+      else decoders += c[11]! + c[12]!;
     } catch {
       /* exited meanwhile: counted in cutime from now on */
     }
   }
-  return { node, total };
+  return { node, encoders, decoders, total: node + encoders + decoders };
 }
-async function cpuOver(seconds: number): Promise<{ nodePct: number; totalPct: number }> {
+type Ticks = ReturnType<typeof serverTicks>;
+const pctOf = (ticks: number, seconds: number) => (ticks / TICKS_PER_S / seconds) * 100;
+async function cpuOver(seconds: number): Promise<Record<keyof Ticks, number>> {
   const a = serverTicks();
   await sleep(seconds * 1000);
   const b = serverTicks();
-  const pct = (ticks: number) => (ticks / TICKS_PER_S / seconds) * 100;
-  return { nodePct: pct(b.node - a.node), totalPct: pct(b.total - a.total) };
+  return { node: pctOf(b.node - a.node, seconds), encoders: pctOf(b.encoders - a.encoders, seconds), decoders: pctOf(b.decoders - a.decoders, seconds), total: pctOf(b.total - a.total, seconds) };
 }
+const loadAverage = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** Runs `command` and resolves with its exit code. */
+const run = (command: string, args: string[]) => new Promise<number | null>((resolve) => spawn(command, args, { stdio: 'ignore' }).on('close', resolve).on('error', () => resolve(null)));
 const percentile = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 // ---------------------------------------------------------------- (c) CPU per room
-const idle = await cpuOver(5);
-for (let i = 0; i < ROOMS; i++) {
-  const r = await fetch(`${url}/stream/bench-${i}/live.m3u8`);
-  if (!r.ok) throw new Error(`room bench-${i} did not start: ${r.status} ${await r.text()}`);
+const result: Record<string, unknown> = {};
+console.log(`machine load average at the start: ${loadAverage()}`);
+let keepAlive: NodeJS.Timeout | undefined;
+if (ONLY.has('c')) {
+  const idle = await cpuOver(5);
+  for (let i = 0; i < ROOMS; i++) {
+    const r = await fetch(`${url}/stream/bench-${i}/live.m3u8`);
+    if (!r.ok) throw new Error(`room bench-${i} did not start: ${r.status} ${await r.text()}`);
+  }
+  await sleep(5000);
+  // Listeners keep the rooms alive (refetching well within the listener window).
+  keepAlive = setInterval(() => {
+    for (let i = 0; i < ROOMS; i++) void fetch(`${url}/stream/bench-${i}/live.m3u8`).then((r) => r.arrayBuffer());
+  }, 3000);
+  const busy = await cpuOver(CPU_SECONDS);
+  const perRoom = (key: keyof Ticks) => Number(((busy[key] - idle[key]) / ROOMS).toFixed(2));
+  console.log(`(c) CPU: idle server ${idle.total.toFixed(2)}%, ${ROOMS} rooms ${busy.total.toFixed(2)}% of a core ` +
+    `(Node ${busy.node.toFixed(2)}%, encoders ${busy.encoders.toFixed(2)}%, decoders ${busy.decoders.toFixed(2)}%) → ` +
+    `${perRoom('total').toFixed(2)}% of a core per room stream (Node ${perRoom('node')}, encoder ${perRoom('encoders')}, decoders ${perRoom('decoders')})`);
+  Object.assign(result, {
+    cpu_per_room_pct_of_core: perRoom('total'),
+    cpu_per_room_split_pct: { node: perRoom('node'), encoder: perRoom('encoders'), decoders: perRoom('decoders') },
+    cpu_rooms: ROOMS,
+    cpu_seconds: CPU_SECONDS,
+    cpu_idle_server_pct: Number(idle.total.toFixed(2)),
+  });
 }
-await sleep(5000);
-// Listeners keep the rooms alive (refetching well within the listener window).
-const keepAlive = setInterval(() => {
-  for (let i = 0; i < ROOMS; i++) void fetch(`${url}/stream/bench-${i}/live.m3u8`).then((r) => r.arrayBuffer());
-}, 3000);
-const busy = await cpuOver(CPU_SECONDS);
-const perRoomPct = (busy.totalPct - idle.totalPct) / ROOMS;
-console.log(`(c) CPU: idle server ${idle.totalPct.toFixed(2)}%, ${ROOMS} rooms ${busy.totalPct.toFixed(2)}% of a core ` +
-  `(Node ${busy.nodePct.toFixed(2)}%) → ${perRoomPct.toFixed(2)}% of a core per room stream`);
 
 // ---------------------------------------------------------------- (b) listeners
-const room = 'bench-0';
-let latestSegment = '';
-const refreshLatest = async () => {
-  const text = await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
-  latestSegment = text.match(/^[^#\n]+$/gm)!.at(-1)!;
-};
-await refreshLatest();
-const follow = setInterval(() => void refreshLatest(), 250);
-let listeners = 0;
-const cpuPerRequestUs: number[] = [];
-const levels: Record<string, unknown>[] = [];
-for (const n of LEVELS) {
-  const before = serverTicks();
-  // Each connection behaves like a listener: 2 requests (playlist, newest segment) per segment
-  // duration. A level passes when the full rate is sustained with no error and p99 latency stays
-  // within a segment duration (every segment arrives before the next one is due).
-  const result = await autocannon({
-    url,
-    connections: n,
-    connectionRate: 2 / SEGMENT_S,
-    duration: LEVEL_SECONDS,
-    timeout: 5,
-    requests: [
-      { method: 'GET', path: `/stream/${room}/live.m3u8` },
-      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/stream/${room}/${latestSegment}` }) },
-    ],
-  });
-  const after = serverTicks();
-  const expected = (2 * n * LEVEL_SECONDS) / SEGMENT_S;
-  const ok = result.errors === 0 && result.timeouts === 0 && result.non2xx === 0 && result.requests.total >= 0.95 * expected && result.latency.p99 <= SEGMENT_S * 1000;
-  const level = {
-    listeners: n, ok, requests: result.requests.total, needed: expected, errors: result.errors + result.timeouts, non2xx: result.non2xx,
-    p50_ms: result.latency.p50, p99_ms: result.latency.p99, mb_per_s: Number((result.throughput.average / 1e6).toFixed(1)),
-    node_cpu_pct: Number((((after.node - before.node) / TICKS_PER_S / LEVEL_SECONDS) * 100).toFixed(1)),
-    // The server's own CPU per request: what a listener costs, whatever else the machine runs.
-    node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, result.requests.total)) * 1e6),
+if (ONLY.has('b')) {
+  // One core for the server and its encoder, the others for the load generator: the figure is
+  // what ONE core serves, and the generator does not steal from it. (Other jobs on the machine
+  // still may: see the load average printed with the figures.)
+  child.send({ op: 'stopAllBut', roomId: 'bench-0' });
+  const room = 'bench-0';
+  await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
+  const cores = Array.from({ length: (await import('node:os')).availableParallelism() }, (_, i) => String(i));
+  const otherCores = cores.filter((c) => c !== SERVER_CORE).join(',') || SERVER_CORE;
+  const pinned = (await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(serverPid)])) === 0;
+  for (const pid of childPids(serverPid)) await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(pid)]);
+  await run('taskset', ['-a', '-p', '-c', otherCores, String(process.pid)]);
+  console.log(pinned ? `(b) server pinned to core ${SERVER_CORE}, load generator on ${otherCores}` : '(b) taskset failed: the server is not pinned');
+
+  let latestSegment = '';
+  const refreshLatest = async () => {
+    const text = await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
+    latestSegment = text.match(/^[^#\n]+$/gm)!.at(-1)!;
   };
-  cpuPerRequestUs.push(level.node_cpu_us_per_request);
-  levels.push(level);
-  console.log(`(b) ${JSON.stringify(level)}`);
-  if (!ok) break;
-  listeners = n;
-  await sleep(2000);
+  await refreshLatest();
+  const follow = setInterval(() => void refreshLatest(), 250);
+  let listeners = 0;
+  const cpuPerRequestUs: number[] = [];
+  const levels: Record<string, unknown>[] = [];
+  for (const n of LEVELS) {
+    const before = serverTicks();
+    // Each connection behaves like a (legacy, non-LL) player: 2 requests (playlist, newest
+    // segment) per segment duration. A level passes when the full rate is sustained with no
+    // error and p99 latency stays within a segment duration (every segment arrives before the
+    // next one is due).
+    const result = await autocannon({
+      url,
+      connections: n,
+      connectionRate: 2 / SEGMENT_S,
+      duration: LEVEL_SECONDS,
+      timeout: 5,
+      requests: [
+        { method: 'GET', path: `/stream/${room}/live.m3u8` },
+        { method: 'GET', setupRequest: (req) => ({ ...req, path: `/stream/${room}/${latestSegment}` }) },
+      ],
+    });
+    const after = serverTicks();
+    const expected = (2 * n * LEVEL_SECONDS) / SEGMENT_S;
+    const ok = result.errors === 0 && result.timeouts === 0 && result.non2xx === 0 && result.requests.total >= 0.95 * expected && result.latency.p99 <= SEGMENT_S * 1000;
+    const level = {
+      listeners: n, ok, requests: result.requests.total, needed: expected, errors: result.errors + result.timeouts, non2xx: result.non2xx,
+      p50_ms: result.latency.p50, p99_ms: result.latency.p99, max_ms: result.latency.max, mb_per_s: Number((result.throughput.average / 1e6).toFixed(1)),
+      // The pinned core's use by the server (Node and the room's encoder).
+      server_core_pct: Number(pctOf(after.total - before.total, LEVEL_SECONDS).toFixed(1)),
+      // The server's own CPU per request: what a listener costs, whatever else the machine runs.
+      node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, result.requests.total)) * 1e6),
+      load_average: loadAverage(),
+    };
+    cpuPerRequestUs.push(level.node_cpu_us_per_request);
+    levels.push(level);
+    console.log(`(b) ${JSON.stringify(level)}`);
+    if (!ok) break;
+    listeners = n;
+    await sleep(2000);
+  }
+  clearInterval(follow);
+  await run('taskset', ['-a', '-p', '-c', cores.join(','), String(serverPid)]);
+  await run('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)]);
+  // A listener makes 2 requests per segment duration: the listeners a whole core would serve at
+  // the CPU cost per request measured at the highest load (where fixed costs weigh least).
+  const costUs = cpuPerRequestUs.at(-1)!;
+  Object.assign(result, {
+    listeners,
+    listeners_server_pinned_to_one_core: pinned,
+    listeners_by_cpu_cost: Math.floor(1e6 / ((2 / SEGMENT_S) * costUs)),
+    node_cpu_us_per_request: costUs,
+    listener_levels: levels,
+  });
 }
-clearInterval(follow);
 clearInterval(keepAlive);
 
 // ---------------------------------------------------------------- (a) mood change → audible at the client
-const browser = await launchChromium();
-const page = await browser.newPage();
-const listenRoom = 'bench-listen';
-await page.goto(`${url}/listen/${listenRoom}`);
-await page.locator('moodify-player button', { hasText: 'Play' }).click();
-const playerExpr = `document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player')`;
-await page.waitForFunction(`${playerExpr}.audio.currentTime > 2`, undefined, { timeout: 30_000 });
-let nextId = 0;
-const switchLatencies: number[] = [];
-const liveLatencies: number[] = [];
-let missedSwitches = 0;
-for (let i = 0; i < SWITCHES; i++) {
-  await sleep(10_000); // past the minimum play time of the track playing
-  const id = ++nextId;
-  const reply = await new Promise<{ track: { trackId: string }; requestedAt: number; error?: string }>((resolve) => {
-    const onMessage = (m: { id: number }) => {
-      if (m.id !== id) return;
-      child.off('message', onMessage);
-      resolve(m as never);
-    };
-    child.on('message', onMessage);
-    child.send({ id, op: 'switch', roomId: listenRoom });
+if (ONLY.has('a')) {
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  const listenRoom = 'bench-listen';
+  await page.goto(`${url}/listen/${listenRoom}`);
+  await page.locator('moodify-player button', { hasText: 'Play' }).click();
+  const playerExpr = `document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player')`;
+  await page.waitForFunction(`${playerExpr}.audio.currentTime > 2`, undefined, { timeout: 30_000 });
+  let nextId = 0;
+  const switchLatencies: number[] = [];
+  const liveLatencies: number[] = [];
+  const pickReady: number[] = [];
+  let missedSwitches = 0;
+  for (let i = 0; i < SWITCHES; i++) {
+    await sleep(10_000); // past the minimum play time of the track playing
+    const id = ++nextId;
+    const reply = await new Promise<{ track: { trackId: string }; requestedAt: number; error?: string }>((resolve) => {
+      const onMessage = (m: { id: number }) => {
+        if (m.id !== id) return;
+        child.off('message', onMessage);
+        resolve(m as never);
+      };
+      child.on('message', onMessage);
+      child.send({ id, op: 'switch', roomId: listenRoom });
+    });
+    if (reply.error) throw new Error(reply.error);
+    // The pick's first sample on the program-date clock, once the mixer has started it.
+    let audibleAt: number | undefined;
+    while (audibleAt === undefined) {
+      const np = (await (await fetch(`${url}/api/rooms/${listenRoom}/now-playing`)).json()) as { history: { track: { trackId: string }; reason: string; audibleAtMs: number }[] };
+      audibleAt = np.history.filter((e) => e.reason === 'mood' && e.track.trackId === reply.track.trackId && e.audibleAtMs >= reply.requestedAt - 5000).at(-1)?.audibleAtMs;
+      if (audibleAt === undefined) await sleep(50);
+    }
+    pickReady.push((Date.now() - reply.requestedAt) / 1000);
+    try {
+      await page.waitForFunction(`(${playerExpr}.hls?.playingDate?.getTime() ?? 0) >= ${audibleAt}`, undefined, { timeout: 30_000, polling: 20 });
+    } catch {
+      const state = await page.evaluate(`({ t: ${playerExpr}.audio.currentTime, paused: ${playerExpr}.audio.paused, date: ${playerExpr}.hls?.playingDate?.toISOString(), latency: ${playerExpr}.hls?.latency })`);
+      console.log(`(a) switch ${i + 1}: not heard within 30 s; player ${JSON.stringify(state)}, pick audible at ${new Date(audibleAt).toISOString()}`);
+      missedSwitches++;
+      continue;
+    }
+    const latencyS = (Date.now() - reply.requestedAt) / 1000;
+    switchLatencies.push(latencyS);
+    const behindLive = (await page.evaluate(`${playerExpr}.hls.latency`)) as number;
+    liveLatencies.push(behindLive);
+    console.log(`(a) switch ${i + 1}: first sample of the new pick heard after ${latencyS.toFixed(2)} s (player ${behindLive.toFixed(2)} s behind the live edge)`);
+  }
+  const lowLatency = (await page.evaluate(`Boolean(${playerExpr}.hls.config.lowLatencyMode && ${playerExpr}.hls.levels[0]?.details?.partList?.length)`)) as boolean;
+  await browser.close();
+  Object.assign(result, {
+    mood_to_audible_p50_s: Number(percentile(switchLatencies, 0.5).toFixed(2)),
+    mood_to_audible_p95_s: Number(percentile(switchLatencies, 0.95).toFixed(2)),
+    mood_switches: switchLatencies.length,
+    mood_switches_not_heard_in_30s: missedSwitches,
+    player_low_latency_hls: lowLatency,
+    // From the request to the pick's first sample being mixed (decoder ready, next pacing tick).
+    mood_to_mixed_p50_s: Number(percentile(pickReady, 0.5).toFixed(2)),
+    player_behind_live_p50_s: Number(percentile(liveLatencies, 0.5).toFixed(2)),
+    track_source: 'playlist of real music clips (the recommender was not wired into this measurement)',
   });
-  if (reply.error) throw new Error(reply.error);
-  // The pick's first sample on the program-date clock, once the mixer has started it.
-  let audibleAt: number | undefined;
-  while (audibleAt === undefined) {
-    const np = (await (await fetch(`${url}/api/rooms/${listenRoom}/now-playing`)).json()) as { history: { track: { trackId: string }; reason: string; audibleAtMs: number }[] };
-    audibleAt = np.history.filter((e) => e.reason === 'mood' && e.track.trackId === reply.track.trackId && e.audibleAtMs >= reply.requestedAt - 5000).at(-1)?.audibleAtMs;
-    if (audibleAt === undefined) await sleep(50);
-  }
-  try {
-    await page.waitForFunction(`(${playerExpr}.hls?.playingDate?.getTime() ?? 0) >= ${audibleAt}`, undefined, { timeout: 30_000, polling: 20 });
-  } catch {
-    const state = await page.evaluate(`({ t: ${playerExpr}.audio.currentTime, paused: ${playerExpr}.audio.paused, date: ${playerExpr}.hls?.playingDate?.toISOString(), latency: ${playerExpr}.hls?.latency })`);
-    console.log(`(a) switch ${i + 1}: not heard within 30 s; player ${JSON.stringify(state)}, pick audible at ${new Date(audibleAt).toISOString()}`);
-    missedSwitches++;
-    continue;
-  }
-  const latencyS = (Date.now() - reply.requestedAt) / 1000;
-  switchLatencies.push(latencyS);
-  const behindLive = (await page.evaluate(`${playerExpr}.hls.latency`)) as number;
-  liveLatencies.push(behindLive);
-  console.log(`(a) switch ${i + 1}: first sample of the new pick heard after ${latencyS.toFixed(2)} s (player ${behindLive.toFixed(2)} s behind the live edge)`);
 }
-await browser.close();
 child.disconnect();
 
-// A listener makes 2 requests per segment duration: the listeners a whole core would serve at
-// the CPU cost per request measured at the highest load (where fixed costs weigh least); the
-// direct figure above depends on how much of a core this machine gives the server.
-const costUs = cpuPerRequestUs.at(-1)!;
-const listenersByCpu = Math.floor(1e6 / ((2 / SEGMENT_S) * costUs));
-const result = {
-  listeners,
-  listeners_by_cpu_cost: listenersByCpu,
-  node_cpu_us_per_request: costUs,
-  listener_levels: levels,
-  cpu_per_room_pct_of_core: Number(perRoomPct.toFixed(2)),
-  cpu_rooms: ROOMS,
-  cpu_idle_server_pct: Number(idle.totalPct.toFixed(2)),
-  mood_to_audible_p50_s: Number(percentile(switchLatencies, 0.5).toFixed(2)),
-  mood_to_audible_p95_s: Number(percentile(switchLatencies, 0.95).toFixed(2)),
-  mood_switches: switchLatencies.length,
-  mood_switches_not_heard_in_30s: missedSwitches,
-  player_behind_live_p50_s: Number(percentile(liveLatencies, 0.5).toFixed(2)),
-  track_source: 'playlist of real music clips (the recommender was not wired into this measurement)',
-};
-const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const load = loadAverage();
 console.log(`machine load average at the end: ${load}`);
 console.log(JSON.stringify({ ...result, load_average: load }));
 process.exit(0);

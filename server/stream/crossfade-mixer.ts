@@ -87,15 +87,18 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
   /** Queues `track` (replacing a queued one that has not started yet). */
   queue(track: T, source: PcmSource, options: QueueOptions<R>): void {
     this.queued?.source.close();
-    const gain = loudnessGain(track.loudnessLufs, this.options.targetLufs, this.options.maxBoostDb);
+    // A source that applied the loudness gain itself (the decoder) is mixed as it is.
+    const gain = source.appliedGain !== undefined ? 1 : loudnessGain(track.loudnessLufs, this.options.targetLufs, this.options.maxBoostDb);
     this.queued = { track, source, gain, playedFrames: 0, options };
   }
 
-  /** Renders exactly `frames` frames of interleaved stereo. */
-  render(frames: number): Int16Array {
-    // Written in place: a room renders four times a second, for ever, so no float scratch
-    // buffer and no per-sample callbacks outside crossfades.
-    const out = new Int16Array(frames * CHANNELS);
+  /**
+   * Renders exactly `frames` frames of interleaved stereo, into `into` when given (a buffer the
+   * caller reuses: a room renders four times a second, for ever, so no garbage per render).
+   */
+  render(frames: number, into?: Int16Array): Int16Array {
+    // Written in place: no float scratch buffer and no per-sample callbacks outside crossfades.
+    const out = into ? into.subarray(0, frames * CHANNELS) : new Int16Array(frames * CHANNELS);
     let pos = 0;
     while (pos < frames) {
       this.renderPos = pos;
@@ -120,12 +123,14 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
           } else if (got < n) {
             // The decoder fell behind: a short silence now beats stalling the whole stream.
             this.starvedFrames += n - got;
+            out.fill(0, pos * CHANNELS, (pos + n - got) * CHANNELS);
             pos += n - got;
           }
         }
       } else {
         if (this.queued && this.isReady(this.queued)) continue;
         this.starvedFrames += room;
+        out.fill(0, pos * CHANNELS);
         pos = frames;
       }
     }
@@ -211,15 +216,23 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
     const sb = b.source.read(n);
     a.playedFrames += sa.length / CHANNELS;
     b.playedFrames += sb.length / CHANNELS;
+    // Equal-power curves (the sum of two unrelated recordings keeps a steady loudness): cos and
+    // sin of the fade angle, advanced by a rotation per frame instead of two calls per frame.
+    const step = Math.PI / 2 / total;
+    const stepCos = Math.cos(step);
+    const stepSin = Math.sin(step);
+    let cos = Math.cos(done * step);
+    let sin = Math.sin(done * step);
     for (let i = 0; i < n; i++) {
-      // Equal-power curves: the sum of two unrelated recordings keeps a steady loudness.
-      const angle = (((done + i) / total) * Math.PI) / 2;
-      const ga = a.gain * Math.cos(angle);
-      const gb = b.gain * Math.sin(angle);
+      const ga = a.gain * cos;
+      const gb = b.gain * sin;
       for (let c = 0; c < CHANNELS; c++) {
         const k = i * CHANNELS + c;
         out[pos * CHANNELS + k] = clamp16((sa[k] ?? 0) * ga + (sb[k] ?? 0) * gb);
       }
+      const nextCos = cos * stepCos - sin * stepSin;
+      sin = sin * stepCos + cos * stepSin;
+      cos = nextCos;
     }
     this.fade.done += n;
   }

@@ -84,6 +84,11 @@ export class HlsEncoder extends EventEmitter<EncoderEvents> {
     return this.child.stdin.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   }
 
+  /** PCM bytes written but not yet taken by the pipe. */
+  get pendingBytes(): number {
+    return this.child.stdin.writableLength;
+  }
+
   /** Ends the input so ffmpeg writes its last fragment, then kills it if it lingers. */
   async stop(graceMs = 1000): Promise<void> {
     if (this.exited) return;

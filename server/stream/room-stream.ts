@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { CrossfadeMixer } from './crossfade-mixer.js';
+import { CrossfadeMixer, loudnessGain } from './crossfade-mixer.js';
 import { HlsEncoder, type EncodedPart } from './hls-encoder.js';
 import { LivePlaylist } from './live-playlist.js';
-import { AAC_FRAME_SAMPLES, SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
+import { AAC_FRAME_SAMPLES, CHANNELS, SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
 import { TrackDecoder, type PcmSource } from './track-decoder.js';
 import type { PlannedTrack, SwitchReason, TrackSource } from './track-source.js';
 
@@ -112,6 +112,8 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
   private readonly mixer: CrossfadeMixer<PlannedTrack, SwitchReason>;
   private encoder: HlsEncoder | undefined;
   private pacer: NodeJS.Timeout | undefined;
+  /** One second of PCM, rendered into and written from on every pacing tick. */
+  private scratch = new Int16Array(SAMPLE_RATE * CHANNELS);
   private stopped = false;
   /** The current encoder run: where it started on the mixer clock, the wall clock and the PDT clock. */
   private run = { startFrame: 0, startPerf: 0, startWallMs: 0, epochMs: 0 };
@@ -162,7 +164,7 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
   async start(): Promise<void> {
     try {
       const first = await this.source.next(this.roomId, 'start');
-      const decoder = new TrackDecoder(first.filePath);
+      const decoder = this.decoderFor(first);
       await decoder.waitForFrames(secondsToFrames(this.settings.leadS), 10_000);
       if (this.stopped) return decoder.close();
       this.mixer.queue(first, decoder, { reason: 'start', switchNow: false });
@@ -194,7 +196,7 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     if (this.stopped) throw new Error(`the stream of room ${this.roomId} stopped`);
     if (generation !== this.queueGeneration) return publicTrack(track); // a later switch superseded this one
     const skip = reason === 'skip';
-    this.mixer.queue(track, new TrackDecoder(track.filePath), {
+    this.mixer.queue(track, this.decoderFor(track), {
       reason,
       switchNow: true,
       minPlayedS: skip ? 0 : this.settings.minPlayBeforeSwitchS,
@@ -213,6 +215,11 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     this.mixer.close();
   }
 
+  /** Decodes a track, loudness-matched by ffmpeg as it decodes. */
+  private decoderFor(track: PlannedTrack): TrackDecoder {
+    return new TrackDecoder(track.filePath, loudnessGain(track.loudnessLufs ?? null, this.settings.targetLufs, this.settings.maxBoostDb));
+  }
+
   /** Writes the PCM that is due: real time since the run started, plus the lead. */
   private pace(): void {
     const encoder = this.encoder;
@@ -221,7 +228,10 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
     let due = secondsToFrames(this.settings.leadS) + elapsedFrames - (this.mixer.renderedFrames - this.run.startFrame);
     while (due > 0) {
       const n = Math.min(due, SAMPLE_RATE);
-      encoder.write(this.mixer.render(n));
+      // The scratch buffer is reused while the pipe takes each write at once (the usual case);
+      // a write still queued keeps its buffer, and the next render gets a fresh one.
+      encoder.write(this.mixer.render(n, this.scratch));
+      if (encoder.pendingBytes > 0) this.scratch = new Int16Array(SAMPLE_RATE * CHANNELS);
       due -= n;
     }
     if (this.mixer.needsNext) void this.fetchNext();
@@ -238,7 +248,7 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
       }
       const track = await this.source.next(this.roomId, 'next');
       if (this.stopped || generation !== this.queueGeneration || !this.mixer.needsNext) return;
-      this.mixer.queue(track, new TrackDecoder(track.filePath), { reason: 'next', switchNow: false });
+      this.mixer.queue(track, this.decoderFor(track), { reason: 'next', switchNow: false });
     } catch (err) {
       this.consecutiveFailures++;
       this.log.error({ roomId: this.roomId, err: String(err) }, 'the track source failed to give the next track');

@@ -62,6 +62,11 @@ test('loudness matching brings every track to the target, with bounded boost', (
   mixer.queue({ loudnessLufs: -22 }, new MemorySource(FADE, 1000), { reason: 'start', switchNow: false });
   const out = mixer.render(100);
   assert.equal(out[0], Math.round(1000 * 10 ** (6 / 20)));
+  // A source that applied the gain itself (the ffmpeg decoder) is not scaled twice.
+  const preGained = Object.assign(new MemorySource(FADE, 2000), { appliedGain: 10 ** (6 / 20) });
+  const mixer2 = new CrossfadeMixer<{ loudnessLufs: number | null }, string>(settings);
+  mixer2.queue({ loudnessLufs: -22 }, preGained, { reason: 'start', switchNow: false });
+  assert.equal(mixer2.render(100)[0], 2000);
 });
 
 test('a switch waits for the minimum play time, then crossfades with its own fade length', () => {
@@ -81,8 +86,11 @@ test('an undecodable queued track is dropped and the mixer asks for another', ()
   const failed: string[] = [];
   const mixer = new CrossfadeMixer<{ id: string; loudnessLufs: null }, string>(settings, { onTrackFailed: (t) => failed.push(t.id) });
   mixer.queue({ id: 'broken', loudnessLufs: null }, new MemorySource(0, 0), { reason: 'start', switchNow: false });
-  const out = mixer.render(480);
+  // Rendered into a reused buffer holding old audio: the starved frames are silence, not the old audio.
+  const scratch = new Int16Array(2 * 1000).fill(1234);
+  const out = mixer.render(480, scratch);
   assert.deepEqual(failed, ['broken']);
+  assert.equal(out.length, 480 * 2);
   assert.equal(out.every((s) => s === 0), true);
   assert.equal(mixer.needsNext, true);
 });
