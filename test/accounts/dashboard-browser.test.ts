@@ -1,51 +1,32 @@
 /**
  * The dashboard shell in headless Chromium against the real server: sign up → create a room →
  * consent step (recorded on the server) → the room page, which joins over signalling with the
- * access token (admitted by room membership) without the token ever appearing in a URL. axe-core checks the sign-up form and
- * the consent step; screenshots go to test-artifacts/accounts/.
+ * access token (admitted by room membership) without the token ever appearing in a URL; a guest
+ * joins by invite link and each sees the other in the room's presence list. axe-core checks the
+ * sign-up form and the consent step; screenshots go to test-artifacts/accounts/.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import type { Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { userSettings, users } from '../../sql/schema.js';
 import { launchChromium } from '../helpers/browser.js';
+import { axeViolations, ensureClientBundle } from '../helpers/client-bundle.js';
 import { startTestApp } from '../helpers/app.js';
 import { ROOT } from '../helpers/server-process.js';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'accounts');
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Rebuilds client/dist when a client source is newer than the bundle (as `npm test`'s setup would). */
-function ensureClientBundle(): void {
-  const bundle = path.join(ROOT, 'client/dist/app.js');
-  const newest = (dir: string): number =>
-    Math.max(...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
-  if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newest(path.join(ROOT, 'client/src'))) {
-    execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: ROOT, stdio: 'ignore' });
-  }
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the devtools protocol: the app's CSP (rightly) forbids injected inline scripts.
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-  });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 test('dashboard: sign up, create a room, consent, then the room page; a guest joins by invite link', async () => {
   ensureClientBundle();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const server = await startTestApp({ MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent' });
-  const browser = await launchChromium();
+  // Launched inside try: a browser that fails to start must not leave the server running.
+  let browser: Browser | undefined;
   try {
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(server.url);
     const dashboard = page.locator('moodify-dashboard');
@@ -108,9 +89,12 @@ test('dashboard: sign up, create a room, consent, then the room page; a guest jo
     assert.equal(guest.displayName, 'Gus');
     const [gus] = await db.select().from(users).where(eq(users.id, guest.userId!));
     assert.equal(gus?.passwordHash, null, 'a guest account, without password');
+    // Group room presence: each sees the other in the room's live view.
+    await page.locator('moodify-presence').getByText('Gus').waitFor({ timeout: 30_000 });
+    await guestPage.locator('moodify-presence').getByText('Dana').waitFor({ timeout: 30_000 });
     await guestPage.screenshot({ path: path.join(ARTIFACTS, '4-guest-room.png') });
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.close();
   }
 });

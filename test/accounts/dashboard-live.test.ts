@@ -128,10 +128,13 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     const delayMs = shown.at - firstReadingAt;
     t.diagnostic(`room page chart: first reading shown ${delayMs} ms after the server produced it`);
     assert.ok(delayMs <= 5000, `the chart shows the readings within 5 s (took ${delayMs} ms)`);
-    // The chart's data are real readings: times, fused valence in [-1, 1], face or voice per reading, confidence in [0, 1].
-    const [times, fused, face, voice, confidence] = shown.columns as [number[], number[], (number | null)[], (number | null)[], number[]];
+    // The chart's data are real readings: times, valences in [-1, 1], face or voice per reading, confidence in [0, 1].
+    const [times, mood, sensed, face, voice, confidence] = shown.columns as [number[], number[], (number | null)[], (number | null)[], (number | null)[], number[]];
     assert.ok(times.every((x, i) => i === 0 || x >= times[i - 1]!), 'readings in time order');
-    assert.ok(fused.every((v) => v >= -1 && v <= 1) && confidence.every((c) => c >= 0 && c <= 1), JSON.stringify(shown.columns));
+    assert.ok(times.every((x) => Math.abs(x * 1000 - Date.now()) < 5 * 60_000), 'times are seconds of recent readings');
+    const inRange = (v: number | null) => v === null || (v >= -1 && v <= 1);
+    assert.ok([mood, sensed, face, voice].every((c) => c.every(inRange)) && confidence.every((c) => c >= 0 && c <= 1), JSON.stringify(shown.columns));
+    assert.ok(sensed.every((v) => v !== null), 'every reading has the sensed (fused) probabilities');
     assert.ok(face.some((v) => v !== null) || voice.some((v) => v !== null), 'per-modality lines carry data');
     await room.locator('moodify-modality-weights').waitFor();
 

@@ -19,6 +19,8 @@ export class MoodifyUplot extends LitElement {
     css`
       :host { display: block; min-width: 0; }
       .chart { width: 100%; }
+      /* uPlot's legend toggles series on click, a mouse-only control: here it is a plain key. */
+      .u-legend { pointer-events: none; }
     `,
   ];
 

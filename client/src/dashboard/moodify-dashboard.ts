@@ -96,6 +96,7 @@ export class MoodifyDashboard extends LitElement {
     try {
       await api('DELETE', account ? '/api/me' : '/api/me/data');
       if (account) saveSession(undefined);
+      else await this.renderRoot.querySelector('moodify-history')?.load();
     } catch (err) {
       this.error = (err as Error).message;
     }

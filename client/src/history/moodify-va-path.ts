@@ -8,8 +8,7 @@ import type uPlot from 'uplot';
 import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
 import type { HistoryReply } from './history-types.js';
-
-const GAP_S = 10 * 60;
+import { pathData } from './path-data.js';
 
 const OPTIONS: ChartOptions = {
   // One minute of readings would otherwise stretch the time axis over years: pad it to an hour.
@@ -23,27 +22,6 @@ const OPTIONS: ChartOptions = {
   legend: { live: false },
   cursor: { drag: { x: false, y: false } },
 };
-
-/** Path points → uPlot columns, with a null point in every long gap so sessions are not joined. */
-export function pathData(path: HistoryReply['path']): uPlot.AlignedData {
-  const x: number[] = [];
-  const valence: (number | null)[] = [];
-  const arousal: (number | null)[] = [];
-  let previous: number | undefined;
-  for (const p of path) {
-    const t = new Date(p.at).getTime() / 1000;
-    if (previous !== undefined && t - previous > GAP_S) {
-      x.push(previous + 60);
-      valence.push(null);
-      arousal.push(null);
-    }
-    x.push(t);
-    valence.push(p.valence);
-    arousal.push(p.arousal);
-    previous = t;
-  }
-  return [x, valence, arousal];
-}
 
 @customElement('moodify-va-path')
 export class MoodifyVaPath extends LitElement {

@@ -1,27 +1,26 @@
 /**
  * `<moodify-emotion-flow>`: the viewer's own mood over the last minutes, as valence lines for
- * the face, the voice and the fused mood (each modality's 7-class probabilities placed on the
- * circumplex the server uses), plus the fused confidence. Readings pinned by a mood override are
- * fused readings too and show as such. A text line says the latest reading for screen readers.
+ * the mood the music follows, the sensed (fused) mood, the face and the voice (7-class
+ * probabilities placed on the circumplex the server uses), plus the confidence (flow-data.ts).
+ * Under a mood override the first line is the pinned mood while the sensed ones go on. A text
+ * line says the latest reading for screen readers.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
-import { pointOf } from '../../../server/mood/circumplex.js';
 import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
+import { flowData } from './flow-data.js';
 import type { ParticipantMood } from './live-types.js';
 import './moodify-modality-weights.js';
-
-/** Series of the chart, in data order after the time axis. */
-export const FLOW_SERIES = ['fused valence', 'face valence', 'voice valence', 'confidence'] as const;
 
 const OPTIONS: ChartOptions = {
   scales: { x: { time: true }, v: { range: [-1, 1] } },
   axes: [{}, { scale: 'v', label: 'valence / confidence' }],
   series: [
     {},
-    { label: 'fused valence', scale: 'v', stroke: '#6a1b9a', width: 2.5 },
+    { label: 'mood valence', scale: 'v', stroke: '#6a1b9a', width: 2.5 },
+    { label: 'sensed valence', scale: 'v', stroke: '#c2185b', width: 1.5 },
     { label: 'face valence', scale: 'v', stroke: '#1565c0', width: 1.5, dash: [6, 3] },
     { label: 'voice valence', scale: 'v', stroke: '#2e7d32', width: 1.5, dash: [2, 3] },
     { label: 'confidence', scale: 'v', stroke: '#9e6b00', width: 1 },
@@ -29,23 +28,6 @@ const OPTIONS: ChartOptions = {
   legend: { live: false },
   cursor: { drag: { x: false, y: false } },
 };
-
-/** Turns mood readings into uPlot's columns: [seconds, fused, face, voice, confidence]. */
-export function flowData(moods: readonly ParticipantMood[]): uPlot.AlignedData {
-  const x: number[] = [];
-  const fused: (number | null)[] = [];
-  const face: (number | null)[] = [];
-  const voice: (number | null)[] = [];
-  const confidence: (number | null)[] = [];
-  for (const m of moods) {
-    x.push(m.t / 1000);
-    fused.push(m.valence);
-    face.push(m.face ? pointOf(m.face).valence : null);
-    voice.push(m.voice ? pointOf(m.voice).valence : null);
-    confidence.push(m.confidence);
-  }
-  return [x, fused, face, voice, confidence];
-}
 
 @customElement('moodify-emotion-flow')
 export class MoodifyEmotionFlow extends LitElement {
@@ -90,7 +72,7 @@ export class MoodifyEmotionFlow extends LitElement {
       <moodify-uplot
         .options=${OPTIONS}
         .data=${this.data}
-        label=${`Your mood over the last minutes: ${this.data[0].length} readings, valence of face, voice and fused mood, and confidence`}
+        label=${`Your mood over the last minutes: ${this.data[0].length} readings; valence of your mood, of the sensed mood, of face and voice, and confidence`}
       ></moodify-uplot>
       ${last?.weights ? html`<moodify-modality-weights .weights=${last.weights}></moodify-modality-weights>` : nothing}
     `;
