@@ -131,6 +131,7 @@ if (ONLY.has('b')) {
   const levels: Record<string, unknown>[] = [];
   for (const n of LEVELS) {
     const before = serverTicks();
+    const generatorBefore = process.cpuUsage();
     // Each connection behaves like a (legacy, non-LL) player: 2 requests (playlist, newest
     // segment) per segment duration. A level passes when the full rate is sustained with no
     // error and p99 latency stays within a segment duration (every segment arrives before the
@@ -147,6 +148,7 @@ if (ONLY.has('b')) {
       ],
     });
     const after = serverTicks();
+    const generator = process.cpuUsage(generatorBefore);
     const expected = (2 * n * LEVEL_SECONDS) / SEGMENT_S;
     const ok = result.errors === 0 && result.timeouts === 0 && result.non2xx === 0 && result.requests.total >= 0.95 * expected && result.latency.p99 <= SEGMENT_S * 1000;
     const level = {
@@ -156,6 +158,8 @@ if (ONLY.has('b')) {
       server_core_pct: Number(pctOf(after.total - before.total, LEVEL_SECONDS).toFixed(1)),
       // The server's own CPU per request: what a listener costs, whatever else the machine runs.
       node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, result.requests.total)) * 1e6),
+      // The load generator's own CPU (it must not be the bottleneck).
+      generator_cpu_pct: Number((((generator.user + generator.system) / 1e6 / LEVEL_SECONDS) * 100).toFixed(1)),
       load_average: loadAverage(),
     };
     cpuPerRequestUs.push(level.node_cpu_us_per_request);

@@ -145,9 +145,10 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     if (grant.via === 'member') (request as FastifyRequest & { listenerUserId?: string }).listenerUserId = grant.userId;
   };
 
-  // Players fetch the playlist and a segment every second or so each: keep them outside the
-  // per-address rate limit (a TV and five phones behind one NAT would hit it).
-  const hls = { config: { rateLimit: false }, preHandler: listenerAccess } as const;
+  // Players fetch the playlist and a segment (LL-HLS: three parts) every second or so each:
+  // keep them outside the per-address rate limit (a TV and five phones behind one NAT would hit
+  // it), and out of the request log (two lines per request, thousands of requests a second).
+  const hls = { config: { rateLimit: false }, preHandler: listenerAccess, logLevel: 'warn' } as const;
 
   app.get<{ Params: { roomId: string } }>('/stream/:roomId/live.m3u8', { ...hls, schema: { params: roomParams } }, async (request, reply) => {
     const { roomId } = request.params;
