@@ -10,9 +10,12 @@ import type { ChartOptions } from '../charts/moodify-uplot.js';
 import type { HistoryReply } from './history-types.js';
 import { pathData } from './path-data.js';
 
-const OPTIONS: ChartOptions = {
-  // One minute of readings would otherwise stretch the time axis over years: pad it to an hour.
-  scales: { x: { time: true, range: (_u, min, max) => (max - min < 3600 ? [min - 1800, max + 1800] : [min, max]) }, v: { range: [-1, 1] } },
+/**
+ * The chart for a time span [from, to] (seconds). The span is given, not found by uPlot: a
+ * single minute of readings would otherwise stretch the axis over years. Short spans widen to an hour.
+ */
+const optionsFor = (from: number, to: number): ChartOptions => ({
+  scales: { x: { time: true, auto: false, range: to - from < 3600 ? [(from + to) / 2 - 1800, (from + to) / 2 + 1800] : [from, to] }, v: { range: [-1, 1] } },
   axes: [{}, { scale: 'v', label: 'valence / arousal' }],
   series: [
     {},
@@ -21,7 +24,7 @@ const OPTIONS: ChartOptions = {
   ],
   legend: { live: false },
   cursor: { drag: { x: false, y: false } },
-};
+});
 
 @customElement('moodify-va-path')
 export class MoodifyVaPath extends LitElement {
@@ -29,9 +32,13 @@ export class MoodifyVaPath extends LitElement {
 
   @property({ attribute: false }) path: HistoryReply['path'] = [];
   @state() private data: uPlot.AlignedData = pathData([]);
+  @state() private options: ChartOptions = optionsFor(0, 0);
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('path')) this.data = pathData(this.path);
+    if (!changed.has('path')) return;
+    this.data = pathData(this.path);
+    const x = this.data[0];
+    this.options = optionsFor(x[0] ?? 0, x.at(-1) ?? 0);
   }
 
   override render() {
@@ -39,7 +46,7 @@ export class MoodifyVaPath extends LitElement {
     const first = this.path[0]!;
     const last = this.path.at(-1)!;
     const summary = `Valence and arousal over ${this.path.length} minutes with readings, from ${first.valence.toFixed(2)}, ${first.arousal.toFixed(2)} to ${last.valence.toFixed(2)}, ${last.arousal.toFixed(2)}`;
-    return html`<p>${summary}.</p><moodify-uplot .options=${OPTIONS} .data=${this.data} height="200" label=${summary}></moodify-uplot>`;
+    return html`<p>${summary}.</p><moodify-uplot .options=${this.options} .data=${this.data} height="200" label=${summary}></moodify-uplot>`;
   }
 }
 
