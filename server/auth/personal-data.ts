@@ -40,6 +40,8 @@ export function personalDataTables(): PersonalDataTable[] {
 // for a room ("room:<id>", shared history, not one person's) or for one listener ("listener:<id>").
 registerPersonalData({ table: 'emotion_samples', userColumn: 'user_id', timeColumn: 'at' });
 registerPersonalData({ table: 'feedback', userColumn: 'user_id', timeColumn: 'created_at' });
+// A signed-in listener's likes and skips through the stream routes are keyed "user:<id>" (server/stream/plugin.ts).
+registerPersonalData({ table: 'feedback', userColumn: 'user_id', userKey: (id) => `user:${id}`, timeColumn: 'created_at' });
 registerPersonalData({ table: 'plays', userColumn: 'session_key', userKey: (id) => `listener:${id}`, timeColumn: 'started_at' });
 
 /** Column names that, wherever they appear, refer to a user. */
