@@ -79,7 +79,9 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
   let browser: Browser | undefined;
   let pages: Page[] = [];
   try {
-    server = await startTestApp({ DATA_DIR: dataDir, MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent', ALLOW_ANONYMOUS_ROOMS: 'false', STREAM_IDLE_STOP_S: '120', AUTH_RATE_LIMIT_MAX: '1000' });
+    server = await startTestApp({ DATA_DIR: dataDir, MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent', ALLOW_ANONYMOUS_ROOMS: 'false', STREAM_IDLE_STOP_S: '120', AUTH_RATE_LIMIT_MAX: '1000',
+      // A mood change may switch the track after 5 s instead of 45 s: the override's pick comes sooner.
+      MUSIC_MIN_DWELL_S: '5' });
     const { app } = server;
     const library = path.join(media, 'library');
     fs.mkdirSync(library);
@@ -149,6 +151,8 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
       return state && state.samples > 0 ? state : null;
     });
     t.diagnostic(`dashboard chart: ${seeded.samples} readings ${Date.now() - watchedAt} ms after "Watch live"; weights ${seeded.weights.join(' / ')}`);
+    // Then it follows: readings pushed after the watch began are added.
+    await waitFor('new readings pushed to the dashboard chart', 20_000, async () => ((await chartState(tab))?.samples ?? 0) > seeded.samples);
     await tab.locator('moodify-presence').getByText('Mona').waitFor();
     await tab.locator('moodify-presence').getByText(/camera and microphone on/).waitFor({ timeout: 20_000 });
     const live = tab.locator('moodify-live-room');
@@ -165,15 +169,16 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     await settings.locator('select[name=emotion]').selectOption('sad');
     await settings.getByLabel('Minutes').fill('10');
     await settings.getByRole('button', { name: 'Pin mood' }).focus();
+    const pinnedAt = Date.now();
     await tab.keyboard.press('Enter');
     await settings.getByRole('status').getByText('Your mood is pinned to sad for 10 minutes.').waitFor();
     await settings.locator('[data-override="sad"]').getByText(/pinned to sad until/).waitFor();
     // The next pick names the override, on the dashboard's card, on the room page, and in the player's now-playing.
-    const explained = await waitFor('an explanation naming the override', 150_000, async () => {
+    const explained = await waitFor('an explanation naming the override', 120_000, async () => {
       const text = await nowPlaying.locator('.why').innerText();
       return /set (your|their) mood to sad/.test(text) ? text : null;
     });
-    t.diagnostic(`playing after the override: "${explained}"`);
+    t.diagnostic(`playing ${((Date.now() - pinnedAt) / 1000).toFixed(1)} s after the override: "${explained}"`);
     assert.notEqual(explained, before);
     await room.locator('moodify-now-playing').getByText(/set (your|their) mood to sad/).waitFor({ timeout: 10_000 });
     const accessToken = (JSON.parse((await tab.evaluate(() => localStorage.getItem('moodify.session')))!) as { accessToken: string }).accessToken;
