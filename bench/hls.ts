@@ -16,13 +16,15 @@ import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { launchChromium } from '../test/helpers/browser.js';
 import { childPids } from '../test/helpers/server-process.js';
-import { runListeners } from './lib/hls-listeners.js';
+import { runListeners, runLowLatencyListeners } from './lib/hls-listeners.js';
 import { ensureClientBuilt } from '../test/stream/stream-app.js';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 4);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_S ?? 20);
 const LEVELS = (process.env.BENCH_LEVELS ?? '100,250,500,1000,1500,2000,3000').split(',').map(Number);
 const LEVEL_SECONDS = Number(process.env.BENCH_LEVEL_S ?? 10);
+/** LL-HLS listeners (blocking reload + part, ~6 requests/s each), measured after the plain ones. */
+const LL_LEVELS = (process.env.BENCH_LL_LEVELS ?? '250,500,1000,1500,2000').split(',').filter(Boolean).map(Number);
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 8);
 /** Which figures to measure: any of a, b, c (default all). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'abc').split(''));
@@ -148,6 +150,28 @@ if (ONLY.has('b')) {
     listeners = n;
     await sleep(2000);
   }
+  let listenersLowLatency = 0;
+  const llLevels: Record<string, unknown>[] = [];
+  for (const n of LL_LEVELS) {
+    const before = serverTicks();
+    const ll = await runLowLatencyListeners({ url, roomId: room, listeners: n, seconds: LEVEL_SECONDS, segmentS: SEGMENT_S });
+    const after = serverTicks();
+    // Every part reached every listener while it was at most one part behind the live edge.
+    const ok = ll.errors === 0 && ll.lateParts === 0 && ll.partsPerListenerPerS >= 2.5;
+    const level = {
+      ...ll,
+      ok,
+      server_core_pct: Number(pctOf(after.total - before.total, LEVEL_SECONDS).toFixed(1)),
+      node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, ll.requests)) * 1e6),
+      load_average: loadAverage(),
+    };
+    llLevels.push(level);
+    console.log(`(b, LL-HLS) ${JSON.stringify(level)}`);
+    if (!ok) break;
+    listenersLowLatency = n;
+    await sleep(2000);
+  }
+  Object.assign(result, { listeners_ll_hls: listenersLowLatency, listener_levels_ll_hls: llLevels });
   await run('taskset', ['-a', '-p', '-c', cores.join(','), String(serverPid)]);
   await run('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)]);
   // A listener makes 2 requests per segment duration: the listeners a whole core would serve at

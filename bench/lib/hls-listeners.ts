@@ -5,6 +5,11 @@
  * segment it lists. A cycle is in time when the segment has fully arrived within one segment
  * duration of the cycle's start; a player buffers three segments, so that leaves it margin.
  *
+ * LL mode (`runLowLatencyListeners`) behaves like hls.js in lowLatencyMode instead: a blocking
+ * playlist reload for the next part (_HLS_msn/_HLS_part), then that part, again and again. A
+ * part is in time when, as the playlist answered, at most one newer part existed (the listener
+ * is no more than a part behind the live edge).
+ *
  * Written instead of autocannon's rate mode because autocannon sends each connection's
  * requests for a second back to back at the top of every second, all connections in step (a
  * thundering herd no player fleet produces), and its coordinated-omission correction at such a
@@ -119,6 +124,76 @@ export async function runListeners(options: ListenerRunOptions): Promise<Listene
     cycleP50Ms: pct(0.5),
     cycleP99Ms: pct(0.99),
     cycleMaxMs: Math.round(sorted.at(-1) ?? 0),
+    requests,
+    megabytesPerS: Number((bytes / seconds / 1e6).toFixed(1)),
+  };
+}
+
+export interface LowLatencyRunResult {
+  listeners: number;
+  parts: number;
+  /** Parts received per listener per second (the stream makes about 3). */
+  partsPerListenerPerS: number;
+  lateParts: number;
+  errors: number;
+  requests: number;
+  megabytesPerS: number;
+}
+
+const HINT = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"?]+)/;
+const PART_NAME = /-(\d+)\.(\d+)\.m4s$/;
+
+export async function runLowLatencyListeners(options: ListenerRunOptions): Promise<LowLatencyRunResult> {
+  const { url, roomId, listeners, seconds } = options;
+  const playlistUrl = `${url}/stream/${roomId}/live.m3u8`;
+  const endAt = performance.now() + seconds * 1000;
+  let parts = 0;
+  let late = 0;
+  let errors = 0;
+  let requests = 0;
+  let bytes = 0;
+
+  const listener = async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(agent, playlistUrl);
+      requests++;
+      let next = HINT.exec(first.body.toString('latin1'))?.[1];
+      while (next && performance.now() < endAt) {
+        const [, msn, part] = PART_NAME.exec(next)!;
+        const reload = await get(agent, `${playlistUrl}?_HLS_msn=${msn}&_HLS_part=${part}`);
+        requests++;
+        const text = reload.body.toString('latin1');
+        const at = text.indexOf(`URI="${next}"`);
+        if (reload.status !== 200 || at < 0) throw new Error(`blocking reload ${reload.status}`);
+        // Newer parts listed after the one asked for: more than one means this listener lags.
+        let newer = 0;
+        for (let i = text.indexOf('#EXT-X-PART:', at); i >= 0; i = text.indexOf('#EXT-X-PART:', i + 1)) newer++;
+        if (newer > 1) late++;
+        const file = await get(agent, `${url}/stream/${roomId}/${next}`);
+        requests++;
+        if (file.status !== 200) throw new Error(`part ${file.status}`);
+        parts++;
+        bytes += reload.body.length + file.body.length;
+        // The next part: the first listed after this one, else the one being written.
+        const following = /#EXT-X-PART:[^\n]*URI="([^"?]+)/.exec(text.slice(at));
+        next = following?.[1] ?? HINT.exec(text)?.[1];
+      }
+    } catch {
+      errors++;
+    } finally {
+      agent.destroy();
+    }
+  };
+
+  // Players join over a second, not all in the same instant.
+  await Promise.all(Array.from({ length: listeners }, () => new Promise((r) => setTimeout(r, Math.random() * 1000)).then(listener)));
+  return {
+    listeners,
+    parts,
+    partsPerListenerPerS: Number((parts / listeners / seconds).toFixed(2)),
+    lateParts: late,
+    errors,
     requests,
     megabytesPerS: Number((bytes / seconds / 1e6).toFixed(1)),
   };
