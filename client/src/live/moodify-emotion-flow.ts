@@ -12,10 +12,12 @@ import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
 import { flowData } from './flow-data.js';
 import type { ParticipantMood } from './live-types.js';
+import './moodify-emotion-bars.js';
 import './moodify-modality-weights.js';
 
 const OPTIONS: ChartOptions = {
-  scales: { x: { time: true }, v: { range: [-1, 1] } },
+  // At least a minute of time axis: the first seconds of readings are not spread over the width.
+  scales: { x: { time: true, range: (_u, min, max) => (max - min < 60 ? [max - 60, max + 1] : [min, max]) }, v: { range: [-1, 1] } },
   axes: [{}, { scale: 'v', label: 'valence / confidence' }],
   series: [
     {},
@@ -35,6 +37,7 @@ export class MoodifyEmotionFlow extends LitElement {
     :host { display: block; }
     .latest { margin: 0.25rem 0 0.5rem; }
     .empty { color: #555; }
+    .detail { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: start; }
   `;
 
   /** The readings to draw, oldest first (RoomFeed.ownMoods). */
@@ -74,7 +77,10 @@ export class MoodifyEmotionFlow extends LitElement {
         .data=${this.data}
         label=${`Your mood over the last minutes: ${this.data[0].length} readings; valence of your mood, of the sensed mood, of face and voice, and confidence`}
       ></moodify-uplot>
-      ${last?.weights ? html`<moodify-modality-weights .weights=${last.weights}></moodify-modality-weights>` : nothing}
+      <div class="detail">
+        ${last?.weights ? html`<moodify-modality-weights .weights=${last.weights}></moodify-modality-weights>` : nothing}
+        <moodify-emotion-bars .reading=${last}></moodify-emotion-bars>
+      </div>
     `;
   }
 }
