@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { emotionSamples, feedback, plays, tracks } from '../../sql/schema.js';
 import { startTestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
-import { axeViolations, ensureClientBundle } from '../helpers/client-bundle.js';
+import { axeViolations, controlsNotReachedByTab, ensureClientBundle } from '../helpers/client-bundle.js';
 import { ROOT } from '../helpers/server-process.js';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'dashboard');
@@ -95,6 +95,7 @@ test('history: mood by day and week, valence/arousal path, tracks played, liked 
     await history.locator('moodify-mood-distribution').getByText('Week of', { exact: false }).first().waitFor();
     assert.ok((await rows.count()) <= 2, 'three days fall in one or two weeks');
     assert.deepEqual(await axeViolations(page), [], 'the history view');
+    assert.deepEqual(await controlsNotReachedByTab(page), [], 'every control is reached with the Tab key');
     await page.screenshot({ path: path.join(ARTIFACTS, 'history-seeded.png'), fullPage: true });
 
     // "Delete my data" (confirmed) empties the user's history at once: readings, likes, skips

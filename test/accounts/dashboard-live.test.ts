@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { importDirectory } from '../../server/music/importer.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
-import { axeViolations, ensureClientBundle } from '../helpers/client-bundle.js';
+import { axeViolations, controlsNotReachedByTab, ensureClientBundle } from '../helpers/client-bundle.js';
 import { ROOT } from '../helpers/server-process.js';
 import { ferImages, makeFaceClipSegments, makeSpeechTrack, sharedDataAvailable, speechClips, tempDir } from '../helpers/test-media.js';
 import { toneTracks } from '../stream/fixtures.js';
@@ -233,6 +233,7 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     await history.getByLabel('week').check();
     await history.locator('moodify-mood-distribution').getByText('Week of', { exact: false }).first().waitFor();
     assert.deepEqual(await axeViolations(tab), [], 'the dashboard with live view, settings, search results and history');
+    assert.deepEqual(await controlsNotReachedByTab(tab), [], 'every control of the dashboard is reached with the Tab key');
     await tab.screenshot({ path: path.join(ARTIFACTS, '6-history.png'), fullPage: true });
     await browser.close();
     browser = undefined;

@@ -30,3 +30,48 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(' ')}`);
 }
+
+/**
+ * Marks every enabled, visible control on the page (through open shadow roots) with a
+ * data-kb-id. A string, not a function: tsx would wrap a function's inner helpers in a `__name`
+ * the page does not have.
+ */
+const MARK_CONTROLS = `(() => {
+  const controls = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      const interactive = el.matches('button, input, select, textarea, a[href], [role=button], [tabindex]:not([tabindex="-1"])');
+      const box = el.getBoundingClientRect();
+      if (interactive && !el.disabled && box.width > 0 && box.height > 0) {
+        el.dataset.kbId = String(controls.length);
+        controls.push({ id: String(controls.length), radio: el.matches('input[type=radio]') ? el.name : '', label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40) || el.name || el.tagName });
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return controls;
+})()`;
+
+const FOCUSED = `(() => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a && a.dataset ? a.dataset.kbId ?? null : null;
+})()`;
+
+/**
+ * Presses Tab through the page and answers the controls it never reached. A radio group counts
+ * as reached when one of its radios is (the arrow keys move within a group).
+ */
+export async function controlsNotReachedByTab(page: Page): Promise<string[]> {
+  const controls = (await page.evaluate(MARK_CONTROLS)) as { id: string; radio: string; label: string }[];
+  const reached = new Set<string>();
+  await page.evaluate('document.activeElement && document.activeElement.blur && document.activeElement.blur()');
+  for (let i = 0; i < controls.length * 2 + 5; i++) {
+    await page.keyboard.press('Tab');
+    const id = (await page.evaluate(FOCUSED)) as string | null;
+    if (id !== null) reached.add(id);
+  }
+  const reachedGroups = new Set(controls.filter((c) => c.radio && reached.has(c.id)).map((c) => c.radio));
+  return controls.filter((c) => !reached.has(c.id) && !(c.radio && reachedGroups.has(c.radio))).map((c) => c.label);
+}
