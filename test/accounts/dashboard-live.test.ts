@@ -163,6 +163,7 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     await tab.waitForTimeout(1500); // let the uPlot redraws settle before the screenshot
     await tab.screenshot({ path: path.join(ARTIFACTS, '2-live.png'), fullPage: true });
     await room.screenshot({ path: path.join(ARTIFACTS, '3-room-page.png'), fullPage: true });
+    assert.deepEqual(await axeViolations(room), [], 'the room page with its live view');
 
     // Mood override, by keyboard: pick "sad" for 10 minutes and submit.
     const settings = tab.locator('moodify-mood-settings');
