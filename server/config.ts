@@ -31,7 +31,15 @@ export const ConfigSchema = Type.Object({
   ANALYSIS_ENABLED: Type.Boolean({ default: true, description: 'run the emotion models on decoded media' }),
   MODELS_EXECUTION_PROVIDER: OneOf(['auto', 'cuda', 'cpu'], 'auto'),
   // Unset: the classifier models/face ships as its default (the one that scored higher on PublicTest).
-  FACE_CLASSIFIER: Type.Optional(Type.Union([Type.Literal('fer_cnn48'), Type.Literal('mini_xception_64')])),
+  FACE_CLASSIFIER: Type.Optional(
+    Type.Union([
+      Type.Literal('fer_cnn48'),
+      Type.Literal('mini_xception_64'),
+      Type.Literal('mini_xception_64_flip'),
+      Type.Literal('mini_xception_64_flip_shift5'),
+      Type.Literal('ensemble_mx_flip_cnn48'),
+    ]),
+  ),
   ANALYSIS_FPS: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 5, description: 'video frames per second handed to the face model' }),
   ANALYSIS_WIDTH: Type.Integer({ minimum: 64, maximum: 1920, default: 320 }),
   ANALYSIS_HEIGHT: Type.Integer({ minimum: 48, maximum: 1080, default: 240 }),

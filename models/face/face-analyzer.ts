@@ -21,20 +21,58 @@ export type FaceResult =
   | { status: 'no-face' }
   | { status: 'superseded' };
 
-export interface ClassifierSpec {
+/** One ONNX expression model (input `input`: gray 0..1 [N,1,S,S]; output `probs` [N,7] FER order). */
+export interface ClassifierMember {
   file: string;
   size: number;
+  /** also classify the mirrored crop(s) and average (test-time augmentation; faces are near-symmetric) */
+  flip?: boolean;
+  /** crops the model sees, averaged (default: the crop itself); see SHIFT5 */
+  views?: readonly CropView[];
 }
 
-/** Expression classifiers available under models/face/ (input: gray 0..1 [N,1,S,S]; output `probs` [N,7] FER order). */
+/** A view of the face crop: scale of its side, and shift of its centre in units of the side. */
+export interface CropView {
+  scale: number;
+  dx: number;
+  dy: number;
+}
+
+/** The crop, plus four 46/48 crops shifted by 1/48 of the side left, right, up and down (FER's 48 px grid). */
+export const SHIFT5: readonly CropView[] = [
+  { scale: 1, dx: 0, dy: 0 },
+  { scale: 46 / 48, dx: -1 / 48, dy: 0 },
+  { scale: 46 / 48, dx: 1 / 48, dy: 0 },
+  { scale: 46 / 48, dx: 0, dy: -1 / 48 },
+  { scale: 46 / 48, dx: 0, dy: 1 / 48 },
+];
+const WHOLE: readonly CropView[] = [{ scale: 1, dx: 0, dy: 0 }];
+
+/** A classifier is one model or an ensemble whose members' probabilities are averaged (equal weights). */
+export interface ClassifierSpec {
+  members: readonly ClassifierMember[];
+}
+
+const MINI_XCEPTION = { file: 'face/mini_xception_64.onnx', size: 64 } as const;
+// fer_cnn48 averages the crop and its mirror inside its graph already
+const FER_CNN48 = { file: 'face/fer_cnn48.onnx', size: 48 } as const;
+
+/** Expression classifiers available under models/face/ (accuracies: the model cards, models/README.md). */
 export const CLASSIFIERS = {
-  fer_cnn48: { file: 'face/fer_cnn48.onnx', size: 48 },
-  mini_xception_64: { file: 'face/mini_xception_64.onnx', size: 64 },
+  fer_cnn48: { members: [FER_CNN48] },
+  mini_xception_64: { members: [MINI_XCEPTION] },
+  mini_xception_64_flip: { members: [{ ...MINI_XCEPTION, flip: true }] },
+  mini_xception_64_flip_shift5: { members: [{ ...MINI_XCEPTION, flip: true, views: SHIFT5 }] },
+  ensemble_mx_flip_cnn48: { members: [{ ...MINI_XCEPTION, flip: true }, FER_CNN48] },
 } as const satisfies Record<string, ClassifierSpec>;
 export type ClassifierName = keyof typeof CLASSIFIERS;
 
-/** The shipped classifier: the one that scored higher on FER-2013 PublicTest (see models/face/README.md). */
-export const DEFAULT_CLASSIFIER: ClassifierName = 'mini_xception_64';
+/**
+ * The shipped classifier: mini-Xception with horizontal-flip averaging (PublicTest 65.9 % vs 65.3 % without,
+ * for 2 inferences per face). flip_shift5 scores 66.4 % for 10; the ensemble with fer_cnn48 did not help
+ * (65.9 %). Figures: models/face/mini_xception_64.md.
+ */
+export const DEFAULT_CLASSIFIER: ClassifierName = 'mini_xception_64_flip';
 export const DETECTOR_FILE = 'face/blazeface_front_128.onnx';
 
 /**
@@ -65,22 +103,30 @@ interface DetectOut {
   detections: Detection[];
 }
 
+interface Member {
+  model: LoadedModel;
+  size: number;
+  flip: boolean;
+  views: readonly CropView[];
+}
+
 export class FaceAnalyzer {
+  /** input size of the first (or only) classifier model */
   readonly classifierSize: number;
   readonly providers: { detector: Provider; classifier: Provider };
   private readonly detectQ: BatchScheduler<DetectJob, DetectOut>;
-  private readonly classifyQ: BatchScheduler<Float32Array, number[]>;
+  /** per classifier member, one crop per view (identical crops are shared) */
+  private readonly classifyQ: BatchScheduler<Float32Array[][], number[]>;
   private readonly minScore: number;
 
   private constructor(
     private readonly detector: LoadedModel,
-    private readonly classifier: LoadedModel,
-    size: number,
+    private readonly members: Member[],
     opts: FaceAnalyzerOptions,
   ) {
-    this.classifierSize = size;
+    this.classifierSize = members[0]!.size;
     this.minScore = opts.minScore ?? 0.5;
-    this.providers = { detector: detector.provider, classifier: classifier.provider };
+    this.providers = { detector: detector.provider, classifier: members[0]!.model.provider };
     const maxBatch = opts.maxBatch ?? 16;
     const maxWaitMs = opts.maxWaitMs ?? 2;
     this.detectQ = new BatchScheduler({ run: (jobs) => this.runDetector(jobs), maxBatch, maxWaitMs });
@@ -88,14 +134,17 @@ export class FaceAnalyzer {
   }
 
   static async create(opts: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
-    const spec = CLASSIFIERS[opts.classifier ?? DEFAULT_CLASSIFIER];
+    const spec: ClassifierSpec | undefined = CLASSIFIERS[opts.classifier ?? DEFAULT_CLASSIFIER];
     if (!spec) throw new Error(`unknown face classifier ${opts.classifier}; known: ${Object.keys(CLASSIFIERS).join(', ')}`);
     const load = { provider: opts.provider, threads: opts.threads, logger: opts.logger };
-    const [det, cls] = await Promise.all([
+    const specs: readonly ClassifierMember[] = opts.classifierFile
+      ? [{ file: opts.classifierFile, size: opts.classifierSize ?? spec.members[0]!.size }]
+      : spec.members;
+    const [det, ...models] = await Promise.all([
       loadModel(opts.detectorFile ?? DETECTOR_FILE, load),
-      loadModel(opts.classifierFile ?? spec.file, load),
+      ...specs.map((m) => loadModel(m.file, load)),
     ]);
-    return new FaceAnalyzer(det, cls, opts.classifierSize ?? spec.size, opts);
+    return new FaceAnalyzer(det!, specs.map((m, i) => ({ model: models[i]!, size: m.size, flip: m.flip ?? false, views: m.views ?? WHOLE })), opts);
   }
 
   /** Scheduler statistics (batch sizes, superseded count, largest queue). */
@@ -116,9 +165,8 @@ export class FaceAnalyzer {
     const face = det.value.detections[0];
     if (!face) return { status: 'no-face' };
     const gray = rgbToGray(frame.data, frame.width, frame.height);
-    const input = new Float32Array(this.classifierSize * this.classifierSize);
-    cropGray(gray, cropFor(face), this.classifierSize, input);
-    const cls = await this.classifyQ.submit(key, input);
+    const spec = cropFor(face);
+    const cls = await this.classifyQ.submit(key, this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)));
     if (cls.status === 'superseded') return { status: 'superseded' };
     return { ...toResult(cls.value), box: roundBox(face.box), detectorScore: face.score };
   }
@@ -136,14 +184,14 @@ export class FaceAnalyzer {
    * Each is resized to the classifier's input size. Runs in batches of up to 64.
    */
   async classifyCrops(images: GrayImage[]): Promise<{ label: FerLabel; probabilities: number[]; confidence: number }[]> {
-    const S = this.classifierSize;
     const out: { label: FerLabel; probabilities: number[]; confidence: number }[] = [];
     for (let i = 0; i < images.length; i += 64) {
-      const part = images.slice(i, i + 64).map((img) => {
-        const t = new Float32Array(S * S);
-        resizeGray(img, S, t);
-        return t;
-      });
+      const part = images.slice(i, i + 64).map((img) =>
+        this.cropsFor((size, view, t) => {
+          if (view === WHOLE[0]) resizeGray(img, size, t);
+          else cropGray(img, viewOf({ cx: img.width / 2, cy: img.height / 2, side: Math.max(img.width, img.height), angle: 0 }, view), size, t);
+        }),
+      );
       const probs = await this.runClassifier(part);
       out.push(...probs.map(toResult));
     }
@@ -169,14 +217,72 @@ export class FaceAnalyzer {
     }));
   }
 
-  private async runClassifier(crops: Float32Array[]): Promise<number[][]> {
-    const S = this.classifierSize;
-    const input = new Float32Array(crops.length * S * S);
-    crops.forEach((c, i) => input.set(c, i * S * S));
-    const res = await this.classifier.session.run({ input: new ort.Tensor('float32', input, [crops.length, 1, S, S]) });
-    const p = res.probs!.data as Float32Array;
-    return crops.map((_, i) => Array.from(p.subarray(i * 7, i * 7 + 7)));
+  /** Per member, one size×size crop per view, each distinct crop made once. */
+  private cropsFor(make: (size: number, view: CropView, out: Float32Array) => void): Float32Array[][] {
+    const made = new Map<string, Float32Array>();
+    return this.members.map(({ size, views }) =>
+      views.map((view) => {
+        const key = `${size}:${view.scale}:${view.dx}:${view.dy}`;
+        let t = made.get(key);
+        if (!t) {
+          t = new Float32Array(size * size);
+          make(size, view, t);
+          made.set(key, t);
+        }
+        return t;
+      }),
+    );
   }
+
+  /**
+   * Every member runs once on the whole batch (all views, and their mirrors when it flips, in the same run);
+   * a face's result is the mean over a member's copies, then over the members.
+   */
+  private async runClassifier(jobs: Float32Array[][][]): Promise<number[][]> {
+    const n = jobs.length;
+    const perMember = await Promise.all(
+      this.members.map(async (m, k) => {
+        const S = m.size;
+        const V = m.views.length;
+        const copies = V * (m.flip ? 2 : 1);
+        const input = new Float32Array(copies * n * S * S);
+        // layout: copy c of face i at (c * n + i); mirrors are copies V..2V-1
+        jobs.forEach((crops, i) => {
+          crops[k]!.forEach((crop, v) => {
+            input.set(crop, (v * n + i) * S * S);
+            if (m.flip) mirrorInto(crop, S, input, ((V + v) * n + i) * S * S);
+          });
+        });
+        const res = await m.model.session.run({ input: new ort.Tensor('float32', input, [copies * n, 1, S, S]) });
+        const p = res.probs!.data as Float32Array;
+        return jobs.map((_, i) => {
+          const v = new Array<number>(7).fill(0);
+          for (let c = 0; c < copies; c++) for (let j = 0; j < 7; j++) v[j]! += p[(c * n + i) * 7 + j]! / copies;
+          return v;
+        });
+      }),
+    );
+    return jobs.map((_, i) => {
+      const v = new Array<number>(7).fill(0);
+      for (const pm of perMember) for (let j = 0; j < 7; j++) v[j]! += pm[i]![j]! / perMember.length;
+      return v;
+    });
+  }
+}
+
+/** The crop spec of a view: side scaled, centre shifted along the crop's own (rotated) axes. */
+function viewOf(spec: CropSpec, view: CropView): CropSpec {
+  if (view.scale === 1 && view.dx === 0 && view.dy === 0) return spec;
+  const c = Math.cos(spec.angle);
+  const s = Math.sin(spec.angle);
+  const dx = view.dx * spec.side;
+  const dy = view.dy * spec.side;
+  return { cx: spec.cx + c * dx - s * dy, cy: spec.cy + s * dx + c * dy, side: spec.side * view.scale, angle: spec.angle };
+}
+
+/** Writes the left-right mirror of a size×size image into `out` at `offset`. */
+function mirrorInto(img: Float32Array, size: number, out: Float32Array, offset: number): void {
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[offset + y * size + x] = img[y * size + size - 1 - x]!;
 }
 
 /** The eye-aligned square crop for a detection (frame pixels). */

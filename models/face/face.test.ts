@@ -10,7 +10,11 @@ import { cropGray, InvalidFrameError, rgbToGray, type GrayImage } from './image.
 const FIX = new URL('../fixtures/face/', import.meta.url);
 interface RefImage { file: string; label: string; pixels: number[]; width: number; height: number; probs: number[] }
 const ref = JSON.parse(fs.readFileSync(new URL('reference.json', FIX), 'utf8')) as { classifier: string; size: number; images: RefImage[] };
-const classifierName = (Object.keys(CLASSIFIERS) as ClassifierName[]).find((k) => CLASSIFIERS[k].file.endsWith(ref.classifier))!;
+// the single, un-mirrored model the Python references were computed with
+const classifierName = (Object.keys(CLASSIFIERS) as ClassifierName[]).find((k) => {
+  const m: readonly { file: string; flip?: boolean }[] = CLASSIFIERS[k].members;
+  return m.length === 1 && !m[0]!.flip && m[0]!.file.endsWith(ref.classifier);
+})!;
 const quiet = { info: () => {}, warn: () => {} };
 let fa: FaceAnalyzer;
 
@@ -146,5 +150,42 @@ test('the CNN trained here (not shipped) loads and gets the clear fixtures right
     res.forEach((r, i) => assert.equal(r.label, clear[i]!.label, clear[i]!.file));
   } finally {
     cnn.close();
+  }
+});
+
+test('test-time augmentation: flip averages the crop and its mirror; shift5 adds four shifted crops; batched = one by one', async () => {
+  const flip = await FaceAnalyzer.create({ classifier: 'mini_xception_64_flip', provider: 'cpu', logger: quiet });
+  const shift5 = await FaceAnalyzer.create({ classifier: 'mini_xception_64_flip_shift5', provider: 'cpu', logger: quiet });
+  try {
+    const imgs = ref.images.slice(0, 4).map(image);
+    const mirror = (g: GrayImage): GrayImage => ({
+      width: g.width,
+      height: g.height,
+      data: Float32Array.from(g.data, (_, i) => g.data[Math.floor(i / g.width) * g.width + g.width - 1 - (i % g.width)]!),
+    });
+    const plain = await fa.classifyCrops(imgs);
+    const mirrored = await fa.classifyCrops(imgs.map(mirror));
+    const flipped = await flip.classifyCrops(imgs);
+    flipped.forEach((r, i) =>
+      r.probabilities.forEach((p, j) => {
+        const want = (plain[i]!.probabilities[j]! + mirrored[i]!.probabilities[j]!) / 2;
+        assert.ok(Math.abs(p - want) < 1e-5, `image ${i} class ${j}: ${p} vs ${want}`);
+      }),
+    );
+    // a mirrored face gives the same flip-averaged answer (up to the 48→64 resampling grid)
+    const ofMirror = await flip.classifyCrops(imgs.map(mirror));
+    ofMirror.forEach((r, i) => r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - flipped[i]!.probabilities[j]!) < 1e-4)));
+    const five = await shift5.classifyCrops(imgs);
+    const oneByOne: typeof five = [];
+    for (const img of imgs) oneByOne.push(...(await shift5.classifyCrops([img])));
+    five.forEach((r, i) => {
+      assert.ok(Math.abs(r.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+      assert.ok(r.probabilities.some((p, j) => Math.abs(p - flipped[i]!.probabilities[j]!) > 1e-6), 'shifted crops change the answer');
+      r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - oneByOne[i]!.probabilities[j]!) < 1e-5));
+      assert.equal(r.label, ref.images[i]!.label, ref.images[i]!.file);
+    });
+  } finally {
+    flip.close();
+    shift5.close();
   }
 });
