@@ -2,7 +2,7 @@
  * `npm run bench:hls`: the room stream's costs and latency, with the stream server in its own
  * process (bench/hls-server.ts) playing real music clips through the real engine.
  *   (c) CPU per active room stream: Node (mixing, pacing, serving) plus its ffmpeg processes.
- *   (b) listeners one core serves: the server pinned to one core (taskset), a load generator
+ *   (b) listeners one core serves (optionally pinned to one core: BENCH_SERVER_CORE), a load generator
  *       (bench/lib/hls-listeners.ts) on the others simulating N plain-HLS players, each on its own
  *       connection and at its own phase fetching the playlist and the newest segment once per
  *       segment duration; N listeners are served when every cycle succeeds and every segment
@@ -21,15 +21,20 @@ import { ensureClientBuilt } from '../test/stream/stream-app.js';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 4);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_S ?? 20);
-const LEVELS = (process.env.BENCH_LEVELS ?? '100,250,500,1000,1500,2000,3000').split(',').map(Number);
+const LEVELS = (process.env.BENCH_LEVELS ?? '500,1000,1500,2000,3000,4000').split(',').map(Number);
 const LEVEL_SECONDS = Number(process.env.BENCH_LEVEL_S ?? 10);
 /** LL-HLS listeners (blocking reload + part, ~6 requests/s each), measured after the plain ones. */
 const LL_LEVELS = (process.env.BENCH_LL_LEVELS ?? '250,500,1000,1500,2000').split(',').filter(Boolean).map(Number);
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 8);
 /** Which figures to measure: any of a, b, c (default all). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'abc').split(''));
-/** The core the stream server is pinned to for (b) (the load generator gets the others). */
-const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? '1';
+/**
+ * For (b), pin the stream server to this core (taskset) and the load generator to the others.
+ * Off by default: on a shared machine a pinned, niced server is starved whenever another job
+ * holds its core, while unpinned it moves to the free one. (Its serving runs on one JavaScript
+ * thread either way: it never uses more than one core for it; see server_core_pct.)
+ */
+const SERVER_CORE = process.env.BENCH_SERVER_CORE;
 const SEGMENT_S = 1;
 const TICKS_PER_S = 100; // Linux USER_HZ
 
@@ -73,6 +78,16 @@ async function cpuOver(seconds: number): Promise<Record<keyof Ticks, number>> {
   return { node: pctOf(b.node - a.node, seconds), encoders: pctOf(b.encoders - a.encoders, seconds), decoders: pctOf(b.decoders - a.decoders, seconds), total: pctOf(b.total - a.total, seconds) };
 }
 const loadAverage = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** Machine-wide CPU time so far (/proc/stat): by un-niced processes (nice ≤ 0, which a niced bench yields to), and in all. */
+function machineTicks(): { unniced: number; all: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { unniced: fields[0]!, all: fields.reduce((a, b) => a + b, 0) };
+}
+/** Share of the machine's CPU that un-niced processes used since `since`, %. */
+const unnicedPct = (since: ReturnType<typeof machineTicks>) => {
+  const now = machineTicks();
+  return Number(((100 * (now.unniced - since.unniced)) / Math.max(1, now.all - since.all)).toFixed(1));
+};
 /** Runs `command` and resolves with its exit code. */
 const run = (command: string, args: string[]) => new Promise<number | null>((resolve) => spawn(command, args, { stdio: 'ignore' }).on('close', resolve).on('error', () => resolve(null)));
 const percentile = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
@@ -92,7 +107,9 @@ if (ONLY.has('c')) {
   keepAlive = setInterval(() => {
     for (let i = 0; i < ROOMS; i++) void fetch(`${url}/stream/bench-${i}/live.m3u8`).then((r) => r.arrayBuffer());
   }, 3000);
+  const machineBefore = machineTicks();
   const busy = await cpuOver(CPU_SECONDS);
+  const unniced = unnicedPct(machineBefore);
   const perRoom = (key: keyof Ticks) => Number(((busy[key] - idle[key]) / ROOMS).toFixed(2));
   console.log(`(c) CPU: idle server ${idle.total.toFixed(2)}%, ${ROOMS} rooms ${busy.total.toFixed(2)}% of a core ` +
     `(Node ${busy.node.toFixed(2)}%, encoders ${busy.encoders.toFixed(2)}%, decoders ${busy.decoders.toFixed(2)}%) → ` +
@@ -103,29 +120,34 @@ if (ONLY.has('c')) {
     cpu_rooms: ROOMS,
     cpu_seconds: CPU_SECONDS,
     cpu_idle_server_pct: Number(idle.total.toFixed(2)),
+    cpu_machine_unniced_pct: unniced,
   });
 }
 
 // ---------------------------------------------------------------- (b) listeners
 if (ONLY.has('b')) {
-  // One core for the server and its encoder, the others for the load generator: the figure is
-  // what ONE core serves, and the generator does not steal from it. (Other jobs on the machine
-  // still may: see the load average printed with the figures.)
+  // Only the room the listeners hear keeps streaming. With BENCH_SERVER_CORE, one core for the
+  // server and its encoder and the others for the load generator. (Other jobs on the machine
+  // still compete: see the load average printed with the figures.)
   child.send({ op: 'stopAllBut', roomId: 'bench-0' });
   const room = 'bench-0';
   await (await fetch(`${url}/stream/${room}/live.m3u8`)).text();
   const cores = Array.from({ length: (await import('node:os')).availableParallelism() }, (_, i) => String(i));
-  const otherCores = cores.filter((c) => c !== SERVER_CORE).join(',') || SERVER_CORE;
-  const pinned = (await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(serverPid)])) === 0;
-  for (const pid of childPids(serverPid)) await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(pid)]);
-  await run('taskset', ['-a', '-p', '-c', otherCores, String(process.pid)]);
-  console.log(pinned ? `(b) server pinned to core ${SERVER_CORE}, load generator on ${otherCores}` : '(b) taskset failed: the server is not pinned');
+  const otherCores = cores.filter((c) => c !== SERVER_CORE).join(',') || (SERVER_CORE ?? '0');
+  let pinned = false;
+  if (SERVER_CORE !== undefined) {
+    pinned = (await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(serverPid)])) === 0;
+    for (const pid of childPids(serverPid)) await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(pid)]);
+    await run('taskset', ['-a', '-p', '-c', otherCores, String(process.pid)]);
+    console.log(pinned ? `(b) server pinned to core ${SERVER_CORE}, load generator on ${otherCores}` : '(b) taskset failed: the server is not pinned');
+  }
 
   let listeners = 0;
   const cpuPerRequestUs: number[] = [];
   const levels: Record<string, unknown>[] = [];
   for (const n of LEVELS) {
     const before = serverTicks();
+    const machineBefore = machineTicks();
     const generatorBefore = process.cpuUsage();
     const run = await runListeners({ url, roomId: room, listeners: n, seconds: LEVEL_SECONDS, segmentS: SEGMENT_S });
     const after = serverTicks();
@@ -135,12 +157,14 @@ if (ONLY.has('b')) {
     const level = {
       ...run,
       ok,
-      // The pinned core's use by the server (Node and the room's encoder).
+      // The server's CPU use (Node and the room's encoder), % of one core.
       server_core_pct: Number(pctOf(after.total - before.total, LEVEL_SECONDS).toFixed(1)),
       // The server's own CPU per request: what a listener costs, whatever else the machine runs.
       node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, run.requests)) * 1e6),
       // The load generator's own CPU (it must not be the bottleneck).
       generator_cpu_pct: Number((((generator.user + generator.system) / 1e6 / LEVEL_SECONDS) * 100).toFixed(1)),
+      // Other jobs at normal priority, which this niced bench yields to, % of all the machine's CPU.
+      machine_unniced_pct: unnicedPct(machineBefore),
       load_average: loadAverage(),
     };
     cpuPerRequestUs.push(level.node_cpu_us_per_request);
@@ -154,6 +178,7 @@ if (ONLY.has('b')) {
   const llLevels: Record<string, unknown>[] = [];
   for (const n of LL_LEVELS) {
     const before = serverTicks();
+    const machineBefore = machineTicks();
     const ll = await runLowLatencyListeners({ url, roomId: room, listeners: n, seconds: LEVEL_SECONDS, segmentS: SEGMENT_S });
     const after = serverTicks();
     // Every part reached every listener while it was at most one part behind the live edge.
@@ -163,6 +188,8 @@ if (ONLY.has('b')) {
       ok,
       server_core_pct: Number(pctOf(after.total - before.total, LEVEL_SECONDS).toFixed(1)),
       node_cpu_us_per_request: Math.round(((after.node - before.node) / TICKS_PER_S / Math.max(1, ll.requests)) * 1e6),
+      // Other jobs at normal priority, which this niced bench yields to, % of all the machine's CPU.
+      machine_unniced_pct: unnicedPct(machineBefore),
       load_average: loadAverage(),
     };
     llLevels.push(level);
@@ -172,8 +199,10 @@ if (ONLY.has('b')) {
     await sleep(2000);
   }
   Object.assign(result, { listeners_ll_hls: listenersLowLatency, listener_levels_ll_hls: llLevels });
-  await run('taskset', ['-a', '-p', '-c', cores.join(','), String(serverPid)]);
-  await run('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)]);
+  if (pinned) {
+    await run('taskset', ['-a', '-p', '-c', cores.join(','), String(serverPid)]);
+    await run('taskset', ['-a', '-p', '-c', cores.join(','), String(process.pid)]);
+  }
   // A listener makes 2 requests per segment duration: the listeners a whole core would serve at
   // the CPU cost per request measured at the highest load (where fixed costs weigh least).
   const costUs = cpuPerRequestUs.at(-1)!;
