@@ -39,7 +39,11 @@ const SEGMENT_S = 1;
 const TICKS_PER_S = 100; // Linux USER_HZ
 
 ensureClientBuilt();
-const child = fork('bench/hls-server.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+// The server in its own session, as a deployed server would be: with the kernel's autogroup
+// scheduling, one session's processes share one fair share of the CPU, and the server must not
+// split its share with the load generator and the browser of this bench.
+const child = fork('bench/hls-server.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+process.on('exit', () => child.kill());
 const url = await new Promise<string>((resolve, reject) => {
   child.once('message', (m: { url: string }) => resolve(m.url));
   child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
