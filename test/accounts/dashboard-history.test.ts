@@ -106,6 +106,10 @@ test('history: mood by day and week, valence/arousal path, tracks played, liked 
     await history.getByText('No mood readings in this period.').waitFor();
     await history.getByText('0 likes, 0 skips, 0 dislikes').waitFor();
     assert.equal(await history.locator('moodify-track-lists section[aria-labelledby=skipped] li').count(), 0, 'the skip given through the stream is deleted too');
+  } catch (err) {
+    // Said at once: should closing the app hang after a failure, the runner would only report a pending promise.
+    console.error('dashboard history test failed:', err);
+    throw err;
   } finally {
     await browser?.close();
     await server.close();

@@ -121,7 +121,7 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     await room.locator('moodify-capture[data-status="live"]').waitFor({ timeout: 60_000 });
 
     // The server's first reading of Mona, then the room page's chart holds readings within 5 s.
-    await waitFor('a first mood reading on the server', 90_000, async () => moodsAt.length > 0);
+    await waitFor('a first mood reading on the server (are the emotion models loaded? the server logs "analysis is off" when not)', 90_000, async () => moodsAt.length > 0);
     const firstReadingAt = moodsAt[0]!;
     const shown = await waitFor('readings in the room page chart', 30_000, async () => {
       const state = await chartState(room);
@@ -243,6 +243,8 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     assert.deepEqual(scanFilesForRawMedia(dataDir), [], 'DATA_DIR holds no raw media');
     assert.deepEqual(await scanTablesForRawMedia(app.services.database.db), [], 'no table holds raw media');
   } catch (err) {
+    // Said at once: should closing the app hang after a failure, the runner would only report a pending promise.
+    console.error('dashboard E2E failed:', err);
     // What the pages showed when it failed, for the artifacts.
     for (const [i, page] of pages.entries()) await page.screenshot({ path: path.join(ARTIFACTS, `failure-${i}.png`), fullPage: true }).catch(() => {});
     throw err;
