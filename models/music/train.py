@@ -4,34 +4,49 @@ Offline training of the music valence/arousal estimator (Python is used only her
 Input: the JSON lines written by server/music/cli/export-features.ts (the importer's own
 TypeScript feature code), e.g.
     node --import tsx server/music/cli/export-features.ts ../shared/data/music /tmp/4q.jsonl
-    python3 models/music/train.py /tmp/4q.jsonl models/music/music-va.json
+    OMP_NUM_THREADS=1 python3 models/music/train.py /tmp/4q.jsonl models/music/music-va.json
 
-Model: standardised features -> L2-regularised logistic regression. Two variants are compared
-by repeated, artist-grouped, stratified 5-fold cross-validation, with the regularisation
-strength chosen inside each training fold (nested), so the reported figures are not tuned on
-their own test folds:
-  * "quadrant": one multinomial model over Q1..Q4;
-  * "axes": two binary models (valence > 0, arousal > 0) whose signs make the quadrant.
-The better variant is refit on all clips and written as plain JSON weights for the TypeScript
-runtime (server/music/valence-arousal.ts).
+Model families (each a scikit-learn pipeline; standardisation and univariate feature selection
+sit *inside* it, so selection only ever sees training clips): logistic regression on the two
+axes, multinomial logistic regression, shrinkage LDA, random forest. Evaluation is nested:
+REPEATS repetitions of artist-grouped, stratified 5-fold CV; in each outer training fold an inner
+artist-grouped 4-fold CV chooses each family's hyper-parameters (and, for "recipe", the family
+too), so no reported figure was tuned on its own test fold. "ensemble" is the soft vote of the
+ENSEMBLE families, each tuned that way; it is what ships: refit on all clips (hyper-parameters
+by inner CV over 3 splittings) and written as plain JSON for the TypeScript runtime
+(server/music/valence-arousal.ts), plus the Python model's probabilities on 12 exported vectors
+(models/music/reference-outputs.json) that server/music/valence-arousal.test.ts replays.
 """
 import json
+import os
 import sys
+import time
 
 import numpy as np
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, confusion_matrix
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 QUADRANTS = ["Q1", "Q2", "Q3", "Q4"]
-VALENCE_POSITIVE = {"Q1": 1, "Q2": 0, "Q3": 0, "Q4": 1}
-AROUSAL_HIGH = {"Q1": 1, "Q2": 1, "Q3": 0, "Q4": 0}
-C_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-REPEATS = 10
-# Bumped whenever the feature code or the recipe changes (2: tempo envelope blur).
-MODEL_REVISION = 2
+# Quadrant index -> (valence positive, arousal high).
+VALENCE_POSITIVE = np.array([1, 0, 0, 1])
+AROUSAL_HIGH = np.array([1, 1, 0, 0])
+REPEATS = int(os.environ.get("MUSIC_CV_REPEATS", "10"))
+INNER_FOLDS = 4
+# Bumped whenever the feature code or the recipe changes (3: timbre/tonal/rhythm/segment features, model families).
+MODEL_REVISION = 3
+K_GRID = [15, 30, 60, None]  # None = all features
+FOREST_TREES = 200
+# The shipped model: a soft vote (mean of quadrant probabilities) of three different kinds of
+# model, each with its hyper-parameters chosen by inner CV: a discriminative linear model, a
+# shrinkage-regularised generative one, and a forest. Averaging diverse models lowers variance,
+# which is what 100 training clips mostly suffer from.
+ENSEMBLE = ["logreg_quadrant", "lda_shrinkage", "random_forest"]
 
 
 def load(path):
@@ -40,87 +55,187 @@ def load(path):
     X = np.array([[r["vector"][n] for n in names] for r in rows], dtype=float)
     y = np.array([QUADRANTS.index(r["quadrant"]) for r in rows])
     groups = np.array([r["group"] for r in rows])
-    return names, X, y, groups
+    return names, X, y, groups, rows
 
 
-def fit(variant, X, y, C):
-    if variant == "quadrant":
-        return [make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)).fit(X, y)]
-    v = np.array([VALENCE_POSITIVE[QUADRANTS[i]] for i in y])
-    a = np.array([AROUSAL_HIGH[QUADRANTS[i]] for i in y])
-    return [make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)).fit(X, t) for t in (v, a)]
+def linear_pipe(k, clf):
+    steps = [StandardScaler()]
+    if k is not None:
+        steps.append(SelectKBest(f_classif, k=k))
+    steps.append(clf)
+    return make_pipeline(*steps)
 
 
-def predict(variant, models, X):
-    if variant == "quadrant":
-        return models[0].predict(X)
-    pv = models[0].predict_proba(X)[:, 1] > 0.5
-    pa = models[1].predict_proba(X)[:, 1] > 0.5
-    return np.array([QUADRANTS.index(q) for q in (("Q1" if v else "Q2") if a else ("Q4" if v else "Q3") for v, a in zip(pv, pa))])
+class Axes:
+    """Two binary models (valence > 0, arousal > 0); quadrant probabilities are their products."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def fit(self, X, y):
+        self.models = [self.make().fit(X, VALENCE_POSITIVE[y]), self.make().fit(X, AROUSAL_HIGH[y])]
+        return self
+
+    def predict_proba(self, X):
+        pv = self.models[0].predict_proba(X)[:, 1]
+        pa = self.models[1].predict_proba(X)[:, 1]
+        return np.stack([pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)], axis=1)
 
 
-def choose_c(variant, X, y, groups, seed):
-    best, best_acc = C_GRID[0], -1
-    for C in C_GRID:
-        accs = []
-        for tr, te in StratifiedGroupKFold(n_splits=4, shuffle=True, random_state=seed).split(X, y, groups):
-            accs.append(accuracy_score(y[te], predict(variant, fit(variant, X[tr], y[tr], C), X[te])))
-        if np.mean(accs) > best_acc:
-            best, best_acc = C, np.mean(accs)
-    return best
+class Quadrant:
+    def __init__(self, make):
+        self.make = make
+
+    def fit(self, X, y):
+        self.model = self.make().fit(X, y)
+        return self
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
 
 
-def nested_cv(variant, X, y, groups):
-    accs, f1s, conf = [], [], np.zeros((4, 4), dtype=int)
-    valence_acc, arousal_acc = [], []
-    for rep in range(REPEATS):
-        pred = np.zeros_like(y)
-        for tr, te in StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=rep).split(X, y, groups):
-            C = choose_c(variant, X[tr], y[tr], groups[tr], seed=100 + rep)
-            pred[te] = predict(variant, fit(variant, X[tr], y[tr], C), X[te])
-        accs.append(accuracy_score(y, pred))
-        f1s.append(f1_score(y, pred, average="macro"))
-        conf += confusion_matrix(y, pred, labels=range(4))
-        yv = np.array([VALENCE_POSITIVE[QUADRANTS[i]] for i in y]); pv = np.array([VALENCE_POSITIVE[QUADRANTS[i]] for i in pred])
-        ya = np.array([AROUSAL_HIGH[QUADRANTS[i]] for i in y]); pa = np.array([AROUSAL_HIGH[QUADRANTS[i]] for i in pred])
-        valence_acc.append(np.mean(yv == pv)); arousal_acc.append(np.mean(ya == pa))
+class Ensemble:
+    """Soft vote: the mean of the members' quadrant probabilities."""
+
+    def __init__(self, members):
+        self.members = members
+
+    def predict_proba(self, X):
+        return np.mean([m.predict_proba(X) for m in self.members], axis=0)
+
+
+def families():
+    """name -> list of (params, factory). Order inside a family = preference on ties (simplest first)."""
+    out = {}
+    out["logreg_axes"] = [({"C": C, "k": k}, (lambda C=C, k=k: Axes(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
+                          for C in (0.01, 0.03, 0.1, 0.3) for k in K_GRID]
+    out["logreg_quadrant"] = [({"C": C, "k": k}, (lambda C=C, k=k: Quadrant(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
+                              for C in (0.01, 0.03, 0.1, 0.3) for k in K_GRID]
+    out["lda_shrinkage"] = [({"k": k}, (lambda k=k: Quadrant(lambda: linear_pipe(k, LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")))))
+                            for k in K_GRID]
+    out["random_forest"] = [({"leaf": leaf, "max_features": mf}, (lambda leaf=leaf, mf=mf: Quadrant(lambda: RandomForestClassifier(
+        n_estimators=FOREST_TREES, min_samples_leaf=leaf, max_features=mf, random_state=0, n_jobs=1))))
+        for leaf in (1, 3) for mf in ("sqrt", 0.3)]
+    return out
+
+
+def predict(model, X):
+    return model.predict_proba(X).argmax(axis=1)
+
+
+def inner_scores(configs, X, y, groups, seed):
+    """Inner artist-grouped CV accuracy of every config (a flat list of (family, params, factory))."""
+    splits = list(StratifiedGroupKFold(n_splits=INNER_FOLDS, shuffle=True, random_state=seed).split(X, y, groups))
+    scores = []
+    for _, _, make in configs:
+        correct = 0
+        for tr, te in splits:
+            correct += np.sum(predict(make().fit(X[tr], y[tr]), X[te]) == y[te])
+        scores.append(correct / len(y))
+    return np.array(scores)
+
+
+def summarise(preds, y):
+    accs = [accuracy_score(y, p) for p in preds]
+    f1s = [f1_score(y, p, average="macro") for p in preds]
+    conf = sum(confusion_matrix(y, p, labels=range(4)) for p in preds)
+    v = [np.mean(VALENCE_POSITIVE[y] == VALENCE_POSITIVE[p]) for p in preds]
+    a = [np.mean(AROUSAL_HIGH[y] == AROUSAL_HIGH[p]) for p in preds]
     return {
-        "accuracy_mean": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
-        "macro_f1_mean": float(np.mean(f1s)), "macro_f1_std": float(np.std(f1s)),
-        "valence_sign_accuracy": float(np.mean(valence_acc)), "arousal_sign_accuracy": float(np.mean(arousal_acc)),
+        "accuracy_mean": round(float(np.mean(accs)), 4), "accuracy_std": round(float(np.std(accs)), 4),
+        "macro_f1_mean": round(float(np.mean(f1s)), 4), "macro_f1_std": round(float(np.std(f1s)), 4),
+        "valence_sign_accuracy": round(float(np.mean(v)), 4), "arousal_sign_accuracy": round(float(np.mean(a)), 4),
         "confusion_sum_over_repeats": conf.tolist(),
     }
 
 
-def export(variant, models, names, C, cv, n):
-    def linear(pipe):
-        scaler, lr = pipe[0], pipe[1]
-        return {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(), "coef": lr.coef_.tolist(), "intercept": lr.intercept_.tolist()}
-    return {
-        "version": f"4q-logreg-{variant}-{MODEL_REVISION}",
-        "variant": variant,
-        "features": names,
-        "classes": QUADRANTS if variant == "quadrant" else ["valence_positive", "arousal_high"],
-        "models": [linear(m) for m in models],
-        "C": C,
-        "trained_on": {"dataset": "4Q audio emotion dataset dev split (../shared/data/music)", "n": n},
-        "cross_validation": cv,
-    }
+def nested_cv(fams, X, y, groups, repeats):
+    configs = [(f, p, m) for f, lst in fams.items() for p, m in lst]
+    names = list(fams) + ["recipe", "ensemble"]
+    preds = {n: [] for n in names}
+    chosen = {n: [] for n in names}
+    for rep in range(repeats):
+        pred = {n: np.zeros_like(y) for n in names}
+        for fold, (tr, te) in enumerate(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=rep).split(X, y, groups)):
+            scores = inner_scores(configs, X[tr], y[tr], groups[tr], seed=1000 + 10 * rep + fold)
+            picks = {f: max((i for i, c in enumerate(configs) if c[0] == f), key=lambda i: (scores[i], -i)) for f in fams}
+            picks["recipe"] = max(range(len(configs)), key=lambda i: (scores[i], -i))
+            fitted = {}
+            for n, i in picks.items():
+                if i not in fitted:
+                    fitted[i] = configs[i][2]().fit(X[tr], y[tr])
+                pred[n][te] = predict(fitted[i], X[te])
+                chosen[n].append(f"{configs[i][0]} {json.dumps(configs[i][1])}")
+            pred["ensemble"][te] = Ensemble([fitted[picks[f]] for f in ENSEMBLE]).predict_proba(X[te]).argmax(axis=1)
+            chosen["ensemble"].append(" + ".join(chosen[f][-1] for f in ENSEMBLE))
+        for n in names:
+            preds[n].append(pred[n])
+        print(f"repeat {rep + 1}/{repeats}: " + ", ".join(f"{n} {accuracy_score(y, pred[n]):.2f}" for n in names), flush=True)
+    return {n: {**summarise(preds[n], y), "chosen_in_folds": {k: int(c) for k, c in zip(*np.unique(chosen[n], return_counts=True))}} for n in names}
+
+
+# ---- export: plain JSON the TypeScript runtime evaluates ----
+
+def export_linear(pipe, names):
+    scaler, clf = pipe[0], pipe[-1]
+    keep = pipe[1].get_support() if len(pipe) == 3 else np.ones(len(names), dtype=bool)
+    coef = np.atleast_2d(clf.coef_)
+    intercept = np.atleast_1d(clf.intercept_)
+    return {"features": [n for n, k in zip(names, keep) if k], "mean": scaler.mean_[keep].tolist(), "scale": scaler.scale_[keep].tolist(),
+            "coef": coef.tolist(), "intercept": intercept.tolist()}
+
+
+def export_tree(tree):
+    t = tree.tree_
+    leaf_values = t.value[:, 0, :]
+    leaf_values = leaf_values / leaf_values.sum(axis=1, keepdims=True)
+    return {"feature": t.feature.tolist(), "threshold": t.threshold.tolist(), "left": t.children_left.tolist(),
+            "right": t.children_right.tolist(), "value": np.round(leaf_values, 6).tolist()}
+
+
+def export(family, params, model, names):
+    base = {"family": family, "params": params}
+    if isinstance(model, Axes):
+        return {**base, "variant": "axes", "classes": ["valence_positive", "arousal_high"], "models": [export_linear(m, names) for m in model.models]}
+    inner = model.model
+    if isinstance(inner, RandomForestClassifier):
+        return {**base, "variant": "forest", "classes": QUADRANTS, "features": names, "trees": [export_tree(e) for e in inner.estimators_]}
+    # Multinomial logistic regression or LDA: softmax over linear scores (LDA's predict_proba is exactly that).
+    return {**base, "variant": "quadrant", "classes": QUADRANTS, "models": [export_linear(inner, names)]}
 
 
 def main():
     src, out = sys.argv[1], sys.argv[2]
-    names, X, y, groups = load(src)
-    results = {}
-    for variant in ("quadrant", "axes"):
-        results[variant] = nested_cv(variant, X, y, groups)
-        print(variant, json.dumps({k: v for k, v in results[variant].items() if k != "confusion_sum_over_repeats"}))
-    variant = max(results, key=lambda k: results[k]["accuracy_mean"])
-    C = choose_c(variant, X, y, groups, seed=0)
-    models = fit(variant, X, y, C)
-    model = export(variant, models, names, C, {"scheme": f"{REPEATS}x artist-grouped stratified 5-fold, C chosen by inner 4-fold", **{k: results[k] for k in results}}, len(y))
-    json.dump(model, open(out, "w"), indent=1)
-    print("chose", variant, "C", C, "->", out)
+    reference_out = sys.argv[3] if len(sys.argv) > 3 else out.replace("music-va.json", "reference-outputs.json")
+    names, X, y, groups, rows = load(src)
+    print(f"{len(y)} clips, {len(names)} features", flush=True)
+    fams = families()
+    t0 = time.time()
+    results = nested_cv(fams, X, y, groups, REPEATS)
+    for n, r in results.items():
+        print(n, json.dumps({k: v for k, v in r.items() if k not in ("confusion_sum_over_repeats", "chosen_in_folds")}))
+    # The shipped model: the ensemble, each member's hyper-parameters by inner CV on all clips (3 splittings averaged).
+    configs = [(f, p, m) for f, lst in fams.items() for p, m in lst if f in ENSEMBLE]
+    scores = np.mean([inner_scores(configs, X, y, groups, seed=s) for s in range(3)], axis=0)
+    members, exported = [], []
+    for f in ENSEMBLE:
+        i = max((i for i, c in enumerate(configs) if c[0] == f), key=lambda i: (scores[i], -i))
+        members.append(configs[i][2]().fit(X, y))
+        exported.append({**export(f, configs[i][1], members[-1], names), "inner_cv_accuracy": round(float(scores[i]), 4)})
+    model = Ensemble(members)
+    doc = {"version": f"4q-ensemble-{MODEL_REVISION}", "variant": "ensemble", "classes": QUADRANTS, "members": exported}
+    family, params = "ensemble", [m["family"] for m in exported]
+    doc["trained_on"] = {"dataset": "4Q audio emotion dataset dev split (../shared/data/music)", "n": int(len(y)), "features_exported": len(names)}
+    doc["cross_validation"] = {"scheme": f"{REPEATS}x artist-grouped stratified 5-fold; hyper-parameters (and for 'recipe' the family) chosen by inner artist-grouped {INNER_FOLDS}-fold CV",
+                               **results}
+    json.dump(doc, open(out, "w"), separators=(",", ":"))
+    # Reference outputs: the Python model's quadrant probabilities on a few exported vectors (3 per quadrant).
+    picks = [i for q in range(4) for i in np.flatnonzero(y == q)[:3]]
+    proba = model.predict_proba(X[picks])
+    ref = {"model_version": doc["version"], "cases": [{"file": rows[i]["file"], "vector": {n: rows[i]["vector"][n] for n in names}, "probabilities": proba[j].tolist()}
+                                                       for j, i in enumerate(picks)]}
+    json.dump(ref, open(reference_out, "w"), indent=1)
+    print(f"shipped {family} of {params} -> {out}; reference outputs -> {reference_out}; {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import { computeFeatures, FRAME } from './features.js';
 import { percussiveShares } from './hpss.js';
 import { onsetRate, tempoStability } from './rhythm.js';
 import { deltaStd, percentile, segmentMeans } from './stats.js';
-import { bandEnergyShares, roughness, spectralContrast, spectralEntropy } from './timbre.js';
+import { bandEnergyShares, bandFlatness, bandFlux, roughness, spectralContrast, spectralEntropy } from './timbre.js';
 import { chromaEntropy, segmentKeys, summariseChords, summariseTonal, tonalCentroid } from './tonal.js';
 
 const RATE = 22050;
@@ -61,6 +61,12 @@ test('spectral contrast, entropy and band shares separate a tone from noise', ()
   const bass = bandEnergyShares(spectrumOf(tones([80], 0.2)), RATE, FRAME);
   assert.ok(bass[0]! > 0.95, `80 Hz lands in the bass band: ${bass}`);
   assert.ok(Math.abs(bandEnergyShares(hiss, RATE, FRAME).reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  const toneFlat = bandFlatness(tone, RATE, FRAME);
+  const hissFlat = bandFlatness(hiss, RATE, FRAME);
+  assert.ok(hissFlat[2]! > 0.3 && toneFlat[2]! < 0.05, `2-6 kHz flatness: noise ${hissFlat[2]}, 1 kHz tone ${toneFlat[2]}`);
+  assert.deepEqual(bandFlux(tone, tone, RATE, FRAME), [0, 0, 0, 0]);
+  const onsetFlux = bandFlux(new Float32Array(tone.length), tone, RATE, FRAME);
+  assert.ok(onsetFlux[1]! > 0.95 && onsetFlux[0]! < 0.01 && onsetFlux[3]! < 0.01, `a 1 kHz onset is flux in the 250-2000 Hz band: ${onsetFlux}`);
 });
 
 test('harmonic/percussive split: clicks are percussive, a sustained chord harmonic', () => {

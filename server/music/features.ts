@@ -12,7 +12,7 @@ import { estimateKey, KEY_NAMES } from './key.js';
 import { onsetRate, tempoStability } from './rhythm.js';
 import { deltaStd, mean, percentile, segmentMeans, std } from './stats.js';
 import { estimateTempo } from './tempo.js';
-import { bandEnergyShares, roughness, spectralContrast, spectralEntropy } from './timbre.js';
+import { bandEnergyShares, bandFlatness, bandFlux, roughness, spectralContrast, spectralEntropy } from './timbre.js';
 import { chromaEntropy, segmentKeys, summariseChords, summariseTonal } from './tonal.js';
 
 export { mean, std } from './stats.js';
@@ -49,6 +49,7 @@ const meyda = Meyda as unknown as MeydaLike;
 /** Frames quieter than this (about −80 dBFS) are left out of the shape descriptors. */
 const SILENT_RMS = 1e-4;
 const BAND_NAMES = ['bass', 'lowmid', 'mid', 'presence', 'air'];
+const DETAIL_BAND_NAMES = ['bass', 'lowmid', 'highmid', 'high'];
 /** Length of the segments whose means give the segment-level statistics. */
 const SEGMENT_S = 3;
 
@@ -102,7 +103,10 @@ export function computeFeatures(samples: Float32Array, sampleRate: number, loudn
     if (c.every(Number.isFinite)) for (let i = 0; i < 12; i++) chroma[i]! += c[i]! * rms;
     // Shape descriptors of (near-)silent frames are noise: leave those frames out of them.
     if (!(rms > SILENT_RMS)) continue;
+    const previousLoud = spectra[spectra.length - 1];
     spectra.push(previous);
+    bandFlatness(spectrum, sampleRate, FRAME).forEach((v, b) => track(`flatness_${DETAIL_BAND_NAMES[b]}`, v));
+    if (previousLoud) bandFlux(previousLoud, spectrum, sampleRate, FRAME).forEach((v, b) => track(`flux_${DETAIL_BAND_NAMES[b]}`, v));
     track('rms_db', 20 * Math.log10(rms));
     track('centroid', ((out.spectralCentroid as number) * sampleRate) / FRAME);
     const contrast = spectralContrast(spectrum, sampleRate, FRAME);
@@ -201,6 +205,11 @@ function describeMotion(
     v[`${name}_std`] = std(get(name));
   }
   for (let b = 0; b < 7; b++) v[`valley${b}_mean`] = mean(get(`valley${b}`));
+  for (const band of DETAIL_BAND_NAMES) {
+    v[`flatness_${band}_mean`] = mean(get(`flatness_${band}`));
+    v[`flux_${band}_mean`] = mean(get(`flux_${band}`));
+    v[`flux_${band}_std`] = std(get(`flux_${band}`));
+  }
   for (const band of BAND_NAMES) v[`band_${band}_mean`] = mean(get(`band_${band}`));
 
   const percussive = percussiveShares(spectra);

@@ -104,3 +104,51 @@ export function roughness(spectrum: ArrayLike<number>, sampleRate: number, frame
   }
   return d / sumA;
 }
+
+/** Band edges in Hz for per-band flatness and flux: bass, low-mid, high-mid, high. */
+export const DETAIL_BANDS_HZ = [30, 250, 2000, 6000];
+
+/**
+ * Spectral flatness (geometric over arithmetic mean of power) in each DETAIL_BANDS_HZ band:
+ * near 1 noise-like (distortion, cymbals, breath), near 0 tonal. Zeros for a silent band.
+ */
+export function bandFlatness(spectrum: ArrayLike<number>, sampleRate: number, frameSize: number): number[] {
+  return bandRanges(spectrum.length, sampleRate, frameSize).map(([lo, hi]) => {
+    let logSum = 0;
+    let sum = 0;
+    for (let i = lo; i < hi; i++) {
+      const p = spectrum[i]! ** 2 + 1e-20;
+      logSum += Math.log(p);
+      sum += p;
+    }
+    const n = hi - lo;
+    return n > 0 && sum > n * 1e-20 ? Math.exp(logSum / n) / (sum / n) : 0;
+  });
+}
+
+/**
+ * Per-band flux: half-wave rectified change of each band's magnitudes between two frames, over
+ * the louder frame's total magnitude (so bands add up to a level-free whole-spectrum flux).
+ * Bass flux follows kick drums and bass lines, high flux hi-hats and strums.
+ */
+export function bandFlux(previous: ArrayLike<number>, current: ArrayLike<number>, sampleRate: number, frameSize: number): number[] {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < current.length; i++) {
+    a += previous[i]!;
+    b += current[i]!;
+  }
+  const scale = Math.max(a, b);
+  return bandRanges(current.length, sampleRate, frameSize).map(([lo, hi]) => {
+    if (!(scale > 0)) return 0;
+    let flux = 0;
+    for (let i = lo; i < hi; i++) flux += Math.max(0, current[i]! - previous[i]!);
+    return flux / scale;
+  });
+}
+
+function bandRanges(bins: number, sampleRate: number, frameSize: number): [number, number][] {
+  const binHz = sampleRate / frameSize;
+  const edges = [...DETAIL_BANDS_HZ.map((hz) => Math.min(bins, Math.round(hz / binHz))), bins];
+  return edges.slice(0, -1).map((lo, b) => [lo, edges[b + 1]!]);
+}

@@ -44,14 +44,23 @@ interface TreeModel {
   value: number[][];
 }
 
-interface ModelFile {
-  version: string;
-  /** axes: P(valence>0)·P(arousal>0) from two binary linear models; quadrant: softmax of one; forest: averaged trees. */
-  variant: 'quadrant' | 'axes' | 'forest';
+/**
+ * axes: P(valence>0)·P(arousal>0) from two binary linear models; quadrant: softmax of one
+ * linear model; forest: averaged tree leaves; ensemble: the mean of its members' P(Q1..Q4).
+ */
+interface ModelPart {
+  variant: 'quadrant' | 'axes' | 'forest' | 'ensemble';
   features?: string[];
   models?: LinearModel[];
   trees?: TreeModel[];
+  members?: ModelPart[];
 }
+
+interface ModelFile extends ModelPart {
+  version: string;
+}
+
+type Probabilities = [number, number, number, number];
 
 export class MusicMoodModel {
   private constructor(private readonly model: ModelFile) {}
@@ -74,8 +83,13 @@ export class MusicMoodModel {
 
   /** Every feature name the model reads (the importer must supply each one). */
   get features(): string[] {
-    const names = new Set<string>(this.model.features ?? []);
-    for (const m of this.model.models ?? []) for (const n of m.features ?? []) names.add(n);
+    const names = new Set<string>();
+    const collect = (part: ModelPart) => {
+      for (const n of part.features ?? []) names.add(n);
+      for (const m of part.models ?? []) for (const n of m.features ?? []) names.add(n);
+      for (const member of part.members ?? []) collect(member);
+    };
+    collect(this.model);
     return [...names];
   }
 
@@ -88,39 +102,59 @@ export class MusicMoodModel {
   }
 
   /** P(Q1..Q4) for one feature vector. */
-  probabilities(vector: Record<string, number>): [number, number, number, number] {
-    const read = (names: string[]) =>
-      names.map((name) => {
-        const v = vector[name];
-        if (v === undefined || !Number.isFinite(v)) throw new Error(`feature "${name}" missing or not finite`);
-        return v;
-      });
-    const m = this.model;
-    if (m.variant === 'forest') {
-      const x = read(m.features!);
-      const p = [0, 0, 0, 0];
-      for (const tree of m.trees!) {
-        const leaf = tree.value[walk(tree, x)]!;
-        for (let k = 0; k < 4; k++) p[k]! += leaf[k]! / m.trees!.length;
-      }
-      return p as [number, number, number, number];
-    }
-    const scores = (lm: LinearModel) => linear(lm, read(lm.features ?? m.features!));
-    if (m.variant === 'quadrant') {
-      const logits = scores(m.models![0]!);
-      const max = Math.max(...logits);
-      const e = logits.map((l) => Math.exp(l - max));
-      const s = e.reduce((a, b) => a + b, 0);
-      return e.map((v) => v / s) as [number, number, number, number];
-    }
-    const pv = sigmoid(scores(m.models![0]!)[0]!);
-    const pa = sigmoid(scores(m.models![1]!)[0]!);
-    return [pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)];
+  probabilities(vector: Record<string, number>): Probabilities {
+    return partProbabilities(this.model, vector);
   }
+}
+
+function partProbabilities(m: ModelPart, vector: Record<string, number>): Probabilities {
+  const read = (names: string[]) =>
+    names.map((name) => {
+      const v = vector[name];
+      if (v === undefined || !Number.isFinite(v)) throw new Error(`feature "${name}" missing or not finite`);
+      return v;
+    });
+  if (m.variant === 'ensemble') {
+    const p: Probabilities = [0, 0, 0, 0];
+    for (const member of m.members!) partProbabilities(member, vector).forEach((v, k) => (p[k] = p[k]! + v / m.members!.length));
+    return p;
+  }
+  if (m.variant === 'forest') {
+    const x = read(m.features!);
+    const p: Probabilities = [0, 0, 0, 0];
+    for (const tree of m.trees!) {
+      const leaf = tree.value[walk(tree, x)]!;
+      for (let k = 0; k < 4; k++) p[k] = p[k]! + leaf[k]! / m.trees!.length;
+    }
+    return p;
+  }
+  const scores = (lm: LinearModel) => linear(lm, read(lm.features ?? m.features!));
+  if (m.variant === 'quadrant') {
+    const logits = scores(m.models![0]!);
+    const max = Math.max(...logits);
+    const e = logits.map((l) => Math.exp(l - max));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / s) as Probabilities;
+  }
+  const pv = sigmoid(scores(m.models![0]!)[0]!);
+  const pa = sigmoid(scores(m.models![1]!)[0]!);
+  return [pv * pa, (1 - pv) * pa, (1 - pv) * (1 - pa), pv * (1 - pa)];
 }
 
 function validate(m: ModelFile): string | undefined {
   if (!m || typeof m.version !== 'string') return 'version missing';
+  return validatePart(m);
+}
+
+function validatePart(m: ModelPart): string | undefined {
+  if (m.variant === 'ensemble') {
+    if (!Array.isArray(m.members) || m.members.length === 0) return 'ensemble without members';
+    for (const member of m.members) {
+      const problem = validatePart(member);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
   if (m.variant === 'forest') {
     if (!Array.isArray(m.features) || !Array.isArray(m.trees) || m.trees.length === 0) return 'forest without features or trees';
     return undefined;
