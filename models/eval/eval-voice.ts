@@ -1,5 +1,5 @@
 /**
- * npm run eval:voice -- [DIR] [--limit N] [--actors 13-16|all]
+ * npm run eval:voice -- [DIR] [--limit N] [--actors 13-16|all] [--model voice/FILE.onnx]
  *
  * DIR is laid out like ../shared/data/speech: a labels.csv with at least `file` and `emotion` (RAVDESS
  * names: neutral, calm, happy, sad, angry, fearful, disgust, surprised) and optionally `actor`; WAV files
@@ -7,12 +7,13 @@
  * speech-emotion model) and the window probabilities are averaged per clip.
  * Default DIR is ../shared/data/speech, and with it the default --actors is 13-16: actors 01-12 trained
  * the model, so only 13-16 are held out. For any other DIR every clip counts (--actors all).
+ * --model evaluates another speech model file (relative to models/) in place of the shipped one.
  * Prints a table (8 classes and the 7-class FER mapping); the last line is one JSON object.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { FER_LABELS } from '../labels.js';
-import { RAVDESS_LABELS, RAVDESS_TO_FER, VoiceAnalyzer } from '../voice/voice-analyzer.js';
+import { RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer } from '../voice/voice-analyzer.js';
 import { readWav } from '../voice/wav.js';
 import { computeMetrics, fixedSubset, formatTable, parseArgs, parseCsv } from './metrics.js';
 
@@ -33,7 +34,8 @@ async function main() {
   if (!fs.existsSync(csv)) throw new Error(`${csv} not found (need file,emotion[,actor] columns)`);
   let rows = parseCsv(fs.readFileSync(csv, 'utf8')).filter((r) => actorOk(Number(r.actor ?? 0)) || r.actor === undefined);
   rows = fixedSubset(rows, limit, (r) => r.file!);
-  const va = await VoiceAnalyzer.create({ maxWaitMs: 0 });
+  const serFile = typeof flags.model === 'string' ? flags.model : undefined;
+  const va = await VoiceAnalyzer.create({ maxWaitMs: 0, ...(serFile && { serFile }) });
   const truth8: number[] = [];
   const pred8: number[] = [];
   const truth7: number[] = [];
@@ -70,7 +72,7 @@ async function main() {
   console.log(
     JSON.stringify({
       n: m8.n, accuracy: m8.accuracy, macro_f1: m8.macro_f1, per_class_recall: m8.per_class_recall, confusion: m8.confusion, labels: RAVDESS_LABELS,
-      fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion }, no_speech: noSpeech, actors: actorsFlag,
+      fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion }, no_speech: noSpeech, actors: actorsFlag, model: serFile ?? SER_FILE,
     }),
   );
 }
