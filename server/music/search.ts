@@ -62,19 +62,12 @@ export interface SearchRequest {
   limit: number;
 }
 
-export interface SearchHit {
+/** A catalogue track as the search shows it: its mood coordinates and musical facts. */
+export type SearchHit = Pick<CatalogTrack, 'title' | 'artist' | 'valence' | 'arousal' | 'bpm' | 'key' | 'mode' | 'emotion'> & {
   id: string;
-  title: string;
-  artist: string | null;
-  valence: number;
-  arousal: number;
-  bpm: number;
-  key: string;
-  mode: string;
-  emotion: string;
   /** Distance from the target on the plane (null when the search names no mood). */
   distance: number | null;
-}
+};
 
 export interface SearchResult {
   target: MoodPoint | null;
