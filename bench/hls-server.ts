@@ -1,12 +1,18 @@
 /**
  * The stream server for bench/hls.ts, in its own process (so the load generator and the
  * browser do not share its core): the stream plugin alone, playing real music clips from
- * ../shared/data/music (falling back to synthesised chords). Talks to its parent over IPC:
+ * ../shared/data/music (30 s clips, falling back to synthesised chords), or with
+ * BENCH_MUSIC=bundled the full-length tracks of the bundled Debian library that `npm start`
+ * plays (per-track decoder start-up then weighs as it does in the product, not once per 30 s).
+ * Talks to its parent over IPC:
  * it sends { url } once listening, answers { id, op: 'switch', roomId } with the pick, and
  * stops every room but one on { op: 'stopAllBut', roomId }.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ffmpegPath } from '../media/ffmpeg-path.js';
+import { installedSources } from '../server/music/bundled.js';
 import { PlaylistTrackSource, type PlannedTrack } from '../server/stream/track-source.js';
 import { measureLoudness, toneTracks } from '../test/stream/fixtures.js';
 import { startStreamApp } from '../test/stream/stream-app.js';
@@ -33,8 +39,33 @@ function musicClips(count: number): PlannedTrack[] {
   });
 }
 
+/** The first `count` tracks of the bundled library, with their real durations. */
+function bundledTracks(count: number): PlannedTrack[] {
+  const files = installedSources().flatMap((source) =>
+    fs.readdirSync(source.dir).filter((name) => /\.(ogg|mp3|flac)$/i.test(name)).sort().map((name) => path.join(source.dir, name)),
+  );
+  if (files.length < count) throw new Error(`BENCH_MUSIC=bundled needs ${count} bundled tracks, found ${files.length}: run npm run setup`);
+  return files.slice(0, count).map((filePath, i) => ({
+    trackId: `bundled-${i + 1}`,
+    filePath,
+    title: path.basename(filePath),
+    durationS: probeDuration(filePath),
+    loudnessLufs: measureLoudness(filePath),
+    explanation: 'bench track',
+  }));
+}
+
+function probeDuration(file: string): number {
+  const result = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+  const times = [...result.stderr.matchAll(/time=(\d+):(\d+):([\d.]+)/g)];
+  const last = times.at(-1);
+  if (!last) throw new Error(`no duration for ${file}`);
+  return Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3]);
+}
+
+const tracks = process.env.BENCH_MUSIC === 'bundled' ? bundledTracks(4) : musicClips(4);
 const server = await startStreamApp({
-  trackSource: new PlaylistTrackSource(musicClips(4)),
+  trackSource: new PlaylistTrackSource(tracks),
   idleStopS: 3600,
   listenerWindowS: 10,
 }, 'error');
