@@ -14,6 +14,24 @@ import { FaceAnalyzer } from '../../models/face/face-analyzer.js';
 import { VoiceAnalyzer } from '../../models/voice/voice-analyzer.js';
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
 
+declare module '../events.js' {
+  interface MoodifyEvents {
+    /**
+     * Models: one face or voice result, with how long it took from its media (decoded frame, or
+     * the last PCM chunk of the voice window) to the result. For latency measurement (bench:e2e).
+     */
+    analysisResult: [AnalysisResultEvent];
+  }
+}
+
+export interface AnalysisResultEvent {
+  roomId: string;
+  participantId: string;
+  modality: 'face' | 'voice';
+  status: string;
+  latencyMs: number;
+}
+
 declare module '../app.js' {
   interface AppServices {
     analysis?: { face: FaceAnalyzer; voice: VoiceAnalyzer };
@@ -56,6 +74,12 @@ const analysis: FastifyPluginAsync = async (app) => {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
+  const voiceSeconds = new Histogram({
+    name: 'moodify_analysis_voice_seconds',
+    help: 'last PCM chunk of a 2 s window received → voice result (VAD + speech emotion, batched)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers: [registry],
+  });
   const results = new Counter({
     name: 'moodify_analysis_results_total',
     help: 'model results by modality and status (ok, no-face, no-speech, error)',
@@ -64,9 +88,14 @@ const analysis: FastifyPluginAsync = async (app) => {
   });
 
   app.rooms.on('videoTap', ({ roomId, participantId, tap }) => void analyseVideo(app, roomId, participantId, tap, face, faceSeconds, results));
-  app.rooms.on('audioTap', ({ roomId, participantId, tap }) => void analyseAudio(app, roomId, participantId, tap, voice, results));
+  app.rooms.on('audioTap', ({ roomId, participantId, tap }) => void analyseAudio(app, roomId, participantId, tap, voice, voiceSeconds, results));
   app.services.events.on('peerLeft', ({ participantId }) => app.services.mood?.forget(participantId));
 };
+
+/** AudioChunk n covers [n·20 ms, (n+1)·20 ms) of the participant's stream. */
+const CHUNK_MS = 20;
+/** Arrival times kept per participant: 10 s of chunks, far more than a result ever lags. */
+const ARRIVALS_KEPT = 500;
 
 function userIdOf(app: FastifyInstance, roomId: string, participantId: string): string | undefined {
   return app.rooms.rooms.get(roomId)?.peers.get(participantId)?.userId;
@@ -81,8 +110,10 @@ async function analyseVideo(
     try {
       const result = await face.analyze(frame);
       if (result.status === 'superseded') continue;
-      faceSeconds.observe((performance.now() - frame.decodedAt) / 1000);
+      const latencyMs = performance.now() - frame.decodedAt;
+      faceSeconds.observe(latencyMs / 1000);
       results.inc({ modality: 'face', status: result.status });
+      app.services.events.emit('analysisResult', { roomId, participantId, modality: 'face', status: result.status, latencyMs });
       app.services.mood?.observe({
         roomId, participantId, ...(userId && { userId }), modality: 'face',
         reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence } : null,
@@ -96,12 +127,20 @@ async function analyseVideo(
 
 async function analyseAudio(
   app: FastifyInstance, roomId: string, participantId: string, tap: AudioTap, voice: VoiceAnalyzer,
-  results: Counter<'modality' | 'status'>,
+  voiceSeconds: Histogram, results: Counter<'modality' | 'status'>,
 ): Promise<void> {
   const userId = userIdOf(app, roomId, participantId);
   const stream = voice.stream(participantId);
+  // When each recent 20 ms chunk arrived (by chunk index), to time a result from its window's end.
+  const arrivals = new Map<number, number>();
   stream.onResult((result) => {
     results.inc({ modality: 'voice', status: result.status });
+    const arrivedAt = arrivals.get(Math.round(result.windowEnd / CHUNK_MS) - 1);
+    if (arrivedAt !== undefined) {
+      const latencyMs = performance.now() - arrivedAt;
+      voiceSeconds.observe(latencyMs / 1000);
+      app.services.events.emit('analysisResult', { roomId, participantId, modality: 'voice', status: result.status, latencyMs });
+    }
     app.services.mood?.observe({
       roomId, participantId, ...(userId && { userId }), modality: 'voice',
       reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence } : null,
@@ -112,7 +151,11 @@ async function analyseAudio(
     app.log.warn({ err, participantId }, 'voice analysis failed for a chunk');
   });
   try {
-    for await (const chunk of tap.chunks()) stream.push(chunk);
+    for await (const chunk of tap.chunks()) {
+      arrivals.set(chunk.index, chunk.receivedAt);
+      arrivals.delete(chunk.index - ARRIVALS_KEPT);
+      stream.push(chunk);
+    }
   } finally {
     voice.closeStream(participantId);
   }

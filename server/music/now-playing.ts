@@ -22,10 +22,23 @@ export interface NowPlayingEvent {
   startedAt: number;
 }
 
+export interface TrackPickedEvent {
+  roomId: string;
+  trackId: string;
+  valence: number;
+  arousal: number;
+  reason: 'start' | 'next' | 'mood' | 'skip';
+  explanation: string;
+  /** Epoch ms. */
+  at: number;
+}
+
 declare module '../events.js' {
   interface MoodifyEvents {
     /** Music (server/music/): a pick became audible in a room's stream, with why it was picked. */
     nowPlaying: [NowPlayingEvent];
+    /** Music: the recommender chose the room's next track (it becomes audible later, as nowPlaying). */
+    trackPicked: [TrackPickedEvent];
   }
 }
 

@@ -203,13 +203,13 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     trackSource: {
       async next(roomId, reason) {
         if (director.catalogSize === 0) await director.reloadCatalog();
-        // reason is not needed here: the stream itself stores a skip as its listener's feedback.
-        void reason;
+        // The stream itself stores a skip as its listener's feedback; reason only goes out with trackPicked.
         await applyRoomStrategy(roomId).catch(logStrategyError(roomId));
         const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
         if (pick) {
           const picks = recentPicks.get(roomId) ?? [];
           recentPicks.set(roomId, [...picks.slice(-4), pick]);
+          events.emit('trackPicked', { roomId, trackId: pick.trackId, valence: pick.valence, arousal: pick.arousal, reason, explanation: pick.explanation, at: Date.now() });
         }
         if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
         return pick;

@@ -104,6 +104,23 @@ test('smoothness: no early switch before the minimum dwell, nor on a brief chang
   assert.equal(dwell.shouldSwitchEarly({ valence: -0.4, arousal: -0.1 }, 500_000), false);
 });
 
+test('smoothness: a lasting change that wobbles below the strong threshold still switches (hysteresis)', () => {
+  const dwell = new DwellTracker({ minDwellMs: 5_000, strongChange: 0.6, returnChange: 0.3, sustainMs: 8_000 });
+  const neutral = { valence: 0, arousal: 0 };
+  dwell.started(neutral, 0);
+  // A happy room as sensed: 0.47–0.78 away from the neutral the track was picked for.
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.6, arousal: 0.49 }, 10_000), false, 'the sustain starts');
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.3, arousal: 0.36 }, 14_000), false, 'a dip to 0.47 does not reset it');
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.58, arousal: 0.49 }, 18_000), true, 'sustained 8 s');
+  // Coming back near the pick's mood ends the change; a mid-way reading alone never starts one.
+  dwell.started(neutral, 100_000);
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.6, arousal: 0.49 }, 110_000), false);
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.1, arousal: 0.1 }, 112_000), false, 'back within 0.3: over');
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.35, arousal: 0.3 }, 120_000), false, '0.46 away does not start a change');
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.6, arousal: 0.49 }, 121_000), false, 'a new change starts its own sustain');
+  assert.equal(dwell.shouldSwitchEarly({ valence: 0.6, arousal: 0.49 }, 129_000), true);
+});
+
 test('scoring is fast: 10,000 tracks, 200 picks, well under 5 ms each', () => {
   const catalog = syntheticCatalog(10_000, 5);
   const history: PlayRecord[] = [];

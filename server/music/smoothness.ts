@@ -2,6 +2,12 @@
  * When to change track: normally at the end of the current one. Early only when the mood moved
  * strongly away from the mood the track was picked for, stayed away for sustainMs, and the track
  * has already played minDwellMs. Pure state + a clock passed in.
+ *
+ * "Stayed away" has hysteresis: the sustain starts at a strong change (≥ strongChange) and is
+ * reset only when the mood comes back near the pick's mood (< returnChange). Sensed moods are
+ * probability-weighted points that wobble by a few tenths from one reading to the next (bench:e2e
+ * measured a happy room at 0.30–0.66 valence), so a single threshold let every dip restart the
+ * sustain and a real, lasting change never switched.
  */
 import { distance, type MoodPoint } from '../mood/circumplex.js';
 
@@ -9,10 +15,12 @@ export interface DwellOptions {
   minDwellMs: number;
   /** Circumplex distance that counts as a strong change. */
   strongChange: number;
+  /** Back within this distance of the pick's mood, the change is over (≤ strongChange; default 0.3). */
+  returnChange?: number;
   sustainMs: number;
 }
 
-export const DEFAULT_DWELL_OPTIONS: DwellOptions = { minDwellMs: 45_000, strongChange: 0.6, sustainMs: 8_000 };
+export const DEFAULT_DWELL_OPTIONS: DwellOptions = { minDwellMs: 45_000, strongChange: 0.6, returnChange: 0.3, sustainMs: 8_000 };
 
 export class DwellTracker {
   private startedAt = 0;
@@ -43,9 +51,13 @@ export class DwellTracker {
   shouldSwitchEarly(mood: MoodPoint, now: number, deliberate = false): boolean {
     if (!this.pickedFor) return false;
     if (deliberate) this.deliberate = true;
-    if (distance(mood, this.pickedFor) < this.options.strongChange) {
-      this.awaySince = undefined;
-      this.deliberate = false;
+    const away = distance(mood, this.pickedFor);
+    const returned = away < (this.options.returnChange ?? this.options.strongChange);
+    if (returned || (this.awaySince === undefined && away < this.options.strongChange)) {
+      if (returned) {
+        this.awaySince = undefined;
+        this.deliberate = false;
+      }
       return false;
     }
     this.awaySince ??= now;

@@ -13,18 +13,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { DEFAULT_CLASSIFIER, FaceAnalyzer } from '../../models/face/face-analyzer.js';
+import type { Browser } from 'playwright-core';
 import { importDirectory } from '../../server/music/importer.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
+import { heardChords, listenForChords } from '../helpers/listen-chords.js';
+import { facesTheModelReads } from '../helpers/model-faces.js';
 import { ferImages, makeFaceClipSegments, makeSpeechTrack, sharedDataAvailable, speechClips, tempDir } from '../helpers/test-media.js';
 import { CHORDS, toneTracks } from '../stream/fixtures.js';
 
 const skip = sharedDataAvailable() ? false : 'needs ../shared/data';
-/** The classifier the server ships with (models/face/README.md says which and why). */
-const CLASSIFIER = DEFAULT_CLASSIFIER;
 const ROOM = 'e2e-room';
 const HAPPY_S = 24;
 const SAD_S = 50;
@@ -39,28 +37,6 @@ const TRACK_MOODS = [
 let server: TestApp;
 let sender: Browser;
 let listener: Browser;
-
-/**
- * FER-2013 labels are noisy and no classifier agrees with all of them (see the model card for the
- * shipped model's accuracy). This test checks the pipeline, not the classifier: it uses faces of
- * each class that the shipped model, run on the still image, also reads as that class.
- */
-async function facesTheModelReads(emotion: string, count: number): Promise<string[]> {
-  const analyzer = await FaceAnalyzer.create({ classifier: CLASSIFIER });
-  const chosen: string[] = [];
-  try {
-    for (const image of ferImages(emotion, 60)) {
-      const rgb = execFileSync(process.env.FFMPEG_BIN || '/usr/bin/ffmpeg', ['-loglevel', 'error', '-i', image, '-vf', 'scale=170:170:flags=bicubic,pad=320:240:(ow-iw)/2:(oh-ih)/2:color=0x808080,format=rgb24', '-f', 'rawvideo', 'pipe:1']);
-      const result = await analyzer.analyze({ participantId: 'selection', width: 320, height: 240, format: 'rgb24', data: new Uint8Array(rgb), decodedAt: 0, seq: 0 });
-      if (result.status === 'ok' && result.label === emotion) chosen.push(image);
-      if (chosen.length === count) break;
-    }
-  } finally {
-    analyzer.close();
-  }
-  assert.equal(chosen.length, count, `only ${chosen.length} ${emotion} faces read as ${emotion}`);
-  return chosen;
-}
 
 before(async () => {
   if (skip) return;
@@ -103,31 +79,6 @@ after(async () => {
   await server?.close();
 });
 
-/** Which of the four chords is loudest in the listener page's audio, sampled every 250 ms. */
-async function listenForChords(page: Page): Promise<void> {
-  await page.evaluate((roots) => {
-    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as { audio: HTMLAudioElement };
-    const context = new AudioContext();
-    const source = context.createMediaElementSource(player.audio);
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 8192;
-    source.connect(analyser);
-    analyser.connect(context.destination);
-    const bins = new Float32Array(analyser.frequencyBinCount);
-    const heard: [number, number][] = [];
-    (window as unknown as { heard: typeof heard }).heard = heard;
-    setInterval(() => {
-      analyser.getFloatFrequencyData(bins);
-      const energy = roots.map((f) => {
-        const bin = Math.round((f / context.sampleRate) * analyser.fftSize);
-        return Math.max(bins[bin - 1]!, bins[bin]!, bins[bin + 1]!);
-      });
-      const loudest = energy.indexOf(Math.max(...energy));
-      if (Math.max(...energy) > -70) heard.push([Date.now(), loudest]);
-    }, 250);
-  }, CHORDS.map((c) => c[0]!));
-}
-
 test('faces and voice → fused mood → recommender pick → the listener hears the new track', { skip, timeout: 240000 }, async (t) => {
   const moods: { at: number; emotion: string; confidence: number; weights: { face: number; voice: number } }[] = [];
   server.app.services.events.on('participantMood', (e) => {
@@ -145,7 +96,7 @@ test('faces and voice → fused mood → recommender pick → the listener hears
     const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as unknown as { audio?: HTMLAudioElement } | null;
     return (player?.audio?.currentTime ?? 0) > 0;
   }, undefined, { timeout: 30000 });
-  await listenForChords(listen);
+  await listenForChords(listen, CHORDS.map((c) => c[0]!));
 
   const stream = () => server.app.streams.get(ROOM);
   const waitForPick = async (emotion: string, timeoutMs: number) => {
@@ -179,7 +130,7 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   const deadline = Date.now() + 20000;
   let heardAt = 0;
   while (!heardAt && Date.now() < deadline) {
-    const heard = await listen.evaluate(() => (window as unknown as { heard: [number, number][] }).heard);
+    const heard = await heardChords(listen);
     const recent = heard.filter(([at]) => at > Date.now() - 2000);
     if (recent.length >= 4 && recent.every(([, chord]) => chord === sadChord)) heardAt = Date.now();
     else await new Promise((r) => setTimeout(r, 500));

@@ -118,9 +118,11 @@ export function bestCircularCorrelation(received: number[], source: number[]): {
 
 /**
  * A camera clip in segments: each segment cycles through its images (one a second) for its
- * duration, so the face changes mood at a known time (Chromium loops the whole file).
+ * duration, so the face changes mood at a known time (Chromium loops the whole file). A `marked`
+ * segment carries a white MARKER_SIZE square in the top-left corner, so whoever decodes the
+ * stream can tell which segment a frame belongs to (see isMarkedFrame).
  */
-export function makeFaceClipSegments(segments: { images: string[]; seconds: number }[], out: string, opts: { width?: number; height?: number; faceSize?: number; fps?: number } = {}): string {
+export function makeFaceClipSegments(segments: { images: string[]; seconds: number; marked?: boolean }[], out: string, opts: { width?: number; height?: number; faceSize?: number; fps?: number } = {}): string {
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const faceSize = opts.faceSize ?? 170;
@@ -128,10 +130,35 @@ export function makeFaceClipSegments(segments: { images: string[]; seconds: numb
   const sequence = segments.flatMap(({ images, seconds }) => Array.from({ length: seconds }, (_, i) => images[i % images.length]!));
   const list = `${out}.concat.txt`;
   fs.writeFileSync(list, [...sequence, sequence[sequence.length - 1]!].map((f, i) => `file '${f}'\n${i < sequence.length ? 'duration 1\n' : ''}`).join(''));
-  const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080,fps=${fps},format=yuv420p`;
+  let start = 0;
+  const markedRanges: string[] = [];
+  for (const { seconds, marked } of segments) {
+    if (marked) markedRanges.push(`between(t,${start},${start + seconds - 0.001})`);
+    start += seconds;
+  }
+  const marker = markedRanges.length ? `,drawbox=x=0:y=0:w=${MARKER_SIZE}:h=${MARKER_SIZE}:color=white:t=fill:enable='${markedRanges.join('+')}'` : '';
+  const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080${marker},fps=${fps},format=yuv420p`;
   execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-vf', filter, '-t', String(sequence.length), out]);
   fs.rmSync(list);
   return out;
+}
+
+/** Side of the corner square that marks a segment (pixels of the clip). */
+export const MARKER_SIZE = 24;
+
+/** Whether a decoded RGB frame of such a clip carries the marker (its corner is near white, not mid-gray). */
+export function isMarkedFrame(rgb: Uint8Array, width: number): boolean {
+  let sum = 0;
+  let n = 0;
+  // The middle of the square: scaling and chroma subsampling blur its edges.
+  for (let y = 4; y < MARKER_SIZE / 2; y++) {
+    for (let x = 4; x < MARKER_SIZE / 2; x++) {
+      const i = (y * width + x) * 3;
+      sum += rgb[i]! + rgb[i + 1]! + rgb[i + 2]!;
+      n += 3;
+    }
+  }
+  return sum / n > 200;
 }
 
 /** A microphone track in segments: each segment's clips back to back, cut or padded with silence to its duration. */

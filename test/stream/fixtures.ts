@@ -33,35 +33,37 @@ export function measureLoudness(file: string): number {
  * and returns them as planned tracks with their measured loudness.
  */
 export function toneTracks(count: number, durationS: number): PlannedTrack[] {
+  return Array.from({ length: count }, (_, i) => toneTrack(i % CHORDS.length, durationS, i % 2 === 0 ? 2 : 0.6, i));
+}
+
+/**
+ * One chord track (cached by its parameters): CHORDS[chord] for `durationS` seconds at
+ * `amplitude` (ffmpeg's sine source plays at 1/8 of full scale: 2 and 0.6 give about -11 and -21 LUFS).
+ */
+export function toneTrack(chord: number, durationS: number, amplitude: number, index: number): PlannedTrack {
   const dir = path.join(os.tmpdir(), 'moodify-stream-fixtures');
   fs.mkdirSync(dir, { recursive: true });
-  const tracks: PlannedTrack[] = [];
-  for (let i = 0; i < count; i++) {
-    const chord = CHORDS[i % CHORDS.length]!;
-    // ffmpeg's sine source plays at 1/8 of full scale: these give about -11 and -21 LUFS.
-    const amplitude = i % 2 === 0 ? 2 : 0.6;
-    const key = createHash('sha1').update(JSON.stringify({ chord, durationS, amplitude, v: 1 })).digest('hex').slice(0, 12);
-    const file = path.join(dir, `chord-${i}-${key}.flac`);
-    if (!fs.existsSync(file)) {
-      const tones = chord.map((f, n) => `sine=f=${f}:d=${durationS}:r=48000[t${n}]`).join(';');
-      const inputs = chord.map((_, n) => `[t${n}]`).join('');
-      const graph = `${tones};${inputs}amix=inputs=${chord.length}:normalize=0,volume=${amplitude},aformat=channel_layouts=stereo`;
-      const tmp = `${file}.tmp.flac`;
-      const r = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-ar', '48000', tmp], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`ffmpeg could not synthesise ${file}: ${r.stderr}`);
-      fs.renameSync(tmp, file);
-    }
-    tracks.push({
-      trackId: `chord-${i}`,
-      filePath: file,
-      title: `Chord ${i + 1}`,
-      artist: 'Moodify test tones',
-      durationS,
-      loudnessLufs: measureLoudness(file),
-      explanation: `test chord ${chord.map((f) => Math.round(f)).join('/')} Hz`,
-    });
+  const freqs = CHORDS[chord]!;
+  const key = createHash('sha1').update(JSON.stringify({ chord: freqs, durationS, amplitude, v: 1 })).digest('hex').slice(0, 12);
+  const file = path.join(dir, `chord-${index}-${key}.flac`);
+  if (!fs.existsSync(file)) {
+    const tones = freqs.map((f, n) => `sine=f=${f}:d=${durationS}:r=48000[t${n}]`).join(';');
+    const inputs = freqs.map((_, n) => `[t${n}]`).join('');
+    const graph = `${tones};${inputs}amix=inputs=${freqs.length}:normalize=0,volume=${amplitude},aformat=channel_layouts=stereo`;
+    const tmp = `${file}.tmp.flac`;
+    const r = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-ar', '48000', tmp], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ffmpeg could not synthesise ${file}: ${r.stderr}`);
+    fs.renameSync(tmp, file);
   }
-  return tracks;
+  return {
+    trackId: `chord-${index}`,
+    filePath: file,
+    title: `Chord ${index + 1}`,
+    artist: 'Moodify test tones',
+    durationS,
+    loudnessLufs: measureLoudness(file),
+    explanation: `test chord ${freqs.map((f) => Math.round(f)).join('/')} Hz`,
+  };
 }
 
 /** Energy of `frequency` in mono float samples (Goertzel), normalised by length. */
