@@ -81,6 +81,14 @@ after(async () => {
 
 test('faces and voice → fused mood → recommender pick → the listener hears the new track', { skip, timeout: 240000 }, async (t) => {
   const moods: { at: number; emotion: string; confidence: number; weights: { face: number; voice: number } }[] = [];
+  const timed = { face: 0, voice: 0 };
+  server.app.services.events.on('analysisResult', (e) => {
+    if (e.roomId === ROOM && e.latencyMs >= 0) timed[e.modality]++;
+  });
+  const picked: string[] = [];
+  server.app.services.events.on('trackPicked', (e) => {
+    if (e.roomId === ROOM) picked.push(e.trackId);
+  });
   server.app.services.events.on('participantMood', (e) => {
     if (e.roomId === ROOM) moods.push({ at: Date.now(), emotion: e.mood.emotion, confidence: e.mood.confidence, weights: e.mood.weights });
   });
@@ -141,6 +149,9 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   const sadMoods = moods.filter((m) => m.emotion === 'sad').length;
   t.diagnostic(`moods: ${summarise(moods)}; happy readings in the happy part: ${happyMoods}, sad readings: ${sadMoods}`);
   assert.ok(moods.some((m) => m.weights.face > 0 && m.weights.voice > 0), 'both modalities contributed');
+  // The timing events bench:e2e reads: every model result, and every pick before it is audible.
+  assert.ok(timed.face > 0 && timed.voice > 0, `analysisResult events for both modalities: ${JSON.stringify(timed)}`);
+  assert.ok(picked.includes(sadPick.track.trackId), 'the sad pick was announced as trackPicked');
   await capture.close();
   await listen.close();
 });
