@@ -44,19 +44,33 @@ TO_FER = {'neutral': 'neutral', 'calm': 'neutral', 'happy': 'happy', 'sad': 'sad
           'fearful': 'fear', 'disgust': 'disgust', 'surprised': 'surprise'}
 
 
+def centred_hann_dft():
+    """A WINLEN-point Hann window centred in N_FFT, and the real DFT as conv weights [2·(N_FFT/2+1), 1, N_FFT]."""
+    win = np.zeros(N_FFT)
+    off = (N_FFT - WINLEN) // 2
+    win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
+    n = np.arange(N_FFT)
+    k = np.arange(N_FFT // 2 + 1)[:, None]
+    cos = np.cos(2 * np.pi * k * n / N_FFT) * win
+    sin = -np.sin(2 * np.pi * k * n / N_FFT) * win
+    return win, np.concatenate([cos, sin])[:, None, :]
+
+
+def fer_fold():
+    """[8, 7] matrix folding RAVDESS probabilities into FER order (calm + neutral → neutral)."""
+    fold = np.zeros((8, 7), dtype=np.float32)
+    for i, r in enumerate(RAVDESS):
+        fold[i, FER.index(TO_FER[r])] = 1
+    return fold
+
+
 class Mfcc(nn.Module):
     """librosa-compatible MFCC (center=False) as fixed convolutions: exports to plain ONNX ops."""
 
     def __init__(self):
         super().__init__()
-        win = np.zeros(N_FFT)
-        off = (N_FFT - WINLEN) // 2
-        win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
-        n = np.arange(N_FFT)
-        k = np.arange(N_FFT // 2 + 1)[:, None]
-        cos = np.cos(2 * np.pi * k * n / N_FFT) * win
-        sin = -np.sin(2 * np.pi * k * n / N_FFT) * win
-        self.register_buffer('dft', torch.tensor(np.concatenate([cos, sin])[:, None, :], dtype=torch.float32))
+        _, dft = centred_hann_dft()
+        self.register_buffer('dft', torch.tensor(dft, dtype=torch.float32))
         mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
         self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
         dct = np.zeros((N_MFCC, N_MELS))
@@ -92,10 +106,7 @@ class SerNet(nn.Module):
         self.lstm = nn.LSTM(ch, hidden, batch_first=True, bidirectional=True)
         self.att = nn.Linear(2 * hidden, 1)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, 8))
-        fold = np.zeros((8, 7), dtype=np.float32)
-        for i, r in enumerate(RAVDESS):
-            fold[i, FER.index(TO_FER[r])] = 1
-        self.register_buffer('fold', torch.tensor(fold))
+        self.register_buffer('fold', torch.tensor(fer_fold()))
 
     def logits(self, feats, spec_aug=False):
         if self.cmvn:

@@ -37,6 +37,7 @@ import argparse
 import csv
 import json
 import os
+import sys
 import time
 
 import librosa
@@ -46,13 +47,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_ser import FER, HOP, N_FFT, RAVDESS, TO_FER, WINLEN, centred_hann_dft, fer_fold  # noqa: E402
+
 SR = 16000
 WIN = 32000  # 2.0 s, the analyzer's window
-N_FFT, HOP, WINLEN, N_MELS, TOP_DB = 512, 160, 400, 64, 80.0
-RAVDESS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']
-FER = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
-TO_FER = {'neutral': 'neutral', 'calm': 'neutral', 'happy': 'happy', 'sad': 'sad', 'angry': 'angry',
-          'fearful': 'fear', 'disgust': 'disgust', 'surprised': 'surprise'}
+# The same STFT framing as train_ser.py (N_FFT, HOP, WINLEN), with 64 mel bands instead of 40.
+N_MELS, TOP_DB = 64, 80.0
 FOLDS = [(1, 2, 7, 8), (3, 4, 9, 10), (5, 6, 11, 12)]
 SPEEDS = (0.9, 0.95, 1.0, 1.05, 1.1)
 
@@ -63,15 +64,9 @@ class LogMel(nn.Module):
 
     def __init__(self):
         super().__init__()
-        win = np.zeros(N_FFT)
-        off = (N_FFT - WINLEN) // 2
-        win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
+        win, dft = centred_hann_dft()
         self.register_buffer('win', torch.tensor(win, dtype=torch.float32))
-        n = np.arange(N_FFT)
-        k = np.arange(N_FFT // 2 + 1)[:, None]
-        cos = np.cos(2 * np.pi * k * n / N_FFT) * win
-        sin = -np.sin(2 * np.pi * k * n / N_FFT) * win
-        self.register_buffer('dft', torch.tensor(np.concatenate([cos, sin])[:, None, :], dtype=torch.float32))
+        self.register_buffer('dft', torch.tensor(dft, dtype=torch.float32))
         mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
         self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
         self.exportable = False
@@ -144,10 +139,7 @@ class Ensemble(nn.Module):
         self.logmel = LogMel()
         self.logmel.exportable = True
         self.nets = nn.ModuleList(nets)
-        fold = np.zeros((8, 7), dtype=np.float32)
-        for i, r in enumerate(RAVDESS):
-            fold[i, FER.index(TO_FER[r])] = 1
-        self.register_buffer('fold', torch.tensor(fold))
+        self.register_buffer('fold', torch.tensor(fer_fold()))
 
     def forward(self, pcm):
         feats = self.logmel(pcm)

@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(__file__))
-from train_ser import FER, N_FFT, RAVDESS, TO_FER, WIN, Mfcc, librosa_mfcc  # noqa: E402
+from train_ser import N_FFT, WIN, Mfcc, fer_fold, librosa_mfcc  # noqa: E402
 from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
 
 # 35 dB below the loudest frame, in c0 units: c0 = sqrt(1/40) * sum over 40 bands of dB = sqrt(40) * mean dB
@@ -74,10 +74,7 @@ class StatsLr(nn.Module):
         with torch.no_grad():
             self.lin.weight.copy_(torch.tensor(coef, dtype=torch.float32))
             self.lin.bias.copy_(torch.tensor(intercept, dtype=torch.float32))
-        fold = np.zeros((8, 7), dtype=np.float32)
-        for i, r in enumerate(RAVDESS):
-            fold[i, FER.index(TO_FER[r])] = 1
-        self.register_buffer('fold', torch.tensor(fold))
+        self.register_buffer('fold', torch.tensor(fer_fold()))
 
     def forward(self, pcm):
         m = self.mfcc(pcm)
