@@ -1,38 +1,10 @@
-/** What GET /api/me/history answers (server/routes/history-queries.ts). */
-export interface HistoryBucket {
-  start: string;
-  samples: number;
-  moods: Record<string, number>;
-  valence: number;
-  arousal: number;
-}
+/**
+ * What GET /api/me/history answers: the server's own types (server/routes/history-queries.ts),
+ * imported as types only, so nothing of the server is bundled.
+ */
+import type { FeedbackTrack, History } from '../../../server/routes/history-queries.js';
 
-export interface HistoryPlay {
-  trackId: string;
-  title: string;
-  artist: string | null;
-  startedAt: string;
-  sessionKey: string;
-  strategy: string;
-  explanation: string;
-  feedback: string[];
-}
-
-export interface FeedbackTrack {
-  trackId: string;
-  title: string;
-  artist: string | null;
-  at: string;
-  kinds: string[];
-}
-
-export interface HistoryReply {
-  since: string;
-  bucket: 'day' | 'week';
-  buckets: HistoryBucket[];
-  path: { at: string; valence: number; arousal: number }[];
-  plays: HistoryPlay[];
-  feedback: { like: number; skip: number; dislike: number };
-  liked: FeedbackTrack[];
-  skipped: FeedbackTrack[];
-}
+export type { FeedbackTrack };
+export type HistoryReply = History;
+export type HistoryBucket = History['buckets'][number];
+export type HistoryPlay = History['plays'][number];
