@@ -21,7 +21,17 @@ const SPECS: Spec[] = [
   { name: 'blazeface_front_128 (face detector)', file: 'face/blazeface_front_128.onnx', feeds: (b) => ({ image: new ort.Tensor('float32', rnd(b * 128 * 128 * 3, 255), [b, 128, 128, 3]) }) },
   { name: 'fer_cnn48 (expression, ours)', file: 'face/fer_cnn48.onnx', feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 48 * 48), [b, 1, 48, 48]) }) },
   { name: 'mini_xception_64 (expression)', file: 'face/mini_xception_64.onnx', feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 64 * 64), [b, 1, 64, 64]) }) },
-  { name: 'ser_mfcc_cnn_lstm (speech emotion, 2 s)', file: 'voice/ser_mfcc_cnn_lstm.onnx', feeds: (b) => ({ pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]) }) },
+  {
+    name: 'ser_speaker_lr (speech emotion, 2 s, speaker-adaptive)',
+    file: 'voice/ser_speaker_lr.onnx',
+    feeds: (b) => ({
+      pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]),
+      speaker_mean: new ort.Tensor('float32', rnd(b * 320, 10), [b, 320]),
+      speaker_var: new ort.Tensor('float32', rnd(b * 320, 10, 1), [b, 320]),
+      speaker_n: new ort.Tensor('float32', new Float32Array(b).fill(20), [b, 1]),
+    }),
+  },
+  { name: 'ser_mfcc_cnn_lstm (speech emotion, 2 s, previous default)', file: 'voice/ser_mfcc_cnn_lstm.onnx', feeds: (b) => ({ pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]) }) },
   {
     name: 'silero_vad_v5 (VAD, 32 ms)',
     file: 'voice/silero_vad_v5.onnx',

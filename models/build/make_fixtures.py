@@ -10,7 +10,8 @@ reference.json holds, per image, the grayscale pixels exactly as the training sc
 'L') and the classifier's probabilities from onnxruntime in Python on that input.
 Voice: RAVDESS clips of held-out actors (13-16) that the model gets right with the most confidence,
 copied unchanged; plus librosa's MFCC (the features the model was trained on) of one 2 s window and the
-model's probabilities for it.
+model's probabilities for it. `--only speaker`: seven more clips of actor 14 (voice/speaker14/) for the
+speaker-adaptive model, and its torch features and probabilities for that window (speaker_reference.json).
 FER-2013 and RAVDESS terms: research use; RAVDESS is CC BY-NC-SA 4.0 (Livingstone & Russo 2018).
 """
 import argparse
@@ -40,7 +41,7 @@ def main():
     ap.add_argument('--classes', default='happy,surprise,neutral,angry,sad')
     ap.add_argument('--per-class', type=int, default=3)
     ap.add_argument('--out', default='models/fixtures')
-    ap.add_argument('--only', choices=['face', 'voice', 'both'], default='both')
+    ap.add_argument('--only', choices=['face', 'voice', 'speaker', 'both'], default='both')
     args = ap.parse_args()
 
     face_dir = os.path.join(args.out, 'face')
@@ -48,10 +49,12 @@ def main():
     os.makedirs(face_dir, exist_ok=True)
     os.makedirs(voice_dir, exist_ok=True)
 
-    if args.only != 'voice':
+    if args.only in ('face', 'both'):
         make_face(args, face_dir)
-    if args.only != 'face':
+    if args.only in ('voice', 'both'):
         make_voice(args, voice_dir)
+    if args.only in ('speaker', 'both'):
+        make_speaker(args, voice_dir)
 
 
 def make_face(args, face_dir):
@@ -115,6 +118,42 @@ def make_voice(args, voice_dir):
                        'probs8': [round(float(v), 6) for v in p8]}
     json.dump(voice, open(os.path.join(voice_dir, 'reference.json'), 'w'))
     print('voice fixtures', [(c['file'], c['python_clip_confidence']) for c in voice['clips']])
+
+
+# Actor 14's clips of statement 2 ("Dogs are sitting by the door"), every emotion but sad: the voice the
+# speaker-adaptive model learns before it scores the sad fixture (actor 14, statement 1). Held-out actor.
+SPEAKER_CLIPS = [f'ravdess/Actor_14/03-01-{e:02d}-01-02-01-14.wav' for e in (1, 2, 3, 5, 6, 7, 8)]
+
+
+def make_speaker(args, voice_dir):
+    """Profile clips for the speaker-adaptive model and its training-pipeline references (speaker_reference.json):
+    the torch features of one window and the graph's probabilities for it, cold and against a fixed profile."""
+    import torch
+    from train_ser_speaker import SpeakerNormLr, WindowFeatures  # noqa: F401 (same graph as the shipped file)
+    sess = ort.InferenceSession('models/voice/ser_speaker_lr.onnx')
+    out_dir = os.path.join(voice_dir, 'speaker14')
+    os.makedirs(out_dir, exist_ok=True)
+    for f in SPEAKER_CLIPS:
+        shutil.copyfile(os.path.join(args.speech, f), os.path.join(out_dir, os.path.basename(f)))
+    ref = json.load(open(os.path.join(voice_dir, 'reference.json')))
+    w = ref['window']
+    y, _ = sf.read(os.path.join(voice_dir, w['file']), dtype='int16')
+    pcm = (y[w['start']:w['start'] + w['length']].astype(np.float32) / 32768)[None]
+    with torch.no_grad():
+        feats = WindowFeatures()(torch.from_numpy(pcm))[0][0].numpy()
+    dim = feats.shape[0]
+    rng = np.random.default_rng(0)
+    mean = (feats + rng.normal(0, 1, dim)).astype(np.float32)  # a profile near this voice
+    var = (np.abs(feats) * 0.05 + 1).astype(np.float32)
+    cold = sess.run(['probs8'], {'pcm': pcm, 'speaker_mean': np.zeros((1, dim), np.float32),
+                                 'speaker_var': np.zeros((1, dim), np.float32), 'speaker_n': np.zeros((1, 1), np.float32)})[0][0]
+    warm = sess.run(['probs8'], {'pcm': pcm, 'speaker_mean': mean[None], 'speaker_var': var[None],
+                                 'speaker_n': np.full((1, 1), 20, np.float32)})[0][0]
+    json.dump({'profile_clips': [os.path.basename(f) for f in SPEAKER_CLIPS], 'window': {k: w[k] for k in ('file', 'start', 'length')},
+               'features': np.round(feats, 5).tolist(), 'profile': {'mean': mean.tolist(), 'variance': var.tolist(), 'windows': 20},
+               'probs8_cold': [round(float(v), 6) for v in cold], 'probs8_profile': [round(float(v), 6) for v in warm]},
+              open(os.path.join(voice_dir, 'speaker_reference.json'), 'w'))
+    print('speaker fixtures', len(SPEAKER_CLIPS), 'clips; cold', cold.round(3), 'profile', warm.round(3))
 
 
 if __name__ == '__main__':

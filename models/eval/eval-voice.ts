@@ -1,5 +1,5 @@
 /**
- * npm run eval:voice -- [DIR] [--limit N] [--actors 13-16|all] [--model voice/FILE.onnx]
+ * npm run eval:voice -- [DIR] [--limit N] [--actors 13-16|all] [--model voice/FILE.onnx] [--speaker online|enrolled|cold]
  *
  * DIR is laid out like ../shared/data/speech: a labels.csv with at least `file` and `emotion` (RAVDESS
  * names: neutral, calm, happy, sad, angry, fearful, disgust, surprised) and optionally `actor`; WAV files
@@ -8,11 +8,17 @@
  * Default DIR is ../shared/data/speech, and with it the default --actors is 13-16: actors 01-12 trained
  * the model, so only 13-16 are held out. For any other DIR every clip counts (--actors all).
  * --model evaluates another speech model file (relative to models/) in place of the shipped one.
+ * --speaker (speaker-adaptive models; needs a `speaker` or `actor` column) says what the model knows of each voice:
+ *   online   (default) the product's case: each speaker's clips in a fixed shuffled order, each clip scored
+ *            against that speaker's earlier clips' speech and then added to it; the first clip is a cold start
+ *   enrolled every clip scored against a profile of all of that speaker's clips (unlabelled), as after a long session
+ *   cold     every clip on its own, against the population prior (a participant's first seconds)
  * Prints a table (8 classes and the 7-class FER mapping); the last line is one JSON object.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { FER_LABELS } from '../labels.js';
+import type { SpeakerProfile } from '../voice/speaker-profile.js';
 import { RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer } from '../voice/voice-analyzer.js';
 import { readWav } from '../voice/wav.js';
 import { computeMetrics, fixedSubset, formatTable, parseArgs, parseCsv } from './metrics.js';
@@ -36,6 +42,29 @@ async function main() {
   rows = fixedSubset(rows, limit, (r) => r.file!);
   const serFile = typeof flags.model === 'string' ? flags.model : undefined;
   const va = await VoiceAnalyzer.create({ maxWaitMs: 0, ...(serFile && { serFile }) });
+  const speakerMode = typeof flags.speaker === 'string' ? flags.speaker : 'online';
+  if (!['online', 'enrolled', 'cold'].includes(speakerMode)) throw new Error('--speaker must be online, enrolled or cold');
+  const adaptive = va.speakerDim > 0;
+  const speakerOf = (r: Record<string, string>) => r.speaker ?? r.actor ?? '';
+  if (adaptive && speakerMode !== 'cold') {
+    if (rows.some((r) => !speakerOf(r))) throw new Error(`${csv}: --speaker ${speakerMode} needs a speaker (or actor) column; use --speaker cold`);
+    rows = speakerOrder(rows, speakerOf);
+  }
+  const profiles = new Map<string, SpeakerProfile>();
+  if (adaptive && speakerMode === 'enrolled') {
+    for (const r of rows) {
+      const key = speakerOf(r);
+      if (!profiles.has(key)) profiles.set(key, va.newSpeakerProfile()!);
+      await va.analyzeClip(readWav(path.join(dir, r.file!)).samples, { speaker: profiles.get(key)! });
+    }
+  }
+  const speakerFor = (r: Record<string, string>): SpeakerProfile | undefined => {
+    if (!adaptive || speakerMode === 'cold') return undefined;
+    const key = speakerOf(r);
+    if (speakerMode === 'enrolled') return profiles.get(key)!.clone();
+    if (!profiles.has(key)) profiles.set(key, va.newSpeakerProfile()!);
+    return profiles.get(key);
+  };
   const truth8: number[] = [];
   const pred8: number[] = [];
   const truth7: number[] = [];
@@ -47,7 +76,8 @@ async function main() {
     if (t < 0) throw new Error(`${csv}: unknown emotion "${r.emotion}" for ${r.file}`);
     const wav = readWav(path.join(dir, r.file!));
     if (wav.sampleRate !== 16000) throw new Error(`${r.file}: ${wav.sampleRate} Hz; the model needs 16 kHz (resample with ffmpeg -ar 16000)`);
-    const res = await va.analyzeClip(wav.samples);
+    const speaker = speakerFor(r);
+    const res = await va.analyzeClip(wav.samples, speaker ? { speaker } : {});
     truth8.push(t);
     truth7.push(FER_LABELS.indexOf(RAVDESS_TO_FER[RAVDESS_LABELS[t]!]));
     if (res.status === 'ok') {
@@ -64,7 +94,8 @@ async function main() {
   va.close();
   const m8 = computeMetrics(RAVDESS_LABELS, truth8, pred8);
   const m7 = computeMetrics(FER_LABELS, truth7, pred7);
-  console.log(`speech emotion eval: ${dir} (${rows.length} clips, actors ${actorsFlag}${limit ? `, fixed subset --limit ${limit}` : ''})`);
+  const speakerNote = adaptive ? `, speaker profile ${speakerMode}` : '';
+  console.log(`speech emotion eval: ${dir} (${rows.length} clips, actors ${actorsFlag}${limit ? `, fixed subset --limit ${limit}` : ''}${speakerNote})`);
   console.log(formatTable('8 RAVDESS classes', m8));
   console.log(formatTable('7 FER classes (calm+neutral → neutral)', m7));
   console.log(`clips where VAD found no speech (counted wrong): ${noSpeech}`);
@@ -73,8 +104,19 @@ async function main() {
     JSON.stringify({
       n: m8.n, accuracy: m8.accuracy, macro_f1: m8.macro_f1, per_class_recall: m8.per_class_recall, confusion: m8.confusion, labels: RAVDESS_LABELS,
       fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion }, no_speech: noSpeech, actors: actorsFlag, model: serFile ?? SER_FILE,
+      speaker_profile: adaptive ? speakerMode : null,
     }),
   );
+}
+
+/** Clips grouped by speaker, each speaker's clips in a fixed pseudo-random order (not the file order, which is sorted by emotion). */
+function speakerOrder(rows: Record<string, string>[], speakerOf: (r: Record<string, string>) => string): Record<string, string>[] {
+  const hash = (s: string) => {
+    let h = 2166136261;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+    return h;
+  };
+  return [...rows].sort((a, b) => speakerOf(a).localeCompare(speakerOf(b)) || hash(a.file!) - hash(b.file!) || a.file!.localeCompare(b.file!));
 }
 
 main().catch((e) => {

@@ -12,14 +12,20 @@
  * batched with other participants' windows (latest window wins per participant), and the consumer gets
  * { status: 'ok', label8, probabilities8, label, probabilities (7, FER order), confidence, windowEnd }.
  * Gaps (AudioChunk.gapChunks) are filled with silence; a gap longer than the window restarts the stream.
+ *
+ * The default model (ser_speaker_lr.onnx) adapts to each speaker: every stream keeps a SpeakerProfile of
+ * its own speech windows (in memory only) and each window is scored against it, so a participant's first
+ * seconds are scored against an average voice and later ones against their own. A model without the
+ * speaker inputs (ser_mfcc_cnn_lstm.onnx, `serFile`) is run as before.
  */
 import type { AudioChunk } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../labels.js';
 import { BatchScheduler } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
+import { SpeakerProfile, type SpeakerSnapshot } from './speaker-profile.js';
 import { SileroVad, VadState, VAD_FILE, VAD_WINDOW } from './vad.js';
 
-export const SER_FILE = 'voice/ser_mfcc_cnn_lstm.onnx';
+export const SER_FILE = 'voice/ser_speaker_lr.onnx';
 export const SAMPLE_RATE = 16000;
 /** Model window: 2.0 s. */
 export const WINDOW = 32000;
@@ -42,6 +48,8 @@ export type VoiceResult =
       /** stream time (ms) at the end of the analysed window */
       windowEnd: number;
       speechFraction: number;
+      /** speech windows of this speaker the model compared against (0 = cold start; absent for models that do not adapt) */
+      speakerWindows?: number;
     }
   | { status: 'no-speech'; windowEnd: number; speechFraction: number; reason?: 'silence' | 'too-short' | 'empty' };
 
@@ -70,6 +78,18 @@ export interface VoiceAnalyzerOptions {
   maxBufferedResults?: number;
 }
 
+interface SerJob {
+  window: Float32Array;
+  speaker: SpeakerSnapshot | null;
+}
+
+interface SerOutput {
+  p8: number[];
+  p7: number[];
+  /** the window's features, for the speaker profile (speaker-adaptive models only) */
+  features: Float32Array | null;
+}
+
 interface VadJob {
   state: VadState;
   frame: Float32Array;
@@ -80,7 +100,9 @@ interface VadJob {
 export class VoiceAnalyzer {
   readonly providers: { ser: Provider; vad: Provider };
   readonly opts: Required<Pick<VoiceAnalyzerOptions, 'hopMs' | 'vadThreshold' | 'minSpeechFraction' | 'maxBufferedResults'>>;
-  private readonly serQ: BatchScheduler<Float32Array, { p8: number[]; p7: number[] }>;
+  /** length of the speaker-statistics inputs; 0 when the speech model does not adapt to speakers */
+  readonly speakerDim: number;
+  private readonly serQ: BatchScheduler<SerJob, SerOutput>;
   private readonly streams = new Map<string, VoiceStream>();
   private vadQueue: VadJob[] = [];
   private vadTimer: NodeJS.Timeout | null = null;
@@ -92,6 +114,7 @@ export class VoiceAnalyzer {
     o: VoiceAnalyzerOptions,
   ) {
     this.providers = { ser: ser.provider, vad: vad.model.provider };
+    this.speakerDim = speakerInputDim(ser);
     this.opts = {
       hopMs: o.hopMs ?? 1000,
       vadThreshold: o.vadThreshold ?? 0.5,
@@ -138,12 +161,15 @@ export class VoiceAnalyzer {
    * a final window at its end, and the probabilities of the windows with speech are averaged.
    * NaN/Infinity samples reject with InvalidAudioError; empty or < 0.25 s audio gives no-speech.
    */
-  async analyzeClip(samples: Int16Array | Float32Array, opts: { hopMs?: number } = {}): Promise<VoiceResult & { windows: number }> {
+  async analyzeClip(
+    samples: Int16Array | Float32Array,
+    opts: { hopMs?: number; /** the speaker's profile: used, and updated with this clip's speech (default: a fresh one) */ speaker?: SpeakerProfile } = {},
+  ): Promise<VoiceResult & { windows: number }> {
     const pcm = toFloat(samples);
     const durMs = (pcm.length / SAMPLE_RATE) * 1000;
     if (pcm.length === 0) return { status: 'no-speech', windowEnd: 0, speechFraction: 0, reason: 'empty', windows: 0 };
     if (pcm.length < SAMPLE_RATE / 4) return { status: 'no-speech', windowEnd: durMs, speechFraction: 0, reason: 'too-short', windows: 0 };
-    const s = new VoiceStream(this, `clip:${Math.random()}`, { hopMs: opts.hopMs ?? 500, unbatched: true });
+    const s = new VoiceStream(this, `clip:${Math.random()}`, { hopMs: opts.hopMs ?? 500, unbatched: true, speaker: opts.speaker });
     const results: VoiceResult[] = [];
     s.onResult((r) => results.push(r));
     for (let i = 0, idx = 0; i < pcm.length; i += 320, idx++) s.pushFloat(pcm.subarray(i, Math.min(pcm.length, i + 320)), idx);
@@ -155,7 +181,8 @@ export class VoiceAnalyzer {
     if (ok.length === 0) return { status: 'no-speech', windowEnd: durMs, speechFraction: frac, reason: 'silence', windows: 0 };
     const p8 = new Array(8).fill(0);
     for (const r of ok) r.probabilities8.forEach((v, i) => (p8[i] += v / ok.length));
-    return { ...resultFrom(p8, fold(p8), durMs, frac), windows: ok.length };
+    const speakerWindows = ok[0]!.speakerWindows;
+    return { ...resultFrom(p8, fold(p8), durMs, frac, speakerWindows), windows: ok.length };
   }
 
   /** @internal VAD frames from all streams, batched (each stream has at most one frame in flight). */
@@ -181,20 +208,60 @@ export class VoiceAnalyzer {
       });
   }
 
-  /** @internal */
-  submitWindow(key: string, window: Float32Array, unbatched: boolean): Promise<{ p8: number[]; p7: number[] } | null> {
-    if (unbatched) return this.runSer([window]).then((r) => r[0]!);
-    return this.serQ.submit(key, window).then((o) => (o.status === 'done' ? o.value : null));
+  /** A fresh profile for this model's features, or null when the model does not adapt to speakers. */
+  newSpeakerProfile(): SpeakerProfile | null {
+    return this.speakerDim > 0 ? new SpeakerProfile(this.speakerDim) : null;
   }
 
-  private async runSer(windows: Float32Array[]): Promise<{ p8: number[]; p7: number[] }[]> {
-    const input = new Float32Array(windows.length * WINDOW);
-    windows.forEach((w, i) => input.set(w, i * WINDOW));
-    const out = await this.ser.session.run({ pcm: new ort.Tensor('float32', input, [windows.length, WINDOW]) }, ['probs8', 'probs7']);
+  /** @internal */
+  submitWindow(key: string, job: SerJob, unbatched: boolean): Promise<SerOutput | null> {
+    if (unbatched) return this.runSer([job]).then((r) => r[0]!);
+    return this.serQ.submit(key, job).then((o) => (o.status === 'done' ? o.value : null));
+  }
+
+  private async runSer(jobs: SerJob[]): Promise<SerOutput[]> {
+    const n = jobs.length;
+    const input = new Float32Array(n * WINDOW);
+    jobs.forEach((j, i) => input.set(j.window, i * WINDOW));
+    const feeds: Record<string, ort.Tensor> = { pcm: new ort.Tensor('float32', input, [n, WINDOW]) };
+    const d = this.speakerDim;
+    if (d > 0) {
+      const mean = new Float32Array(n * d);
+      const variance = new Float32Array(n * d);
+      const windows = new Float32Array(n);
+      jobs.forEach((j, i) => {
+        if (!j.speaker) return; // zeros with windows 0: the graph uses its prior alone
+        mean.set(j.speaker.mean, i * d);
+        variance.set(j.speaker.variance, i * d);
+        windows[i] = j.speaker.windows;
+      });
+      feeds.speaker_mean = new ort.Tensor('float32', mean, [n, d]);
+      feeds.speaker_var = new ort.Tensor('float32', variance, [n, d]);
+      feeds.speaker_n = new ort.Tensor('float32', windows, [n, 1]);
+    }
+    const out = await this.ser.session.run(feeds, d > 0 ? ['probs8', 'probs7', 'features'] : ['probs8', 'probs7']);
     const p8 = out.probs8!.data as Float32Array;
     const p7 = out.probs7!.data as Float32Array;
-    return windows.map((_, i) => ({ p8: Array.from(p8.subarray(i * 8, i * 8 + 8)), p7: Array.from(p7.subarray(i * 7, i * 7 + 7)) }));
+    const f = d > 0 ? (out.features!.data as Float32Array) : null;
+    return jobs.map((_, i) => ({
+      p8: Array.from(p8.subarray(i * 8, i * 8 + 8)),
+      p7: Array.from(p7.subarray(i * 7, i * 7 + 7)),
+      features: f ? f.slice(i * d, (i + 1) * d) : null,
+    }));
   }
+}
+
+/** The speaker-statistics width a model expects (its `speaker_mean` input), or 0 if it has none. */
+function speakerInputDim(model: LoadedModel): number {
+  const names = model.session.inputNames;
+  if (!names.includes('speaker_mean')) return 0;
+  for (const required of ['speaker_var', 'speaker_n']) {
+    if (!names.includes(required)) throw new Error(`${model.file}: has speaker_mean but no ${required} input`);
+  }
+  const meta = (model.session as unknown as { inputMetadata?: { name: string; shape?: (number | string)[] }[] }).inputMetadata;
+  const dim = meta?.find((m) => m.name === 'speaker_mean')?.shape?.[1];
+  if (typeof dim !== 'number' || !(dim > 0)) throw new Error(`${model.file}: cannot read the width of its speaker_mean input`);
+  return dim;
 }
 
 export class VoiceStream implements AsyncIterable<VoiceResult> {
@@ -217,14 +284,20 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
   private closed = false;
   private readonly hopSamples: number;
   private readonly unbatched: boolean;
+  /** how this participant usually sounds (speaker-adaptive models only; memory only) */
+  private readonly speaker: SpeakerProfile | null;
 
   constructor(
     private readonly analyzer: VoiceAnalyzer,
     readonly participantId: string,
-    o: { hopMs?: number; unbatched?: boolean } = {},
+    o: { hopMs?: number; unbatched?: boolean; speaker?: SpeakerProfile } = {},
   ) {
     this.hopSamples = Math.round(((o.hopMs ?? analyzer.opts.hopMs) / 1000) * SAMPLE_RATE);
     this.unbatched = o.unbatched ?? false;
+    if (o.speaker && o.speaker.dim !== analyzer.speakerDim) {
+      throw new Error(`speaker profile has ${o.speaker.dim} features; the speech model expects ${analyzer.speakerDim}`);
+    }
+    this.speaker = o.speaker ?? analyzer.newSpeakerProfile();
   }
 
   onResult(fn: (r: VoiceResult) => void): () => void {
@@ -349,9 +422,12 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
       return;
     }
     const window = Float32Array.from(this.ring);
-    const out = await this.analyzer.submitWindow(this.participantId, window, this.unbatched);
+    const speaker = this.speaker?.snapshot() ?? null;
+    const out = await this.analyzer.submitWindow(this.participantId, { window, speaker }, this.unbatched);
     if (!out) return; // superseded by this participant's newer window
-    this.emit(resultFrom(out.p8, out.p7, windowEnd, fraction));
+    // scored against the earlier windows only, then learnt from
+    if (this.speaker && out.features) this.speaker.add(out.features);
+    this.emit(resultFrom(out.p8, out.p7, windowEnd, fraction, speaker?.windows));
   }
 
   private emit(r: VoiceResult): void {
@@ -396,7 +472,9 @@ function fold(p8: number[]): number[] {
   return p7;
 }
 
-function resultFrom(p8: number[], p7: number[], windowEnd: number, speechFraction: number): Extract<VoiceResult, { status: 'ok' }> {
+function resultFrom(
+  p8: number[], p7: number[], windowEnd: number, speechFraction: number, speakerWindows?: number,
+): Extract<VoiceResult, { status: 'ok' }> {
   let b8 = 0;
   for (let i = 1; i < 8; i++) if (p8[i]! > p8[b8]!) b8 = i;
   let b7 = 0;
@@ -410,5 +488,6 @@ function resultFrom(p8: number[], p7: number[], windowEnd: number, speechFractio
     confidence: p7[b7]!,
     windowEnd,
     speechFraction,
+    ...(speakerWindows !== undefined && { speakerWindows }),
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { AudioChunk } from '../../media/types.js';
 import { loadModel, ort } from '../runtime/session.js';
+import { SpeakerProfile } from './speaker-profile.js';
 import { InvalidAudioError, RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer, WINDOW, type VoiceResult } from './voice-analyzer.js';
 import { decodeWav, readWav } from './wav.js';
 
@@ -11,6 +12,16 @@ const ref = JSON.parse(fs.readFileSync(new URL('reference.json', FIX), 'utf8')) 
   clips: { file: string; emotion: string }[];
   window: { file: string; start: number; length: number; mfcc_shape: [number, number]; mfcc: number[]; probs8: number[] };
 };
+const speakerRef = JSON.parse(fs.readFileSync(new URL('speaker_reference.json', FIX), 'utf8')) as {
+  profile_clips: string[];
+  window: { file: string; start: number; length: number };
+  features: number[];
+  profile: { mean: number[]; variance: number[]; windows: number };
+  probs8_cold: number[];
+  probs8_profile: number[];
+};
+/** The earlier speech model: same in-graph MFCC front end, and the only one that outputs the MFCCs themselves. */
+const CNN_LSTM_FILE = 'voice/ser_mfcc_cnn_lstm.onnx';
 const quiet = { info: () => {}, warn: () => {} };
 let va: VoiceAnalyzer;
 
@@ -29,7 +40,7 @@ test('MFCC inside the speech model equals the training features (librosa) on a r
   const w = ref.window;
   const wav = readWav(new URL(w.file, FIX).pathname);
   const pcm = Float32Array.from(wav.samples.subarray(w.start, w.start + w.length), (v) => v / 32768);
-  const m = await loadModel(SER_FILE, { provider: 'cpu', logger: quiet });
+  const m = await loadModel(CNN_LSTM_FILE, { provider: 'cpu', logger: quiet });
   const out = await m.session.run({ pcm: new ort.Tensor('float32', pcm, [1, WINDOW]) });
   const mfcc = out.mfcc!.data as Float32Array;
   assert.deepEqual(out.mfcc!.dims, [1, ...w.mfcc_shape]);
@@ -43,6 +54,90 @@ test('MFCC inside the speech model equals the training features (librosa) on a r
   assert.ok(maxDiff < 1e-3, `max |diff| ${maxDiff} (values up to ${maxAbs})`);
   const p8 = out.probs8!.data as Float32Array;
   p8.forEach((p, i) => assert.ok(Math.abs(p - w.probs8[i]!) < 1e-4, `class ${i}: ${p} vs ${w.probs8[i]}`));
+});
+
+test('speaker-adaptive model: window features and probabilities equal the training pipeline (torch), cold and with a profile', async () => {
+  assert.equal(SER_FILE, 'voice/ser_speaker_lr.onnx');
+  const w = speakerRef.window;
+  const wav = readWav(new URL(w.file, FIX).pathname);
+  const pcm = Float32Array.from(wav.samples.subarray(w.start, w.start + w.length), (v) => v / 32768);
+  const m = await loadModel(SER_FILE, { provider: 'cpu', logger: quiet });
+  const d = speakerRef.features.length;
+  const run = (mean: number[], variance: number[], n: number) =>
+    m.session.run({
+      pcm: new ort.Tensor('float32', pcm, [1, WINDOW]),
+      speaker_mean: new ort.Tensor('float32', Float32Array.from(mean), [1, d]),
+      speaker_var: new ort.Tensor('float32', Float32Array.from(variance), [1, d]),
+      speaker_n: new ort.Tensor('float32', Float32Array.from([n]), [1, 1]),
+    });
+  const cold = await run(new Array(d).fill(0), new Array(d).fill(0), 0);
+  const f = cold.features!.data as Float32Array;
+  let worst = 0;
+  // relative to each feature's size (MFCC means reach several hundred), as the MFCC parity allows 1e-3 on ~600
+  for (let i = 0; i < d; i++) worst = Math.max(worst, Math.abs(f[i]! - speakerRef.features[i]!) / Math.max(1, Math.abs(speakerRef.features[i]!)));
+  assert.ok(worst < 1e-3, `worst relative feature difference ${worst}`);
+  const close = (got: Float32Array, want: number[], what: string) =>
+    want.forEach((p, i) => assert.ok(Math.abs(got[i]! - p) < 2e-3, `${what} class ${i}: ${got[i]} vs ${p}`));
+  close(cold.probs8!.data as Float32Array, speakerRef.probs8_cold, 'cold');
+  const warm = await run(speakerRef.profile.mean, speakerRef.profile.variance, speakerRef.profile.windows);
+  close(warm.probs8!.data as Float32Array, speakerRef.probs8_profile, 'profile');
+  // the profile really changes the answer (otherwise the inputs would be ignored)
+  const diff = Math.max(...speakerRef.probs8_cold.map((p, i) => Math.abs(p - speakerRef.probs8_profile[i]!)));
+  assert.ok(diff > 0.1, `cold and profiled probabilities differ by ${diff}`);
+});
+
+test('a speaker profile learns from a voice, and the stream keeps one per participant', async () => {
+  assert.equal(va.speakerDim, speakerRef.features.length);
+  const profile = va.newSpeakerProfile()!;
+  for (const f of speakerRef.profile_clips) {
+    const r = await va.analyzeClip(readWav(new URL(`speaker14/${f}`, FIX).pathname).samples, { speaker: profile });
+    assert.equal(r.status, 'ok', f);
+  }
+  assert.ok(profile.windows >= 20, `${profile.windows} speech windows learnt from ${speakerRef.profile_clips.length} clips`);
+  const sadClip = ref.clips.find((c) => c.emotion === 'sad')!;
+  const before = profile.windows;
+  const r = await va.analyzeClip(readWav(new URL(sadClip.file, FIX).pathname).samples, { speaker: profile.clone() });
+  assert.equal(profile.windows, before, 'scoring against a clone leaves the profile alone');
+  assert.equal(r.status === 'ok' && r.label8, 'sad', 'the same speaker, another statement, after learning their voice');
+  assert.equal(r.status === 'ok' && r.speakerWindows, before);
+  // live streams: each window is scored against the windows before it, then learnt from
+  const s = va.stream('speaker-test');
+  const seen: number[] = [];
+  s.onResult((res) => res.status === 'ok' && seen.push(res.speakerWindows!));
+  const wav = readWav(new URL(sadClip.file, FIX).pathname).samples;
+  for (const c of chunks(wav, 'speaker-test')) s.push(c);
+  for (const c of chunks(wav, 'speaker-test', Math.ceil(wav.length / 320))) s.push(c);
+  await s.idle();
+  va.closeStream('speaker-test');
+  assert.ok(seen.length >= 3, `${seen.length} speech results`);
+  assert.equal(seen[0], 0, 'the first speech window is a cold start');
+  seen.slice(1).forEach((n, i) => assert.ok(n > seen[i]!, `profile grows: ${seen.join(',')}`));
+  // a closed stream forgets the voice: the same id starts cold again
+  const again = va.stream('speaker-test');
+  const first: number[] = [];
+  again.onResult((res) => res.status === 'ok' && first.push(res.speakerWindows!));
+  for (const c of chunks(wav, 'speaker-test')) again.push(c);
+  await again.idle();
+  va.closeStream('speaker-test');
+  assert.equal(first[0], 0);
+});
+
+test('SpeakerProfile: Welford statistics, bounded memory of old speech, bad vectors ignored', async () => {
+  const p = new SpeakerProfile(2, 4);
+  const xs = [[1, 10], [3, 10], [5, 13], [7, 7]];
+  for (const x of xs) assert.ok(p.add(x));
+  const snap = p.snapshot();
+  assert.deepEqual(Array.from(snap.mean), [4, 10]);
+  assert.ok(Math.abs(snap.variance[0]! - 5) < 1e-9 && Math.abs(snap.variance[1]! - 4.5) < 1e-6, `${snap.variance}`);
+  assert.equal(snap.windows, 4);
+  // past maxWindows the count stays and new speech weighs 1/maxWindows
+  assert.ok(p.add([4, 10]));
+  assert.equal(p.windows, 4);
+  assert.equal(p.add([NaN, 1]), false, 'a non-finite vector is refused');
+  assert.equal(p.snapshot().mean[0], 4);
+  assert.throws(() => p.add([1]), /expected 2 features/);
+  assert.throws(() => new SpeakerProfile(0), /positive integer/);
+  await assert.rejects(va.analyzeClip(new Int16Array(16000), { speaker: p }), /speaker profile has 2 features/);
 });
 
 test('each fixture clip gives its expected emotion (8 classes and the FER mapping)', async () => {

@@ -19,7 +19,10 @@ export const CONSENT_POINTS: readonly { heading: string; text: string }[] = [
   },
   {
     heading: 'What is never stored',
-    text: 'Raw camera images and microphone audio are never written to disk or to the database. They are analysed in memory and dropped.',
+    text:
+      'Raw camera images and microphone audio are never written to disk or to the database. They are analysed in memory and dropped. ' +
+      'To read your tone of voice better, the server keeps a running average of how your voice usually sounds while you are connected; ' +
+      'it is never stored, and it is forgotten when you leave the room.',
   },
   {
     heading: 'How long, and your control',
