@@ -11,6 +11,22 @@
  * `maxWindows` windows, an exponential forgetting of older speech after that (voices drift with a
  * session's microphone and mood).
  */
+/** The prior's weight in the graph, in speech windows (PRIOR_WINDOWS in models/build/train_ser_speaker.py). */
+export const PRIOR_WINDOWS = 8;
+/** Held-out accuracy cold (prior only) over accuracy once the voice is learnt: 39.6 % / 59.2 % (ser_speaker_lr.md). */
+const COLD_RELIABILITY = 0.67;
+
+/**
+ * How far to trust a window scored against `windows` earlier speech windows of the same speaker, relative to
+ * a fully learnt voice: 0.67 cold, rising as the graph's own shrinkage weight n / (n + 8) rises (0.83 after 8
+ * windows, 0.97 after 60). Fusion multiplies the voice confidence by it, so a voice the model has only just
+ * started to learn does not outvote the face.
+ */
+export function speakerReliability(windows: number): number {
+  const n = Math.max(0, windows);
+  return COLD_RELIABILITY + (1 - COLD_RELIABILITY) * (n / (n + PRIOR_WINDOWS));
+}
+
 export interface SpeakerSnapshot {
   mean: Float32Array;
   variance: Float32Array;

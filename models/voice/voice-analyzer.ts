@@ -22,7 +22,7 @@ import type { AudioChunk } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../labels.js';
 import { BatchScheduler } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
-import { SpeakerProfile, type SpeakerSnapshot } from './speaker-profile.js';
+import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
 import { SileroVad, VadState, VAD_FILE, VAD_WINDOW } from './vad.js';
 
 export const SER_FILE = 'voice/ser_speaker_lr.onnx';
@@ -50,6 +50,8 @@ export type VoiceResult =
       speechFraction: number;
       /** speech windows of this speaker the model compared against (0 = cold start; absent for models that do not adapt) */
       speakerWindows?: number;
+      /** 0..1: how far to trust this result relative to the model's accuracy on a learnt voice (1 for models that do not adapt); fusion scales the confidence by it */
+      reliability: number;
     }
   | { status: 'no-speech'; windowEnd: number; speechFraction: number; reason?: 'silence' | 'too-short' | 'empty' };
 
@@ -488,6 +490,7 @@ function resultFrom(
     confidence: p7[b7]!,
     windowEnd,
     speechFraction,
+    reliability: speakerWindows === undefined ? 1 : speakerReliability(speakerWindows),
     ...(speakerWindows !== undefined && { speakerWindows }),
   };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { AudioChunk } from '../../media/types.js';
 import { loadModel, ort } from '../runtime/session.js';
-import { SpeakerProfile } from './speaker-profile.js';
+import { SpeakerProfile, speakerReliability } from './speaker-profile.js';
 import { InvalidAudioError, RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer, WINDOW, type VoiceResult } from './voice-analyzer.js';
 import { decodeWav, readWav } from './wav.js';
 
@@ -103,7 +103,8 @@ test('a speaker profile learns from a voice, and the stream keeps one per partic
   // live streams: each window is scored against the windows before it, then learnt from
   const s = va.stream('speaker-test');
   const seen: number[] = [];
-  s.onResult((res) => res.status === 'ok' && seen.push(res.speakerWindows!));
+  const reliabilities: number[] = [];
+  s.onResult((res) => res.status === 'ok' && seen.push(res.speakerWindows!) && reliabilities.push(res.reliability));
   const wav = readWav(new URL(sadClip.file, FIX).pathname).samples;
   for (const c of chunks(wav, 'speaker-test')) s.push(c);
   for (const c of chunks(wav, 'speaker-test', Math.ceil(wav.length / 320))) s.push(c);
@@ -111,6 +112,7 @@ test('a speaker profile learns from a voice, and the stream keeps one per partic
   va.closeStream('speaker-test');
   assert.ok(seen.length >= 3, `${seen.length} speech results`);
   assert.equal(seen[0], 0, 'the first speech window is a cold start');
+  assert.ok(reliabilities[0]! < 0.7 && reliabilities.at(-1)! > reliabilities[0]!, `reliability grows with the profile: ${reliabilities.map((x) => x.toFixed(2))}`);
   seen.slice(1).forEach((n, i) => assert.ok(n > seen[i]!, `profile grows: ${seen.join(',')}`));
   // a closed stream forgets the voice: the same id starts cold again
   const again = va.stream('speaker-test');
@@ -137,6 +139,8 @@ test('SpeakerProfile: Welford statistics, bounded memory of old speech, bad vect
   assert.equal(p.snapshot().mean[0], 4);
   assert.throws(() => p.add([1]), /expected 2 features/);
   assert.throws(() => new SpeakerProfile(0), /positive integer/);
+  assert.ok(Math.abs(speakerReliability(0) - 0.67) < 1e-9 && Math.abs(speakerReliability(8) - 0.835) < 1e-9);
+  assert.ok(speakerReliability(600) > 0.99 && speakerReliability(600) <= 1);
   await assert.rejects(va.analyzeClip(new Int16Array(16000), { speaker: p }), /speaker profile has 2 features/);
 });
 

@@ -143,7 +143,8 @@ async function analyseAudio(
     }
     app.services.mood?.observe({
       roomId, participantId, ...(userId && { userId }), modality: 'voice',
-      reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence } : null,
+      // a voice the speech model has only begun to learn is less reliable (models/voice/speaker-profile.ts)
+      reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence * result.reliability } : null,
     });
   });
   stream.onError((err) => {
