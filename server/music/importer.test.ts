@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../database.js';
 import { trackFeatures, tracks } from '../../sql/schema.js';
 import { resolveFfmpeg } from './ffmpeg.js';
 import { importDirectory, importFiles, type ImportSummary } from './importer.js';
+import { MusicMoodModel } from './valence-arousal.js';
 
 const CLICKS = [
   { bpm: 90, file: 'click-90.mp3' },
@@ -121,6 +122,17 @@ test('a second run resumes: imported files are skipped unchanged, the failures a
   assert.equal(again.unchanged, 6);
   assert.equal(again.imported, 0);
   assert.equal(again.failed, 1);
+});
+
+test('a track measured by an older mood model is measured again by the next run', async () => {
+  const before = await featuresOf('c-major.wav');
+  await database.db.update(trackFeatures).set({ modelVersion: 'an-older-model', valence: 0.99 }).where(eq(trackFeatures.trackId, before.tracks.id));
+  const again = await importDirectory(database.db, path.join(dir, 'lib'), { origin: 'import' });
+  assert.equal(again.imported, 1);
+  assert.equal(again.unchanged, 5);
+  const after = await featuresOf('c-major.wav');
+  assert.equal(after.track_features.modelVersion, MusicMoodModel.load().version);
+  assert.equal(after.track_features.valence, before.track_features.valence);
 });
 
 test('real audio: a 4Q clip and a Debian game-music track', async (t) => {

@@ -88,14 +88,20 @@ export async function importFiles(db: Db, files: string[], options: ImportOption
 
 async function importOne(db: Db, file: string, options: ImportOptions, model: MusicMoodModel, override: SidecarEntry | undefined): Promise<ImportOutcome> {
   const stat = fs.statSync(file);
-  const [existing] = await db.select({ id: tracks.id, fileSize: tracks.fileSize, fileMtimeMs: tracks.fileMtimeMs }).from(tracks).where(eq(tracks.filePath, file));
-  if (existing && existing.fileSize === stat.size && existing.fileMtimeMs === stat.mtimeMs) return { file, status: 'unchanged' };
+  const [existing] = await db
+    .select({ id: tracks.id, fileSize: tracks.fileSize, fileMtimeMs: tracks.fileMtimeMs, modelVersion: trackFeatures.modelVersion })
+    .from(tracks)
+    .leftJoin(trackFeatures, eq(trackFeatures.trackId, tracks.id))
+    .where(eq(tracks.filePath, file));
+  // A file measured by an older mood model is measured again, so an upgrade re-estimates the library.
+  const current = existing?.modelVersion === model.version;
+  if (existing && current && existing.fileSize === stat.size && existing.fileMtimeMs === stat.mtimeMs) return { file, status: 'unchanged' };
 
-  const { decoded, features } = await (options.analyse ?? analyseFile)(file);
+  const { decoded, features, moodWindows } = await (options.analyse ?? analyseFile)(file);
   const [duplicate] = await db.select({ filePath: tracks.filePath }).from(tracks).where(eq(tracks.audioHash, decoded.audioHash));
   if (duplicate && duplicate.filePath !== file) return { file, status: 'duplicate', duplicateOf: duplicate.filePath };
 
-  const estimate = model.estimate(features.vector);
+  const estimate = model.estimateWindows(moodWindows);
   const sidecarMood = override?.valence !== undefined && override.arousal !== undefined;
   const valence = sidecarMood ? override.valence! : estimate.valence;
   const arousal = sidecarMood ? override.arousal! : estimate.arousal;

@@ -18,19 +18,21 @@ const REFERENCE = fileURLToPath(new URL('../../models/music/reference-outputs.js
 
 interface Reference {
   model_version: string;
-  cases: { file: string; vector: Record<string, number>; probabilities: number[] }[];
+  /** a clip's exported mood-window vectors and the Python model's mean probabilities over them */
+  cases: { file: string; windows: Record<string, number>[]; probabilities: number[] }[];
 }
 
-test('the TypeScript runtime reproduces the Python model on exported feature vectors', () => {
+test('the TypeScript runtime reproduces the Python model on exported mood-window vectors', () => {
   const model = MusicMoodModel.load();
   const reference = JSON.parse(fs.readFileSync(REFERENCE, 'utf8')) as Reference;
   assert.equal(reference.model_version, model.version, 'reference-outputs.json and music-va.json come from the same training run');
   assert.ok(reference.cases.length >= 8);
   const quadrantsSeen = new Set<string>();
   for (const c of reference.cases) {
-    const p = model.probabilities(c.vector);
+    assert.ok(c.windows.length >= 3, `${c.file}: ${c.windows.length} windows`);
+    const mood = model.estimateWindows(c.windows);
+    const p = mood.probabilities;
     p.forEach((v, k) => assert.ok(Math.abs(v - c.probabilities[k]!) < 1e-9, `${c.file}: P(Q${k + 1}) ${v} vs Python ${c.probabilities[k]}`));
-    const mood = model.estimate(c.vector);
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     assert.ok(mood.valence >= -1 && mood.valence <= 1 && mood.arousal >= -1 && mood.arousal <= 1);
     quadrantsSeen.add(mood.quadrant);
@@ -52,6 +54,7 @@ test('the feature code supplies every feature the model reads', () => {
 test('a missing feature or a malformed model file is a clear error', () => {
   const model = MusicMoodModel.load();
   assert.throws(() => model.estimate({}), /feature ".+" missing or not finite/);
+  assert.throws(() => model.estimateWindows([]), /no mood windows/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'music-va-'));
   try {
     const broken = JSON.parse(fs.readFileSync(DEFAULT_MODEL_PATH, 'utf8')) as Record<string, unknown>;

@@ -93,8 +93,16 @@ export class MusicMoodModel {
     return [...names];
   }
 
+  /** The mood of one feature vector (a single window). */
   estimate(vector: Record<string, number>): MusicMood {
-    const p = this.probabilities(vector);
+    return this.estimateWindows([vector]);
+  }
+
+  /** The mood of a track from its mood windows' vectors: the mean of their quadrant probabilities, as trained. */
+  estimateWindows(windows: Record<string, number>[]): MusicMood {
+    if (windows.length === 0) throw new Error('no mood windows to estimate from');
+    const p: Probabilities = [0, 0, 0, 0];
+    for (const w of windows) this.probabilities(w).forEach((v, k) => (p[k] = p[k]! + v / windows.length));
     const valence = p[0] + p[3] - p[1] - p[2];
     const arousal = p[0] + p[1] - p[2] - p[3];
     const quadrant = (['Q1', 'Q2', 'Q3', 'Q4'] as const)[p.indexOf(Math.max(...p))]!;

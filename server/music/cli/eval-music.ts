@@ -22,8 +22,8 @@ const confusion = QUADRANTS.map(() => QUADRANTS.map(() => 0));
 let failed = 0;
 for (const [i, item] of items.entries()) {
   try {
-    const { features } = await analyseFile(item.path);
-    const predicted = model.estimate(features.vector).quadrant;
+    const { moodWindows } = await analyseFile(item.path);
+    const predicted = model.estimateWindows(moodWindows).quadrant;
     confusion[QUADRANTS.indexOf(item.quadrant)]![QUADRANTS.indexOf(predicted)]! += 1;
   } catch (err) {
     failed++;

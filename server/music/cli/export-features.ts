@@ -1,11 +1,14 @@
 /**
- * Exports the importer's feature vectors for a 4Q-style directory (labels.csv with file and
- * quadrant columns), one JSON object per line, for models/music/train.py.
+ * Exports the importer's mood-window feature vectors for a 4Q-style directory (labels.csv with file
+ * and quadrant columns), one JSON object per window, for models/music/train.py. Training windows
+ * overlap (a 5 s hop, so a 30 s clip gives 5); the importer's are back to back.
  *   node --import tsx server/music/cli/export-features.ts ../shared/data/music OUT.jsonl
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyseFile } from '../analyse.js';
+
+const TRAINING_HOP_S = 5;
 import { readLabelledDirectory } from '../labelled-directory.js';
 
 const [dir, out] = process.argv.slice(2);
@@ -16,8 +19,10 @@ if (!dir || !out) {
 const items = readLabelledDirectory(dir);
 const lines: string[] = [];
 for (const [i, item] of items.entries()) {
-  const { features, decoded } = await analyseFile(item.path);
-  lines.push(JSON.stringify({ file: item.file, quadrant: item.quadrant, group: item.group, duration: decoded.durationS, vector: features.vector }));
+  const { moodWindows, decoded } = await analyseFile(item.path, { moodWindowHopS: TRAINING_HOP_S });
+  moodWindows.forEach((vector, window) =>
+    lines.push(JSON.stringify({ file: item.file, quadrant: item.quadrant, group: item.group, duration: decoded.durationS, window, vector })),
+  );
   process.stderr.write(`\r${i + 1}/${items.length} ${path.basename(item.file)}   `);
 }
 fs.writeFileSync(out, lines.join('\n') + '\n');
