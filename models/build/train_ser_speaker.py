@@ -38,7 +38,6 @@ Protocols on held-out speakers (every figure is a clip's mean window probability
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_speaker.py cv      # C chosen inside actors 01-12
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_speaker.py final --C <best> --out models/voice/ser_speaker_lr.onnx
 """
-import argparse
 import json
 import os
 import sys
@@ -52,7 +51,7 @@ from sklearn.linear_model import LogisticRegression
 sys.path.insert(0, os.path.dirname(__file__))
 from train_ser import WIN, Mfcc, fer_fold, librosa_mfcc  # noqa: E402
 from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
-from train_ser_stats import SPEECH_C0_RANGE, StatsFeatures  # noqa: E402
+from train_ser_stats import StatsFeatures, cli, linear_head, masked_mean_std, speech_mask  # noqa: E402
 
 PRIOR_WINDOWS = 8.0  # K: the prior counts as this many speech windows (~8 s of speech)
 ONLINE_SEED = 0
@@ -71,12 +70,7 @@ class WindowFeatures(nn.Module):
     def forward(self, pcm):
         m = self.mfcc(pcm)
         logmel = torch.matmul(self.idct, m)
-        c0 = m[:, 0:1, :]
-        mask = (c0 >= c0.amax(dim=2, keepdim=True) - SPEECH_C0_RANGE).float()
-        n = mask.sum(dim=2)
-        mean = (logmel * mask).sum(dim=2) / n
-        var = (((logmel - mean.unsqueeze(2)) ** 2) * mask).sum(dim=2) / n
-        return torch.cat([self.stats(m), mean, torch.sqrt(var + 1e-6)], dim=1), m
+        return torch.cat([self.stats(m), masked_mean_std(logmel, speech_mask(m))], dim=1), m
 
 
 class SpeakerNormLr(nn.Module):
@@ -85,10 +79,7 @@ class SpeakerNormLr(nn.Module):
         self.features = WindowFeatures()
         self.register_buffer('prior_mean', torch.tensor(prior_mean, dtype=torch.float32))
         self.register_buffer('prior_var', torch.tensor(prior_var, dtype=torch.float32))
-        self.lin = nn.Linear(coef.shape[1], 8)
-        with torch.no_grad():
-            self.lin.weight.copy_(torch.tensor(coef, dtype=torch.float32))
-            self.lin.bias.copy_(torch.tensor(intercept, dtype=torch.float32))
+        self.lin = linear_head(coef, intercept)
         self.register_buffer('fold', torch.tensor(fer_fold()))
 
     def forward(self, pcm, speaker_mean, speaker_var, speaker_n):
@@ -194,13 +185,7 @@ def predict(prior, lr, feats, actors, protocol):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['cv', 'final'])
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--Cs', default='0.003,0.01,0.03,0.1,0.3')
-    ap.add_argument('--C', type=float, default=None)
-    ap.add_argument('--out', default='models/voice/ser_speaker_lr.onnx')
-    ap.add_argument('--report', default=None)
+    ap = cli('models/voice/ser_speaker_lr.onnx')
     ap.add_argument('--train-norm', choices=['full', 'online', 'both'], default='full')
     args = ap.parse_args()
     TRAIN_NORM['mode'] = args.train_norm

@@ -39,6 +39,29 @@ from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
 SPEECH_C0_RANGE = 35.0 * np.sqrt(40.0)
 
 
+def speech_mask(m):
+    """[N, 40, T] MFCC -> [N, 1, T]: 1 for the speech frames (c0 within 35 dB of the window's loudest frame)."""
+    c0 = m[:, 0:1, :]
+    return (c0 >= c0.amax(dim=2, keepdim=True) - SPEECH_C0_RANGE).float()
+
+
+def masked_mean_std(x, mask):
+    """[N, C, T] and a [N, 1, T] mask -> [N, 2C]: mean and std over the masked frames."""
+    n = mask.sum(dim=2)
+    mean = (x * mask).sum(dim=2) / n
+    var = (((x - mean.unsqueeze(2)) ** 2) * mask).sum(dim=2) / n
+    return torch.cat([mean, torch.sqrt(var + 1e-6)], dim=1)
+
+
+def linear_head(coef, intercept):
+    """A torch Linear holding a fitted scikit-learn linear model's weights."""
+    lin = nn.Linear(coef.shape[1], coef.shape[0])
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(coef, dtype=torch.float32))
+        lin.bias.copy_(torch.tensor(intercept, dtype=torch.float32))
+    return lin
+
+
 class StatsFeatures(nn.Module):
     """[N, 40, T] MFCC -> [N, 240] masked mean and std of MFCC, delta, delta-delta."""
 
@@ -53,12 +76,7 @@ class StatsFeatures(nn.Module):
         d1 = self.delta(m)
         d2 = self.delta(d1)
         x = torch.cat([m, d1, d2], dim=1)  # [N, 120, T]
-        c0 = m[:, 0:1, :]
-        mask = (c0 >= c0.amax(dim=2, keepdim=True) - SPEECH_C0_RANGE).float()  # [N, 1, T]
-        n = mask.sum(dim=2)
-        mean = (x * mask).sum(dim=2) / n
-        var = (((x - mean.unsqueeze(2)) ** 2) * mask).sum(dim=2) / n
-        return torch.cat([mean, torch.sqrt(var + 1e-6)], dim=1)
+        return masked_mean_std(x, speech_mask(m))
 
 
 class StatsLr(nn.Module):
@@ -70,10 +88,7 @@ class StatsLr(nn.Module):
         self.stats = StatsFeatures()
         self.register_buffer('mu', torch.tensor(mu, dtype=torch.float32))
         self.register_buffer('sd', torch.tensor(sd, dtype=torch.float32))
-        self.lin = nn.Linear(coef.shape[1], 8)
-        with torch.no_grad():
-            self.lin.weight.copy_(torch.tensor(coef, dtype=torch.float32))
-            self.lin.bias.copy_(torch.tensor(intercept, dtype=torch.float32))
+        self.lin = linear_head(coef, intercept)
         self.register_buffer('fold', torch.tensor(fer_fold()))
 
     def forward(self, pcm):
@@ -103,15 +118,20 @@ def predict(sc, lr, feats):
     return np.stack([lr.predict_proba(sc.transform(f)).mean(0) for f in feats])
 
 
-def main():
+def cli(default_out):
+    """The command line shared by the statistics + logistic-regression scripts: `cv` picks C, `final` exports."""
     ap = argparse.ArgumentParser()
     ap.add_argument('mode', choices=['cv', 'final'])
     ap.add_argument('--data', default='../shared/data/speech')
     ap.add_argument('--Cs', default='0.003,0.01,0.03,0.1,0.3')
     ap.add_argument('--C', type=float, default=None)
-    ap.add_argument('--out', default='models/voice/ser_mfcc_stats_lr.onnx')
+    ap.add_argument('--out', default=default_out)
     ap.add_argument('--report', default=None)
-    args = ap.parse_args()
+    return ap
+
+
+def main():
+    args = cli('models/voice/ser_mfcc_stats_lr.onnx').parse_args()
     torch.set_num_threads(1)
     t0 = time.time()
     front = Mfcc()
