@@ -129,7 +129,7 @@ def make_speaker(args, voice_dir):
     """Profile clips for the speaker-adaptive model and its training-pipeline references (speaker_reference.json):
     the torch features of one window and the graph's probabilities for it, cold and against a fixed profile."""
     import torch
-    from train_ser_speaker import SpeakerNormLr, WindowFeatures  # noqa: F401 (same graph as the shipped file)
+    from train_ser_speaker import WindowFeatures  # the shipped graph's feature front end
     sess = ort.InferenceSession('models/voice/ser_speaker_lr.onnx')
     out_dir = os.path.join(voice_dir, 'speaker14')
     os.makedirs(out_dir, exist_ok=True)

@@ -56,6 +56,21 @@ def centred_hann_dft():
     return win, np.concatenate([cos, sin])[:, None, :]
 
 
+def export_batched(net, example, out, input_names, output_names):
+    """ONNX (opset 17, legacy exporter) with the batch axis of every input and output left free."""
+    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
+    torch.onnx.export(net, example, out, input_names=input_names, output_names=output_names,
+                      dynamic_axes={n: {0: 'batch'} for n in input_names + output_names}, opset_version=17, dynamo=False)
+
+
+def write_report(report, path, t0):
+    """Adds the run time and writes a training log (models/build/out/*.json) when a path was given."""
+    report['minutes'] = (time.time() - t0) / 60
+    if path:
+        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+        json.dump(report, open(path, 'w'), indent=1)
+
+
 def fer_fold():
     """[8, 7] matrix folding RAVDESS probabilities into FER order (calm + neutral → neutral)."""
     fold = np.zeros((8, 7), dtype=np.float32)
@@ -295,12 +310,8 @@ def main():
               'train_minutes': (time.time() - t0) / 60}
     print('validation (actors 13-16):', json.dumps({k: v for k, v in report['validation_actors_13_16'].items()
                                                      if k in ('n', 'accuracy', 'macro_f1', 'accuracy_fer7')}))
-    os.makedirs(os.path.dirname(args.out) or '.', exist_ok=True)
-    torch.onnx.export(net, torch.zeros(1, WIN), args.out, input_names=['pcm'], output_names=['probs8', 'probs7', 'mfcc'],
-                      dynamic_axes={'pcm': {0: 'batch'}, 'probs8': {0: 'batch'}, 'probs7': {0: 'batch'},
-                                    'mfcc': {0: 'batch'}}, opset_version=17, dynamo=False)
-    os.makedirs(os.path.dirname(args.report), exist_ok=True)
-    json.dump(report, open(args.report, 'w'), indent=1)
+    export_batched(net, torch.zeros(1, WIN), args.out, ['pcm'], ['probs8', 'probs7', 'mfcc'])
+    write_report(report, args.report, t0)
     print('wrote', args.out, args.report)
 
 

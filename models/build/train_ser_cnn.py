@@ -48,7 +48,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_ser import FER, HOP, N_FFT, RAVDESS, TO_FER, WINLEN, centred_hann_dft, fer_fold  # noqa: E402
+from train_ser import HOP, N_FFT, RAVDESS, WINLEN, centred_hann_dft, export_batched, fer_fold, write_report  # noqa: E402
 
 SR = 16000
 WIN = 32000  # 2.0 s, the analyzer's window
@@ -372,14 +372,9 @@ def main():
             report['train_actors_01_12'] = {'accuracy': metrics(predict(nets, train), train)['accuracy']}
             print('validation (actors 13-16, Python):',
                   json.dumps({k: v for k, v in report['validation_actors_13_16_python'].items() if k != 'confusion'}))
-            torch.onnx.export(ens, torch.zeros(1, WIN), args.out, input_names=['pcm'], output_names=['probs8', 'probs7', 'logmel'],
-                              dynamic_axes={'pcm': {0: 'batch'}, 'probs8': {0: 'batch'}, 'probs7': {0: 'batch'},
-                                            'logmel': {0: 'batch'}}, opset_version=17, dynamo=False)
+            export_batched(ens, torch.zeros(1, WIN), args.out, ['pcm'], ['probs8', 'probs7', 'logmel'])
             print('wrote', args.out)
-    report['minutes'] = (time.time() - t0) / 60
-    if args.report:
-        os.makedirs(os.path.dirname(args.report), exist_ok=True)
-        json.dump(report, open(args.report, 'w'), indent=1)
+    write_report(report, args.report, t0)
 
 
 if __name__ == '__main__':

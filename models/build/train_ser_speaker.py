@@ -49,7 +49,7 @@ import torch.nn as nn
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, os.path.dirname(__file__))
-from train_ser import WIN, Mfcc, fer_fold, librosa_mfcc  # noqa: E402
+from train_ser import WIN, Mfcc, export_batched, fer_fold, librosa_mfcc, write_report  # noqa: E402
 from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
 from train_ser_stats import StatsFeatures, cli, linear_head, masked_mean_std, speech_mask  # noqa: E402
 
@@ -241,14 +241,10 @@ def main():
             report['mfcc_vs_librosa_max_abs_diff'] = float(np.abs(net.features.mfcc(torch.from_numpy(y)[None])[0].numpy() - librosa_mfcc(y)).max())
         print(json.dumps(report), flush=True)
         F = lr.coef_.shape[1]
-        dyn = {k: {0: 'batch'} for k in ('pcm', 'speaker_mean', 'speaker_var', 'speaker_n', 'probs8', 'probs7', 'features')}
-        torch.onnx.export(net, (torch.zeros(1, WIN), torch.zeros(1, F), torch.ones(1, F), torch.zeros(1, 1)), args.out,
-                          input_names=['pcm', 'speaker_mean', 'speaker_var', 'speaker_n'], output_names=['probs8', 'probs7', 'features'],
-                          dynamic_axes=dyn, opset_version=17, dynamo=False)
+        export_batched(net, (torch.zeros(1, WIN), torch.zeros(1, F), torch.ones(1, F), torch.zeros(1, 1)), args.out,
+                       ['pcm', 'speaker_mean', 'speaker_var', 'speaker_n'], ['probs8', 'probs7', 'features'])
         print('wrote', args.out)
-    report['minutes'] = (time.time() - t0) / 60
-    if args.report:
-        json.dump(report, open(args.report, 'w'), indent=1)
+    write_report(report, args.report, t0)
 
 
 if __name__ == '__main__':

@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(__file__))
-from train_ser import N_FFT, WIN, Mfcc, fer_fold, librosa_mfcc  # noqa: E402
+from train_ser import WIN, Mfcc, export_batched, fer_fold, librosa_mfcc, write_report  # noqa: E402
 from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
 
 # 35 dB below the loudest frame, in c0 units: c0 = sqrt(1/40) * sum over 40 bands of dB = sqrt(40) * mean dB
@@ -172,13 +172,9 @@ def main():
         with torch.no_grad():
             report['mfcc_vs_librosa_max_abs_diff'] = float(np.abs(net.mfcc(torch.from_numpy(y)[None])[0].numpy() - librosa_mfcc(y)).max())
         print(json.dumps(report), flush=True)
-        torch.onnx.export(net, torch.zeros(1, WIN), args.out, input_names=['pcm'], output_names=['probs8', 'probs7', 'mfcc'],
-                          dynamic_axes={'pcm': {0: 'batch'}, 'probs8': {0: 'batch'}, 'probs7': {0: 'batch'},
-                                        'mfcc': {0: 'batch'}}, opset_version=17, dynamo=False)
+        export_batched(net, torch.zeros(1, WIN), args.out, ['pcm'], ['probs8', 'probs7', 'mfcc'])
         print('wrote', args.out)
-    report['minutes'] = (time.time() - t0) / 60
-    if args.report:
-        json.dump(report, open(args.report, 'w'), indent=1)
+    write_report(report, args.report, t0)
 
 
 if __name__ == '__main__':

@@ -51,19 +51,17 @@ async function main() {
     rows = speakerOrder(rows, speakerOf);
   }
   const profiles = new Map<string, SpeakerProfile>();
+  const profileOf = (r: Record<string, string>): SpeakerProfile => {
+    const key = speakerOf(r);
+    if (!profiles.has(key)) profiles.set(key, va.newSpeakerProfile()!);
+    return profiles.get(key)!;
+  };
   if (adaptive && speakerMode === 'enrolled') {
-    for (const r of rows) {
-      const key = speakerOf(r);
-      if (!profiles.has(key)) profiles.set(key, va.newSpeakerProfile()!);
-      await va.analyzeClip(readWav(path.join(dir, r.file!)).samples, { speaker: profiles.get(key)! });
-    }
+    for (const r of rows) await va.analyzeClip(readWav(path.join(dir, r.file!)).samples, { speaker: profileOf(r) });
   }
   const speakerFor = (r: Record<string, string>): SpeakerProfile | undefined => {
     if (!adaptive || speakerMode === 'cold') return undefined;
-    const key = speakerOf(r);
-    if (speakerMode === 'enrolled') return profiles.get(key)!.clone();
-    if (!profiles.has(key)) profiles.set(key, va.newSpeakerProfile()!);
-    return profiles.get(key);
+    return speakerMode === 'enrolled' ? profileOf(r).clone() : profileOf(r);
   };
   const truth8: number[] = [];
   const pred8: number[] = [];

@@ -21,7 +21,7 @@
 import type { AudioChunk } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../labels.js';
 import { BatchScheduler } from '../runtime/batcher.js';
-import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
+import { loadModel, ModelLoadError, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
 import { SileroVad, VadState, VAD_FILE, VAD_WINDOW } from './vad.js';
 
@@ -258,11 +258,11 @@ function speakerInputDim(model: LoadedModel): number {
   const names = model.session.inputNames;
   if (!names.includes('speaker_mean')) return 0;
   for (const required of ['speaker_var', 'speaker_n']) {
-    if (!names.includes(required)) throw new Error(`${model.file}: has speaker_mean but no ${required} input`);
+    if (!names.includes(required)) throw new ModelLoadError(model.file, `it has a speaker_mean input but no ${required}`);
   }
   const meta = (model.session as unknown as { inputMetadata?: { name: string; shape?: (number | string)[] }[] }).inputMetadata;
   const dim = meta?.find((m) => m.name === 'speaker_mean')?.shape?.[1];
-  if (typeof dim !== 'number' || !(dim > 0)) throw new Error(`${model.file}: cannot read the width of its speaker_mean input`);
+  if (typeof dim !== 'number' || !(dim > 0)) throw new ModelLoadError(model.file, 'the width of its speaker_mean input is not a fixed positive number');
   return dim;
 }
 
