@@ -10,6 +10,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { types as ms } from 'mediasoup';
 import type { AudioChunk, VideoFrame } from '../types.js';
+import { audioOutputOptions, sdpInputOptions, videoOutputOptions } from './decoder-args.js';
 import { launchDecoder } from './decoder-launcher.js';
 import { BoundedQueue, LatestValue } from './latest-value.js';
 import type { IngestMetrics } from './metrics.js';
@@ -104,7 +105,8 @@ export abstract class ProducerTap {
     this.closeOutput();
   }
 
-  protected abstract decoderArgs(): string[];
+  /** ffmpeg's output options, ending with stdout. */
+  protected abstract outputOptions(): string[];
   protected abstract onStdout(chunk: Buffer): void;
   protected abstract closeOutput(): void;
   protected abstract onDecoderStarted(): void;
@@ -122,19 +124,7 @@ export abstract class ProducerTap {
   private async spawnDecoder(): Promise<void> {
     const sdp = sdpForConsumer(this.kind, this.consumer!.rtpParameters, this.port);
     const ffmpeg = launchDecoder(
-      [
-        '-hide_banner', '-nostdin', '-loglevel', process.env.MOODIFY_FFMPEG_LOGLEVEL || 'error',
-        '-protocol_whitelist', 'pipe,udp,rtp',
-        // Start decoding on the first packets instead of probing for seconds.
-        '-analyzeduration', '0', '-probesize', '32', '-fflags', 'nobuffer', '-flags', 'low_delay',
-        // Keep the RTP reordering buffer short: late packets are worth less than fresh frames.
-        '-max_delay', '100000', '-reorder_queue_size', '32',
-        // One decoding thread: a 320×240 stream needs no more, and fifty of them share two cores.
-        '-threads', '1',
-        '-f', 'sdp', '-i', 'pipe:0',
-        ...this.decoderArgs(),
-        'pipe:1',
-      ],
+      [...sdpInputOptions(process.env.MOODIFY_FFMPEG_LOGLEVEL || 'error'), ...this.outputOptions()],
       sdp,
     );
     this.ffmpeg = ffmpeg;
@@ -211,14 +201,8 @@ export class VideoTap extends ProducerTap {
     return subscription;
   }
 
-  protected decoderArgs(): string[] {
-    const { width: w, height: h } = this;
-    const fps = this.options.fps ?? 5;
-    return [
-      '-an',
-      '-vf', `fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
-      '-f', 'rawvideo',
-    ];
+  protected outputOptions(): string[] {
+    return videoOutputOptions({ fps: this.options.fps ?? 5, width: this.width, height: this.height });
   }
 
   protected onDecoderStarted(): void {
@@ -289,8 +273,8 @@ export class AudioTap extends ProducerTap {
     return subscription;
   }
 
-  protected decoderArgs(): string[] {
-    return ['-vn', '-ac', '1', '-ar', '16000', '-f', 's16le'];
+  protected outputOptions(): string[] {
+    return audioOutputOptions();
   }
 
   protected onDecoderStarted(): void {
