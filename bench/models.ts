@@ -7,12 +7,13 @@
  * printed. The last line is one JSON object.
  */
 import os from 'node:os';
-import { loadModel, ort } from '../models/runtime/session.js';
+import { loadModel, ort, type LoadedModel } from '../models/runtime/session.js';
+import { speakerInputDim } from '../models/voice/voice-analyzer.js';
 
 interface Spec {
   name: string;
   file: string;
-  feeds: (b: number) => Record<string, ort.Tensor>;
+  feeds: (b: number, m: LoadedModel) => Record<string, ort.Tensor>;
 }
 
 const rnd = (n: number, scale = 1, offset = 0) => Float32Array.from({ length: n }, () => Math.random() * scale + offset);
@@ -24,12 +25,15 @@ const SPECS: Spec[] = [
   {
     name: 'ser_speaker_lr (speech emotion, 2 s, speaker-adaptive)',
     file: 'voice/ser_speaker_lr.onnx',
-    feeds: (b) => ({
-      pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]),
-      speaker_mean: new ort.Tensor('float32', rnd(b * 320, 10), [b, 320]),
-      speaker_var: new ort.Tensor('float32', rnd(b * 320, 10, 1), [b, 320]),
-      speaker_n: new ort.Tensor('float32', new Float32Array(b).fill(20), [b, 1]),
-    }),
+    feeds: (b, m) => {
+      const d = speakerInputDim(m);
+      return {
+        pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]),
+        speaker_mean: new ort.Tensor('float32', rnd(b * d, 10), [b, d]),
+        speaker_var: new ort.Tensor('float32', rnd(b * d, 10, 1), [b, d]),
+        speaker_n: new ort.Tensor('float32', new Float32Array(b).fill(20), [b, 1]),
+      };
+    },
   },
   { name: 'ser_mfcc_cnn_lstm (speech emotion, 2 s, previous default)', file: 'voice/ser_mfcc_cnn_lstm.onnx', feeds: (b) => ({ pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]) }) },
   {
@@ -60,7 +64,7 @@ async function main() {
     const m = await loadModel(s.file, { threads });
     const row: Record<string, unknown> = { model: s.file, provider: m.provider };
     for (const b of batches) {
-      const feeds = s.feeds(b);
+      const feeds = s.feeds(b, m);
       for (let i = 0; i < 3; i++) await m.session.run(feeds);
       const times: number[] = [];
       const start = performance.now();

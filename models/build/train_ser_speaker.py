@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Speech emotion, fourth attempt: window statistics normalised per SPEAKER -> logistic regression (one ONNX graph).
 
-Outcome (2026-11-27), SHIPPED as models/voice/ser_speaker_lr.onnx: CV inside actors 01-12 (online) picked C 0.003
-(57.9 %); actors 13-16 through `npm run eval:voice`: 59.2 % online, 60.4 % enrolled, 39.6 % cold (card:
-models/voice/ser_speaker_lr.md). --train-norm online / both were not better in CV (56.1 / 56.5 %).
+Outcome (2026-11-27), SHIPPED as models/voice/ser_speaker_lr.onnx. Version 2 (with Prosody): CV inside actors 01-12
+(online) picked C 0.002 (59.2 %); actors 13-16 through `npm run eval:voice`: 60.4 % online, 61.7 % enrolled, 40.0 %
+cold (card: models/voice/ser_speaker_lr.md). Version 1 (without Prosody, C 0.003): CV 57.9 %; 59.2 / 60.4 / 39.6 %.
+--train-norm online / both were not better in CV (56.1 / 56.5 %, version 1).
 
 Why: every model tried before lost 5-13 points on new speakers (actors 13-16), because most of what MFCC
 statistics vary with is the speaker (vocal tract, habitual pitch and loudness), not the emotion. Standardising
@@ -24,10 +25,11 @@ over the graph's own `features` output), never on disk: it is a voice summary of
 
 Per 2 s window (the analyzer's): the 40 MFCCs of ser_mfcc_cnn_lstm (same `Mfcc` front end, so the librosa
 parity test holds), their deltas and delta-deltas, and the 40 log-mel bands they came from; mean and std over
-the window's speech frames (c0 within 35 dB of the window's loudest frame) -> 320 features.
+the window's speech frames (c0 within 35 dB of the window's loudest frame) -> 320 features; then 7 pitch and
+loudness statistics (Prosody) -> 327.
 
-Inputs  pcm [N, 32000] float32 (-1..1), speaker_mean [N, 320], speaker_var [N, 320], speaker_n [N, 1]
-Outputs probs8 [N, 8] (RAVDESS order), probs7 [N, 7] (FER order), features [N, 320]
+Inputs  pcm [N, 32000] float32 (-1..1), speaker_mean [N, 327], speaker_var [N, 327], speaker_n [N, 1]
+Outputs probs8 [N, 8] (RAVDESS order), probs7 [N, 7] (FER order), features [N, 327]
 
 Protocols on held-out speakers (every figure is a clip's mean window probability, as analyzeClip):
   online   — the product's case: a speaker's clips in a seeded random order, each window scored with the
@@ -46,6 +48,7 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -57,20 +60,76 @@ PRIOR_WINDOWS = 8.0  # K: the prior counts as this many speech windows (~8 s of 
 ONLINE_SEED = 0
 
 
+class Prosody(nn.Module):
+    """[N, 32000] PCM -> [N, 7] pitch and loudness statistics, which MFCCs barely carry.
+
+    Pitch by normalised autocorrelation at 4 kHz (4-sample averaging as a crude anti-alias filter): 40 ms frames every
+    10 ms, lags 8..50 samples (500..80 Hz). Per frame: voicing = the highest normalised correlation, F0 = 4000 /
+    its lag (in octaves, log2). Speech frames are those within 35 dB of the window's loudest (as speech_mask);
+    voiced ones also have voicing > 0.6. Features: voicing mean and std over speech frames, log2 F0 mean and std
+    and mean absolute frame-to-frame change over voiced frames, the voiced share of speech frames, and the std of
+    frame log-energy. All of it is plain ONNX ops (slices, products, sums, ReduceMax/ArgMax)."""
+
+    LAGS = range(8, 51)
+    SPEECH_DB = 35.0
+    FRAME, HOP, DOWN = 160, 40, 4
+
+    def forward(self, pcm):
+        x = F.avg_pool1d(pcm.unsqueeze(1), self.DOWN)
+        x = x - x.mean(dim=2, keepdim=True)
+        # Lagged products of the whole signal, then summed over each frame by pooling: far cheaper than
+        # cutting frames out first (a 210-tap framing convolution cost 4 ms per window).
+        n = x.shape[2] - self.LAGS[-1]
+        head = x[:, :, :n]
+        shifted = torch.cat([x[:, :, lag:lag + n] for lag in self.LAGS], 1)  # [N, lags, n]
+
+        blocks = (n - self.FRAME) // self.HOP + self.FRAME // self.HOP  # whole hops the frames cover
+
+        def frame_sum(v):
+            # Sums over 160-sample frames every 40 samples: per-hop sums, then 4 neighbouring hops added
+            # (ONNX AveragePool with a 160-wide kernel cost 1.5 ms per window).
+            hops = v[:, :, :blocks * self.HOP].reshape(v.shape[0], v.shape[1], blocks, self.HOP).sum(3)
+            per = self.FRAME // self.HOP
+            frames = blocks - per + 1
+            return sum(hops[:, :, k:k + frames] for k in range(per))
+
+        energy = frame_sum(head * head)[:, 0]  # [N, T]
+        corr = frame_sum(head * shifted) / torch.sqrt(energy[:, None] * frame_sum(shifted * shifted) + 1e-9)  # [N, lags, T]
+        voicing, best = corr.max(1)
+        f0 = torch.log2(4000.0 / (best.float() + self.LAGS[0]))
+        log_energy = torch.log10(energy + 1e-9)
+        speech = (log_energy >= log_energy.amax(1, keepdim=True) - self.SPEECH_DB / 10).float()
+        voiced = speech * (voicing > 0.6).float()
+
+        def mean_std(v, mask, floor):
+            n = mask.sum(1) + floor
+            m = (v * mask).sum(1) / n
+            return m, torch.sqrt((((v - m[:, None]) ** 2) * mask).sum(1) / n + 1e-6)
+
+        v_mean, v_std = mean_std(voicing, speech, 0.0)
+        f_mean, f_std = mean_std(f0, voiced, 1e-3)
+        both = voiced[:, 1:] * voiced[:, :-1]
+        f_change = ((f0[:, 1:] - f0[:, :-1]).abs().clamp(max=0.5) * both).sum(1) / (both.sum(1) + 1e-3)
+        voiced_share = voiced.sum(1) / speech.sum(1)
+        _, e_std = mean_std(log_energy, speech, 0.0)
+        return torch.stack([v_mean, v_std, f_mean, f_std, f_change, voiced_share, e_std], 1)
+
+
 class WindowFeatures(nn.Module):
-    """[N, 32000] PCM -> [N, 320]: MFCC/delta/delta-delta statistics (train_ser_stats) + log-mel statistics."""
+    """[N, 32000] PCM -> [N, 327]: MFCC/delta/delta-delta statistics (train_ser_stats), log-mel statistics, prosody."""
 
     def __init__(self):
         super().__init__()
         self.mfcc = Mfcc()
         self.stats = StatsFeatures()
+        self.prosody = Prosody()
         # MFCC -> log-mel: the orthonormal DCT is square (40 x 40), so its transpose inverts it exactly
         self.register_buffer('idct', self.mfcc.dct.t().contiguous())
 
     def forward(self, pcm):
         m = self.mfcc(pcm)
         logmel = torch.matmul(self.idct, m)
-        return torch.cat([self.stats(m), masked_mean_std(logmel, speech_mask(m))], dim=1), m
+        return torch.cat([self.stats(m), masked_mean_std(logmel, speech_mask(m)), self.prosody(pcm)], dim=1), m
 
 
 class SpeakerNormLr(nn.Module):

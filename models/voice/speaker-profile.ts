@@ -13,7 +13,7 @@
  */
 /** The prior's weight in the graph, in speech windows (PRIOR_WINDOWS in models/build/train_ser_speaker.py). */
 export const PRIOR_WINDOWS = 8;
-/** Held-out accuracy cold (prior only) over accuracy once the voice is learnt: 39.6 % / 59.2 % (ser_speaker_lr.md). */
+/** Held-out accuracy cold (prior only) over accuracy once the voice is learnt: 40.0 % / 60.4 % (ser_speaker_lr.md). */
 const COLD_RELIABILITY = 0.67;
 
 /**
