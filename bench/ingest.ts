@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest -- --participants N --seconds S [--no-browser] [--room-size K]
+ * npm run bench:ingest -- --participants N --seconds S [--no-browser] [--room-size K] [--join-timeout T]
  *
  * N synthetic senders (a real face clip, encoded once as the capture client sends it: VP8
  * 320×240 15 fps ~250 kbit/s + Opus; replayed from ONE separate process) plus one real headless
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'no-browser': { type: 'boolean', default: false },
     // Decode only: measures the media spine without the emotion models.
     'no-analysis': { type: 'boolean', default: false },
+    // An overloaded server can take minutes to accept joins: give up after T s with a figure.
+    'join-timeout': { type: 'string', default: '180' },
   },
 });
 const participants = Number(values.participants);
@@ -103,9 +105,15 @@ const generator = fork(path.join(import.meta.dirname, 'lib/load-generator.ts'), 
   execArgv: ['--import', 'tsx'],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-await new Promise<void>((resolve, reject) => {
-  generator.on('message', (message: { ready?: boolean; participantId?: string; frame?: number; sentAt?: number }) => {
-    if (message.ready) resolve();
+let joined = 0;
+const ready = await new Promise<boolean>((resolve, reject) => {
+  const timer = setTimeout(() => resolve(false), Number(values['join-timeout']) * 1000);
+  generator.on('message', (message: { ready?: boolean; joined?: number; participantId?: string; frame?: number; sentAt?: number }) => {
+    if (message.joined !== undefined) joined = message.joined;
+    if (message.ready) {
+      clearTimeout(timer);
+      resolve(true);
+    }
     if (message.participantId !== undefined && message.frame !== undefined) {
       let times = sendTimes.get(message.participantId);
       if (!times) sendTimes.set(message.participantId, (times = new Map()));
@@ -114,6 +122,15 @@ await new Promise<void>((resolve, reject) => {
   });
   generator.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
 });
+if (!ready) {
+  // Saturated before every participant could join: say how far it got rather than hang.
+  console.log(`ingest benchmark: only ${joined} of ${participants} synthetic participants joined within ${values['join-timeout']} s (emotion models ${values['no-analysis'] ? 'off' : 'on'}): the server accepts joins too slowly to measure`);
+  generator.kill('SIGKILL');
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ participants, joined, join_timeout_s: Number(values['join-timeout']), analysis: !values['no-analysis'], error: 'join timeout' }));
+  process.exit(1);
+}
 
 // ---------------------------------------------------------------- one real browser
 const browser = values['no-browser'] ? undefined : await launchChromium({ videoFile: coded, audioFile: speech.wav });

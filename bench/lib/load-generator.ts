@@ -31,6 +31,7 @@ for (let i = 0; i < participants; i++) {
   });
   participantId = peer.participantId;
   peers.push(peer);
+  send({ joined: peers.length });
 }
 send({ ready: true, participants: peers.map((p) => p.participantId), loopFrames: Math.round(video.loopTicks / video.frameTicks), at: now() });
 
