@@ -1,8 +1,10 @@
 import { LitElement, css, html } from 'lit';
-import { customElement } from 'lit/decorators.js';
+import { customElement, query } from 'lit/decorators.js';
 import './capture/moodify-capture.js';
 import './live/moodify-live-room.js';
 import { loadSession } from './dashboard/session.js';
+import type { ParticipantMood } from './live/live-types.js';
+import type { MoodifyLiveRoom } from './live/moodify-live-room.js';
 
 /**
  * /room/:roomId — join a room with this device's camera and microphone, and see the room live:
@@ -16,6 +18,11 @@ export class MoodifyRoom extends LitElement {
 
   private readonly roomId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
   private readonly params = new URLSearchParams(location.search);
+  @query('moodify-live-room') private liveRoom!: MoodifyLiveRoom;
+
+  // The capture socket is the participant, so it hears our own detailed readings even where the
+  // live view's watch socket is anonymous and would leave the emotion flow empty.
+  private readonly onOwnMood = (e: CustomEvent<ParticipantMood>) => this.liveRoom?.addOwnMood(e.detail);
 
   override render() {
     return html`
@@ -27,6 +34,7 @@ export class MoodifyRoom extends LitElement {
         ?autostart=${this.params.has('autostart')}
         ?no-video=${this.params.has('novideo')}
         ?no-audio=${this.params.has('noaudio')}
+        @own-mood=${this.onOwnMood}
       ></moodify-capture>
       <!-- A signed-in session watches with its own (refreshable) access token; the address's token only otherwise. -->
       <moodify-live-room room=${this.roomId} token=${loadSession() ? '' : (this.params.get('token') ?? '')}></moodify-live-room>

@@ -223,3 +223,19 @@ test('kill -9 of a consumer\'s ffmpeg: frames flow again within 2 s', { skip }, 
     await page.close();
   }
 });
+
+test('an anonymous room page charts its own readings (the capture socket hands them to the live view)', { skip }, async () => {
+  const page = await openRoomPage('ingest-own-flow');
+  try {
+    // Found through the shadow roots; a string, so tsx adds no helpers the page lacks.
+    const samples = `(() => {
+      const find = (root) => root.querySelector('moodify-emotion-flow')
+        ?? [...root.querySelectorAll('*')].map((el) => el.shadowRoot && find(el.shadowRoot)).find(Boolean) ?? null;
+      return find(document)?.sampleCount ?? 0;
+    })()`;
+    const count = await waitFor(async () => ((await page.evaluate(samples)) as number) || undefined, 30000, 'own readings in the emotion flow');
+    assert.ok(count >= 1);
+  } finally {
+    await page.close();
+  }
+});

@@ -85,6 +85,12 @@ export class MoodifyCapture extends LitElement {
       this.transport = undefined;
       if (this.status !== 'idle') this.setStatus('reconnecting', 'connection lost; reconnecting');
     });
+    // Our own readings, with face/voice detail, reach this (participant's) socket even in an
+    // anonymous room; the page hands them to its live view, whose watch socket gets labels only.
+    this.signalling.on('participantMood', (data) => {
+      if ((data as { participantId?: string } | undefined)?.participantId !== this.participantId) return;
+      this.dispatchEvent(new CustomEvent('own-mood', { detail: data, bubbles: true, composed: true }));
+    });
     // The server lost the room's media worker: join again on a fresh router.
     this.signalling.on('roomReset', () => void this.joinAndSend());
     // The owner closed the room or removed us: stop for good, do not reconnect.

@@ -6,6 +6,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { api, loadSession } from '../dashboard/session.js';
+import type { ParticipantMood } from './live-types.js';
 import { RoomFeed } from './room-feed.js';
 import './moodify-emotion-flow.js';
 import './moodify-group-mood.js';
@@ -32,6 +33,11 @@ export class MoodifyLiveRoom extends LitElement {
 
   private feed: RoomFeed | undefined;
   private readonly onChange = () => this.tick++;
+
+  /** One of the viewer's own readings, from the page's capture socket (see RoomFeed.addOwnMood). */
+  addOwnMood(mood: ParticipantMood): void {
+    this.feed?.addOwnMood(mood);
+  }
 
   /** The live state (tests read the chart's data through it too). */
   get roomFeed(): RoomFeed | undefined {

@@ -110,14 +110,35 @@ export class RoomFeed extends EventTarget {
     }
   }
 
+  /**
+   * A reading of the viewer's own that arrived elsewhere: the capture socket's, in a room where
+   * this watch socket is anonymous and gets labels only. Kept once if both sockets deliver it.
+   */
+  addOwnMood(mood: ParticipantMood): void {
+    if (!isDetailed(mood) || this.hasOwn(mood)) return;
+    this.ownMoods = [...this.ownMoods, mood].sort((a, b) => a.t - b.t);
+    this.trim();
+    this.changed();
+  }
+
   private addMood(mood: ParticipantMood): void {
     // New objects, not mutations: lit components see a change by reference.
     this.latestByParticipant = new Map(this.latestByParticipant).set(mood.participantId, mood);
-    if (isDetailed(mood)) {
+    if (isDetailed(mood) && !this.hasOwn(mood)) {
       this.ownMoods = [...this.ownMoods, mood];
       this.trim();
     }
     this.changed();
+  }
+
+  /** Whether this reading (participant and time) is already in ownMoods; looks at the newest end only. */
+  private hasOwn(mood: ParticipantMood): boolean {
+    for (let i = this.ownMoods.length - 1; i >= 0; i--) {
+      const m = this.ownMoods[i]!;
+      if (m.participantId === mood.participantId && m.t === mood.t) return true;
+      if (m.t < mood.t - 60_000) return false;
+    }
+    return false;
   }
 
   private trim(): void {
