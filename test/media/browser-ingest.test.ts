@@ -199,8 +199,8 @@ test('kill -9 of a consumer\'s ffmpeg: frames flow again within 2 s', { skip }, 
   try {
     const { tap } = await videoTap;
     // Let the stream run for a while before the crash, as a real one would: the sender ignores a
-    // keyframe request that comes within 300 ms of its last keyframe (libwebrtc), and mediasoup
-    // then waits a second before asking again, which would time the start-up, not the restart.
+    // keyframe request that comes within 300 ms of its previous one (libwebrtc), and mediasoup then
+    // waits a second or more before asking again, which would time the start-up, not the restart.
     assert.equal((await collectFrames(tap, 8, 10000)).length, 8);
     const victim = tap.pid!;
     process.kill(victim, 'SIGKILL');
