@@ -101,17 +101,15 @@ class Prosody(nn.Module):
         speech = (log_energy >= log_energy.amax(1, keepdim=True) - self.SPEECH_DB / 10).float()
         voiced = speech * (voicing > 0.6).float()
 
-        def mean_std(v, mask, floor):
-            n = mask.sum(1) + floor
-            m = (v * mask).sum(1) / n
-            return m, torch.sqrt((((v - m[:, None]) ** 2) * mask).sum(1) / n + 1e-6)
+        def mean_std(v, mask, floor=0.0):  # [N, T] -> two [N]
+            return masked_mean_std(v[:, None], mask[:, None], floor).unbind(1)
 
-        v_mean, v_std = mean_std(voicing, speech, 0.0)
+        v_mean, v_std = mean_std(voicing, speech)
         f_mean, f_std = mean_std(f0, voiced, 1e-3)
         both = voiced[:, 1:] * voiced[:, :-1]
         f_change = ((f0[:, 1:] - f0[:, :-1]).abs().clamp(max=0.5) * both).sum(1) / (both.sum(1) + 1e-3)
         voiced_share = voiced.sum(1) / speech.sum(1)
-        _, e_std = mean_std(log_energy, speech, 0.0)
+        _, e_std = mean_std(log_energy, speech)
         return torch.stack([v_mean, v_std, f_mean, f_std, f_change, voiced_share, e_std], 1)
 
 

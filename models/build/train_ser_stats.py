@@ -45,9 +45,10 @@ def speech_mask(m):
     return (c0 >= c0.amax(dim=2, keepdim=True) - SPEECH_C0_RANGE).float()
 
 
-def masked_mean_std(x, mask):
-    """[N, C, T] and a [N, 1, T] mask -> [N, 2C]: mean and std over the masked frames."""
-    n = mask.sum(dim=2)
+def masked_mean_std(x, mask, floor=0.0):
+    """[N, C, T] and a [N, 1, T] mask -> [N, 2C]: mean and std over the masked frames (`floor` keeps an empty
+    mask finite)."""
+    n = mask.sum(dim=2) + floor
     mean = (x * mask).sum(dim=2) / n
     var = (((x - mean.unsqueeze(2)) ** 2) * mask).sum(dim=2) / n
     return torch.cat([mean, torch.sqrt(var + 1e-6)], dim=1)

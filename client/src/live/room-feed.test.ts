@@ -4,7 +4,7 @@ import type { ParticipantMood } from './live-types.js';
 import { RoomFeed } from './room-feed.js';
 
 const reading = (t: number, detailed = true): ParticipantMood => ({
-  participantId: 'p1', displayName: 'Ann', t, emotion: 'happy', confidence: 0.7, valence: 0.8, arousal: 0.5, source: 'sensed',
+  participantId: 'p1', displayName: 'Ann', t, emotion: 'happy', confidence: 0.7, valence: 0.8, arousal: 0.5, source: 'fused',
   ...(detailed ? { probabilities: [0, 0, 0, 0.7, 0, 0, 0.3], weights: { face: 0.6, voice: 0.4 } } : {}),
 }) as ParticipantMood;
 

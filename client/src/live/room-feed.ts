@@ -115,20 +115,24 @@ export class RoomFeed extends EventTarget {
    * this watch socket is anonymous and gets labels only. Kept once if both sockets deliver it.
    */
   addOwnMood(mood: ParticipantMood): void {
-    if (!isDetailed(mood) || this.hasOwn(mood)) return;
-    this.ownMoods = [...this.ownMoods, mood].sort((a, b) => a.t - b.t);
-    this.trim();
-    this.changed();
+    if (this.keepOwn(mood)) this.changed();
   }
 
   private addMood(mood: ParticipantMood): void {
     // New objects, not mutations: lit components see a change by reference.
     this.latestByParticipant = new Map(this.latestByParticipant).set(mood.participantId, mood);
-    if (isDetailed(mood) && !this.hasOwn(mood)) {
-      this.ownMoods = [...this.ownMoods, mood];
-      this.trim();
-    }
+    this.keepOwn(mood);
     this.changed();
+  }
+
+  /** Adds a detailed reading to ownMoods, in time order, unless it is there already; true when added. */
+  private keepOwn(mood: ParticipantMood): boolean {
+    if (!isDetailed(mood) || this.hasOwn(mood)) return false;
+    const outOfOrder = mood.t < (this.ownMoods.at(-1)?.t ?? -Infinity);
+    this.ownMoods = [...this.ownMoods, mood];
+    if (outOfOrder) this.ownMoods.sort((a, b) => a.t - b.t);
+    this.trim();
+    return true;
   }
 
   /** Whether this reading (participant and time) is already in ownMoods; looks at the newest end only. */
