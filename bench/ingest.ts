@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { startTestApp } from '../test/helpers/app.js';
 import { launchChromium } from '../test/helpers/browser.js';
-import { childPids } from '../test/helpers/server-process.js';
+import { descendantPids } from '../test/helpers/server-process.js';
 import { ferImages, makeFaceClip, makeSpeechWav, speechClips, tempDir } from '../test/helpers/test-media.js';
 import { readFrameNumber, stampFrameNumbers } from './lib/frame-code.js';
 
@@ -60,11 +60,6 @@ function command(pid: number): string {
     return '';
   }
 }
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childPids(pid)) out.push(child, ...descendants(child));
-  return out;
-}
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -78,6 +73,9 @@ stampFrameNumbers(faces.y4m, coded, FPS, 6);
 const speech = makeSpeechWav(speechClips(2), path.join(dir, 'speech.wav'));
 
 // ---------------------------------------------------------------- server (this process)
+// No bundled-library import: on an empty database the server would analyse ~30 tracks in a worker
+// thread of this process, and that CPU would count as ingest's (it did before 2026-11-27).
+process.env.MUSIC_BUNDLED_IMPORT = 'false';
 const server = await startTestApp({
   LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000',
   ANALYSIS_ENABLED: String(!values['no-analysis']),
@@ -141,14 +139,22 @@ if (browser) {
 
 // ---------------------------------------------------------------- measure
 await new Promise((r) => setTimeout(r, 5000)); // warm-up: every decoder running
-const serverPids = () => [process.pid, ...descendants(process.pid).filter((pid) => /mediasoup-worker|ffmpeg/.test(command(pid)))];
-const chromiumPids = () => descendants(process.pid).filter((pid) => /chrom/.test(command(pid)));
-const snapshot = () => ({
-  server: serverPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
-  generator: cpuTicks(generator.pid!),
-  chromium: chromiumPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
-  at: performance.now(),
-});
+const serverPids = () => [process.pid, ...descendantPids(process.pid).filter((pid) => /mediasoup-worker|ffmpeg/.test(command(pid)))];
+const chromiumPids = () => descendantPids(process.pid).filter((pid) => /chrom/.test(command(pid)));
+/** Which part of the server side a process is, for the CPU breakdown. */
+const serverPart = (pid: number): 'node' | 'mediasoup' | 'ffmpeg' =>
+  pid === process.pid ? 'node' : /mediasoup-worker/.test(command(pid)) ? 'mediasoup' : 'ffmpeg';
+const snapshot = () => {
+  const parts = { node: 0, mediasoup: 0, ffmpeg: 0 };
+  for (const pid of serverPids()) parts[serverPart(pid)] += cpuTicks(pid);
+  return {
+    server: parts.node + parts.mediasoup + parts.ffmpeg,
+    parts,
+    generator: cpuTicks(generator.pid!),
+    chromium: chromiumPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
+    at: performance.now(),
+  };
+};
 const start = snapshot();
 measuring = true;
 await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -170,6 +176,11 @@ const result = {
   seconds: Math.round(wall * 10) / 10,
   cores,
   cpu_percent: Math.round(share(end.server - start.server) * 10) / 10,
+  // The same, split: the Node process (signalling, frame and PCM parsing, models), the mediasoup workers
+  // (RTP in and out) and the ffmpeg decoders. A decoder restarted mid-window makes ffmpeg's share an estimate.
+  cpu_percent_by_part: Object.fromEntries(
+    (['node', 'mediasoup', 'ffmpeg'] as const).map((part) => [part, Math.round(share(end.parts[part] - start.parts[part]) * 10) / 10]),
+  ),
   generator_cpu_percent: Math.round(share(end.generator - start.generator) * 10) / 10,
   chromium_cpu_percent: Math.round(share(end.chromium - start.chromium) * 10) / 10,
   rss_per_participant_mb: Math.round(((serverRss - baselineRss) / senders) * 10) / 10,
@@ -183,6 +194,7 @@ const result = {
 
 console.log(`ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores, emotion models ${result.analysis ? 'on' : 'off'}`);
 console.log(`  server side CPU (node + mediasoup + ffmpeg): ${result.cpu_percent}% of the machine`);
+console.log(`    node ${result.cpu_percent_by_part.node}%, mediasoup workers ${result.cpu_percent_by_part.mediasoup}%, ffmpeg decoders ${result.cpu_percent_by_part.ffmpeg}%`);
 console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
 console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);
 console.log(`  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant)`);

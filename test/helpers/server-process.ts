@@ -85,14 +85,33 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
 
 /** Child processes of `pid` (from /proc), e.g. the mediasoup workers of a server. */
 export function childPids(pid: number): number[] {
-  const children: number[] = [];
+  return parentMap().get(pid) ?? [];
+}
+
+/** Every process below `pid` (children, grandchildren…), from one pass over /proc. */
+export function descendantPids(pid: number): number[] {
+  const children = parentMap();
+  const out: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of children.get(parent) ?? []) {
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** ppid -> its children, read from /proc once. */
+function parentMap(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     } catch {
       /* the process went away while we looked */
     }
