@@ -13,4 +13,7 @@ test('mood windows: 10 s pieces back to back, the last may end 1 s short, short 
   assert.deepEqual(moodWindowRanges(30 * sr, sr, 5).map(([a]) => a), [0, 500, 1000, 1500, 2000]);
   assert.deepEqual(moodWindowRanges(5 * sr, sr, 10), [[0, 500]]);
   assert.deepEqual(moodWindowRanges(0, sr, 10), [[0, 0]]);
+  // window-length experiments (MUSIC_WINDOW_S=5 MUSIC_HOP_S=2.5 in the training export)
+  assert.deepEqual(moodWindowRanges(30 * sr, sr, 2.5, 5).length, 11);
+  assert.deepEqual(moodWindowRanges(30 * sr, sr, 2.5, 5).at(-1), [2500, 3000]);
 });

@@ -27,6 +27,8 @@ export interface AnalysedAudio {
 export interface AnalyseOptions {
   /** step between mood windows (default MOOD_WINDOW_S: back to back; training exports use 5 s) */
   moodWindowHopS?: number;
+  /** length of a mood window (default MOOD_WINDOW_S; other lengths only for training experiments) */
+  moodWindowS?: number;
 }
 
 export async function analyseFile(file: string, options: AnalyseOptions = {}): Promise<AnalysedAudio> {
@@ -37,7 +39,8 @@ export async function analyseFile(file: string, options: AnalyseOptions = {}): P
   const features = computeFeatures(part, decoded.sampleRate, decoded.loudnessLufs);
   const moodLength = Math.min(part.length, MOOD_SECTION_S * decoded.sampleRate);
   const mood = part.subarray(Math.floor((part.length - moodLength) / 2)).subarray(0, moodLength);
-  const moodWindows = moodWindowRanges(mood.length, decoded.sampleRate, options.moodWindowHopS ?? MOOD_WINDOW_S).map(([from, to]) =>
+  const windowS = options.moodWindowS ?? MOOD_WINDOW_S;
+  const moodWindows = moodWindowRanges(mood.length, decoded.sampleRate, options.moodWindowHopS ?? windowS, windowS).map(([from, to]) =>
     from === 0 && to === part.length ? features.vector : computeFeatures(mood.subarray(from, to), decoded.sampleRate, decoded.loudnessLufs).vector,
   );
   const { samples: _samples, ...rest } = decoded;
@@ -49,8 +52,8 @@ export async function analyseFile(file: string, options: AnalyseOptions = {}): P
  * to end up to 1 s short (a 29.9 s clip still gets its third window); a section shorter than
  * that is one window.
  */
-export function moodWindowRanges(length: number, sampleRate: number, hopS: number): [number, number][] {
-  const size = MOOD_WINDOW_S * sampleRate;
+export function moodWindowRanges(length: number, sampleRate: number, hopS: number, windowS = MOOD_WINDOW_S): [number, number][] {
+  const size = Math.round(windowS * sampleRate);
   const hop = Math.max(1, Math.round(hopS * sampleRate));
   const ranges: [number, number][] = [];
   for (let from = 0; from + size <= length + sampleRate; from += hop) ranges.push([from, Math.min(from + size, length)]);

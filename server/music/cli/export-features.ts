@@ -8,8 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { analyseFile } from '../analyse.js';
 
-const TRAINING_HOP_S = 5;
 import { readLabelledDirectory } from '../labelled-directory.js';
+
+// The shipped model's windows; MUSIC_WINDOW_S / MUSIC_HOP_S change them for training experiments.
+const WINDOW_S = Number(process.env.MUSIC_WINDOW_S ?? 10);
+const TRAINING_HOP_S = Number(process.env.MUSIC_HOP_S ?? WINDOW_S / 2);
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
@@ -19,7 +22,7 @@ if (!dir || !out) {
 const items = readLabelledDirectory(dir);
 const lines: string[] = [];
 for (const [i, item] of items.entries()) {
-  const { moodWindows, decoded } = await analyseFile(item.path, { moodWindowHopS: TRAINING_HOP_S });
+  const { moodWindows, decoded } = await analyseFile(item.path, { moodWindowHopS: TRAINING_HOP_S, moodWindowS: WINDOW_S });
   moodWindows.forEach((vector, window) =>
     lines.push(JSON.stringify({ file: item.file, quadrant: item.quadrant, group: item.group, duration: decoded.durationS, window, vector })),
   );
