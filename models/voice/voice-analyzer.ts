@@ -328,7 +328,7 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
 
   /** @internal */
   pushFloat(pcm: Float32Array, index: number): void {
-    const copy = Float32Array.from(pcm);
+    const copy = new Float32Array(pcm);
     if (this.base < 0) this.base = Number.isInteger(index) && index >= 0 ? index * 320 : 0;
     this.enqueue(() => this.process(copy));
   }
@@ -461,7 +461,12 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
 }
 
 function toFloat(samples: Int16Array | Float32Array): Float32Array {
-  if (samples instanceof Int16Array) return Float32Array.from(samples, (v) => v / 32768);
+  if (samples instanceof Int16Array) {
+    // A plain loop: Float32Array.from with a map function was 5 % of the analysis thread.
+    const out = new Float32Array(samples.length);
+    for (let i = 0; i < samples.length; i++) out[i] = samples[i]! / 32768;
+    return out;
+  }
   if (!(samples instanceof Float32Array)) throw new InvalidAudioError('samples must be an Int16Array or Float32Array');
   for (let i = 0; i < samples.length; i++) {
     if (!Number.isFinite(samples[i]!)) throw new InvalidAudioError(`sample ${i} is ${samples[i]} (NaN or infinite)`);
