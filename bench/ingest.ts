@@ -155,11 +155,21 @@ const snapshot = () => {
     at: performance.now(),
   };
 };
+/** Face results the analysis produced so far (any status), from the server's own /metrics. */
+async function faceResults(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('moodify_analysis_results_total{') && line.includes('modality="face"'))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+const facesBefore = await faceResults();
 const start = snapshot();
 measuring = true;
 await new Promise((r) => setTimeout(r, seconds * 1000));
 measuring = false;
 const end = snapshot();
+const facesAnalysed = (await faceResults()) - facesBefore;
 const wall = (end.at - start.at) / 1000;
 const cores = os.availableParallelism();
 const share = (ticks: number) => (100 * ticks) / HZ / wall / cores;
@@ -187,6 +197,9 @@ const result = {
   decoder_processes: decoders,
   frames_per_s: Math.round((framesDelivered / wall) * 10) / 10,
   frames_per_s_per_participant: Math.round((framesDelivered / wall / senders) * 100) / 100,
+  // Frames the face analysis finished (a result of any status); it takes the newest frame of each
+  // participant, so under load it analyses fewer than are delivered instead of falling behind.
+  analysed_frames_per_s_per_participant: Math.round((facesAnalysed / wall / senders) * 100) / 100,
   latency_p50_ms: Math.round(quantile(latencies, 0.5)),
   latency_p95_ms: Math.round(quantile(latencies, 0.95)),
   latency_samples: latencies.length,
@@ -197,7 +210,7 @@ console.log(`  server side CPU (node + mediasoup + ffmpeg): ${result.cpu_percent
 console.log(`    node ${result.cpu_percent_by_part.node}%, mediasoup workers ${result.cpu_percent_by_part.mediasoup}%, ffmpeg decoders ${result.cpu_percent_by_part.ffmpeg}%`);
 console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
 console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);
-console.log(`  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant)`);
+console.log(`  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant`);
 console.log(`  send → app latency: p50 ${result.latency_p50_ms} ms, p95 ${result.latency_p95_ms} ms (${latencies.length} frames)`);
 
 generator.send({ stop: true });

@@ -9,7 +9,7 @@
  */
 import type { VideoFrame } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../labels.js';
-import { BatchScheduler } from '../runtime/batcher.js';
+import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';
 import { checkFrame, cropGray, letterboxRgb, resizeGray, rgbToGray, type CropSpec, type GrayImage, type Letterbox } from './image.js';
@@ -127,7 +127,7 @@ export class FaceAnalyzer {
     this.classifierSize = members[0]!.size;
     this.minScore = opts.minScore ?? 0.5;
     this.providers = { detector: detector.provider, classifier: members[0]!.model.provider };
-    const maxBatch = opts.maxBatch ?? 16;
+    const maxBatch = opts.maxBatch ?? defaultMaxBatch(detector.provider);
     const maxWaitMs = opts.maxWaitMs ?? 2;
     this.detectQ = new BatchScheduler({ run: (jobs) => this.runDetector(jobs), maxBatch, maxWaitMs });
     this.classifyQ = new BatchScheduler({ run: (crops) => this.runClassifier(crops), maxBatch, maxWaitMs });

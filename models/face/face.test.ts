@@ -104,6 +104,9 @@ test('batched analysis of several participants gives the same answers as one at 
   const batched = await Promise.all(frames.map((f) => fa.analyze(f)));
   assert.deepEqual(batched.map((r) => (r.status === 'ok' ? r.label : r.status)), single);
   assert.ok(fa.stats.detector.lastBatchSizes.some((s) => s > 1), 'detector ran a batch larger than 1');
+  // On the CPU provider a run takes at most 4 (defaultMaxBatch): short blocks of the event loop.
+  assert.equal(fa.providers.detector, 'cpu');
+  assert.ok(Math.max(...fa.stats.detector.lastBatchSizes) <= 4, `detector batches ${fa.stats.detector.lastBatchSizes}`);
 });
 
 test('a newer frame of the same participant supersedes a waiting one', async () => {

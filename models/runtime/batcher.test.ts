@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchScheduler } from './batcher.js';
+import { BatchScheduler, defaultMaxBatch } from './batcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,4 +102,9 @@ test('maxPending bounds the queue across many participants; close() resolves wai
   for (const w of waiting) assert.deepEqual(await w, { status: 'superseded' });
   assert.deepEqual(await first, { status: 'done', value: 0 });
   await assert.rejects(q.submit('p5', 5), /closed/);
+});
+
+test('default batch size: large on a GPU, small on the CPU (where runs block the event loop)', () => {
+  assert.equal(defaultMaxBatch('cuda'), 16);
+  assert.equal(defaultMaxBatch('cpu'), 4);
 });

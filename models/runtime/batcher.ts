@@ -10,6 +10,20 @@
  * - A failing run rejects the requests it held, and the scheduler goes on with the next batch.
  */
 
+import type { Provider } from './session.js';
+
+/**
+ * Largest batch per run, by execution provider. On a GPU, batching is what makes inference cheap.
+ * On the CPU, per-inference cost barely changes with the batch (bench/RESULTS.md, "Models"), while
+ * onnxruntime-node runs each batch synchronously on the event loop: a batch of 16 blocks it for
+ * 20–40 ms, long enough that the decoders' stdout pipes are read too rarely past ~30 participants.
+ * Batches of 4 keep every block under ~10 ms (bench:ingest, 40 participants: frames delivered at
+ * p95 0.5 s instead of 5.9 s, with the same analysis throughput).
+ */
+export function defaultMaxBatch(provider: Provider): number {
+  return provider === 'cuda' ? 16 : 4;
+}
+
 export type Outcome<O> = { status: 'done'; value: O } | { status: 'superseded' };
 
 export interface BatchSchedulerOptions<I, O> {

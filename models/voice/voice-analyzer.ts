@@ -20,7 +20,7 @@
  */
 import type { AudioChunk } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../labels.js';
-import { BatchScheduler } from '../runtime/batcher.js';
+import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ModelLoadError, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
 import { SileroVad, VadState, VAD_FILE, VAD_WINDOW } from './vad.js';
@@ -124,7 +124,7 @@ export class VoiceAnalyzer {
       maxBufferedResults: o.maxBufferedResults ?? 16,
     };
     if (!(this.opts.hopMs >= 20)) throw new Error('hopMs must be at least 20');
-    this.serQ = new BatchScheduler({ run: (w) => this.runSer(w), maxBatch: o.maxBatch ?? 16, maxWaitMs: o.maxWaitMs ?? 2 });
+    this.serQ = new BatchScheduler({ run: (w) => this.runSer(w), maxBatch: o.maxBatch ?? defaultMaxBatch(ser.provider), maxWaitMs: o.maxWaitMs ?? 2 });
   }
 
   static async create(opts: VoiceAnalyzerOptions = {}): Promise<VoiceAnalyzer> {
