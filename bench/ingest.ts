@@ -139,19 +139,26 @@ if (browser) {
 
 // ---------------------------------------------------------------- measure
 await new Promise((r) => setTimeout(r, 5000)); // warm-up: every decoder running
-const serverPids = () => [process.pid, ...descendantPids(process.pid).filter((pid) => /mediasoup-worker|ffmpeg/.test(command(pid)))];
-const chromiumPids = () => descendantPids(process.pid).filter((pid) => /chrom/.test(command(pid)));
-/** Which part of the server side a process is, for the CPU breakdown. */
-const serverPart = (pid: number): 'node' | 'mediasoup' | 'ffmpeg' =>
-  pid === process.pid ? 'node' : /mediasoup-worker/.test(command(pid)) ? 'mediasoup' : 'ffmpeg';
+/** The processes measured, by part: this process (server and bench), and its descendants by command. */
+type Part = 'node' | 'mediasoup' | 'ffmpeg' | 'chromium';
+function processParts(): [number, Part][] {
+  const parts: [number, Part][] = [[process.pid, 'node']];
+  for (const pid of descendantPids(process.pid)) {
+    const cmd = command(pid);
+    const part = /mediasoup-worker/.test(cmd) ? 'mediasoup' : /ffmpeg/.test(cmd) ? 'ffmpeg' : /chrom/.test(cmd) ? 'chromium' : undefined;
+    if (part) parts.push([pid, part]);
+  }
+  return parts;
+}
+// One /proc pass and one cmdline read per process per snapshot: the end snapshot's own cost lands in the window.
 const snapshot = () => {
-  const parts = { node: 0, mediasoup: 0, ffmpeg: 0 };
-  for (const pid of serverPids()) parts[serverPart(pid)] += cpuTicks(pid);
+  const parts = { node: 0, mediasoup: 0, ffmpeg: 0, chromium: 0 };
+  for (const [pid, part] of processParts()) parts[part] += cpuTicks(pid);
   return {
     server: parts.node + parts.mediasoup + parts.ffmpeg,
     parts,
     generator: cpuTicks(generator.pid!),
-    chromium: chromiumPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
+    chromium: parts.chromium,
     at: performance.now(),
   };
 };
@@ -173,8 +180,9 @@ const facesAnalysed = (await faceResults()) - facesBefore;
 const wall = (end.at - start.at) / 1000;
 const cores = os.availableParallelism();
 const share = (ticks: number) => (100 * ticks) / HZ / wall / cores;
-const serverRss = serverPids().reduce((sum, pid) => sum + rssMb(pid), 0);
-const decoders = serverPids().filter((pid) => /ffmpeg/.test(command(pid))).length;
+const serverProcesses = processParts().filter(([, part]) => part !== 'chromium');
+const serverRss = serverProcesses.reduce((sum, [pid]) => sum + rssMb(pid), 0);
+const decoders = serverProcesses.filter(([, part]) => part === 'ffmpeg').length;
 const senders = participants + (browser ? 1 : 0);
 latencies.sort((a, b) => a - b);
 

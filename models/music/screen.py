@@ -90,11 +90,10 @@ def run_cv(src, which, ensemble):
     warnings.filterwarnings("ignore")
     T.ENSEMBLE = ensemble
     names, X, y, groups, clips = T.load(src)
-    labels = {}
-    data_dir = os.environ.get("MUSIC_DATA", os.path.join(os.path.dirname(__file__), "../../../shared/data/music"))
     if "logreg_pquad" in which:
-        labels = {r["file"]: float(r["pquad"]) for r in csv.DictReader(open(os.path.join(data_dir, "labels.csv")))}
-        WeightedWindows.weights = np.array([labels[c["file"]] for c in clips])
+        data_dir = os.environ.get("MUSIC_DATA", os.path.join(os.path.dirname(__file__), "../../../shared/data/music"))
+        pquad = {r["file"]: float(r["pquad"]) for r in csv.DictReader(open(os.path.join(data_dir, "labels.csv")))}
+        WeightedWindows.weights = np.array([pquad[c["file"]] for c in clips])
     print(f"{src}: {len(y)} clips, {len(T.WINDOWS['clip'])} windows, {len(names)} features", flush=True)
     for n, r in T.nested_cv(families(which), X, y, groups, T.REPEATS).items():
         print("RESULT", n, json.dumps({k: r[k] for k in ("accuracy_mean", "accuracy_std", "valence_sign_accuracy", "arousal_sign_accuracy")}), flush=True)

@@ -253,7 +253,6 @@ export class VoiceAnalyzer {
   }
 }
 
-/** The speaker-statistics width a model expects (its `speaker_mean` input), or 0 if it has none. */
 /** The width of a speaker-adaptive model's speaker statistics (its `speaker_mean` input); 0 for other models. */
 export function speakerInputDim(model: LoadedModel): number {
   const names = model.session.inputNames;
