@@ -19,6 +19,7 @@ import { accountsPlugin } from './auth/plugin.js';
 import { signallingPlugin } from './signalling/plugin.js';
 import { analysisPlugin } from './analysis/pipeline.js';
 import { streamPlugin } from './stream/plugin.js';
+import { pairingPlugin } from './pairing/plugin.js';
 import { moodPlugin } from './mood/plugin.js';
 import { musicPlugin } from './music/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
@@ -91,6 +92,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(musicPlugin);
   // After the music plugin: the stream plays its picks (app.services.music).
   await app.register(streamPlugin);
+  // "Show on TV": pairing codes that hand a screen a listener link.
+  await app.register(pairingPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
     await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });

@@ -7,7 +7,8 @@
  *   GET  /api/rooms/:roomId/now-playing  what plays, why it was picked, what is queued
  *   POST /api/rooms/:roomId/skip         crossfade to a new pick now
  *   POST /api/rooms/:roomId/feedback     like / dislike the track playing
- *   GET  /listen/:roomId                 the listener-only page (no camera, no microphone)
+ *   GET  /stream/clock                   the server's clock and the sync offset (wall-clock sync of players)
+ *   GET  /listen[/:roomId]               the listener-only page (no camera, no microphone; pairs a TV)
  * The manager is `app.streams` (for the mood → music wiring: `app.streams.requestSwitch`).
  */
 import fs from 'node:fs';
@@ -74,6 +75,13 @@ const STREAM_FILE = '^[0-9a-f]{8}-(init\\d{1,6}\\.mp4|\\d{1,9}(\\.\\d{1,3})?\\.m
 /** LL-HLS: a blocking reload the playlist cannot answer within 3 target durations gets a 503 (spec §6.2.5.2). */
 const BLOCK_TARGET_DURATIONS = 3;
 const BLOCK_PARAM = /^\d{1,9}$/;
+/**
+ * Wall-clock sync: every player of a room aims at "server now + playAtOffsetMs" on the
+ * program-date clock. The pacer writes `leadS` ahead of real time, so the live edge is about
+ * now + leadS; playing this far behind the pacer leaves ~1.3 s of parts buffered, like LL-HLS's
+ * own hold-back, and is the same instant for every device.
+ */
+const SYNC_BEHIND_PACER_MS = 1500;
 
 /** The LL-HLS blocking-reload request (`_HLS_msn`, `_HLS_part`), or why it is malformed. */
 function blockingReload(query: Record<string, unknown>): { msn: number; part: number | undefined } | { error: string } | undefined {
@@ -247,12 +255,21 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     },
   );
 
+  // Players read it a few times a minute (all devices of a room behind one address, too).
+  app.get('/stream/clock', { config: { rateLimit: false }, logLevel: 'warn' }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { nowMs: Date.now(), playAtOffsetMs: Math.round(settings.leadS * 1000 - SYNC_BEHIND_PACER_MS) };
+  });
+
   const clientDist = options.clientDist ?? DEFAULT_CLIENT_DIST;
-  app.get<{ Params: { roomId: string } }>('/listen/:roomId', { schema: { params: roomParams } }, async (_request, reply) => {
+  const listenPage = async (_request: FastifyRequest, reply: FastifyReply) => {
     const page = `${clientDist}/listen.html`;
     if (!fs.existsSync(page)) return reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' });
     return reply.type('text/html; charset=utf-8').send(fs.createReadStream(page));
-  });
+  };
+  // Bare /listen: a TV's start page (enter or scan a pairing code, or pick a room when signed in).
+  app.get('/listen', listenPage);
+  app.get<{ Params: { roomId: string } }>('/listen/:roomId', { schema: { params: roomParams } }, listenPage);
 };
 
 function definedOnly<T extends object>(values: T): Partial<T> {
