@@ -15,6 +15,8 @@ import { openDatabase, type Database } from './database.js';
 import { createMetricsRegistry } from './metrics.js';
 import { EventBus } from './events.js';
 import { healthRoutes } from './routes/health.js';
+import { installErrorMapper } from './routes/errors.js';
+import { installInputGuard } from './routes/input-guard.js';
 import { accountsPlugin } from './auth/plugin.js';
 import { signallingPlugin } from './signalling/plugin.js';
 import { analysisPlugin } from './analysis/pipeline.js';
@@ -46,10 +48,17 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Close keep-alive sockets on shutdown, or close() waits for idle browsers.
     forceCloseConnections: true,
+    // A request that trickles in (a byte every few seconds) is cut off after REQUEST_TIMEOUT_S;
+    // node checks at connectionsCheckingInterval, so that bounds the overshoot.
+    requestTimeout: config.REQUEST_TIMEOUT_S * 1000,
+    http: { headersTimeout: Math.min(config.REQUEST_TIMEOUT_S * 1000, 60_000), connectionsCheckingInterval: Math.min(config.REQUEST_TIMEOUT_S * 500, 5000) },
   });
+  // Before any route: driver messages never reach a reply, NUL never reaches the database.
+  installErrorMapper(app);
+  installInputGuard(app);
 
   const registry = createMetricsRegistry();
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR_ABS });
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR_ABS, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
   app.addHook('onClose', async () => {
     await database.close();
   });
@@ -70,15 +79,23 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   app.decorate('services', { config, database, workers, registry, events: new EventBus() });
 
   await app.register(helmet, {
+    // HSTS only means something over HTTPS (browsers ignore it on http:); it is added below for TLS requests only.
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       directives: {
         'default-src': ["'self'"],
-        'connect-src': ["'self'", 'ws:', 'wss:'],
+        // 'self' covers ws:/wss: to this same host (CSP Level 3); no other host is reachable.
+        'connect-src': ["'self'"],
+        // lit's styles are constructed stylesheets; 'unsafe-inline' only for style attributes in templates. No remote styles.
+        'style-src': ["'self'", "'unsafe-inline'"],
         'media-src': ["'self'", 'blob:'],
         'img-src': ["'self'", 'data:', 'blob:'],
         'worker-src': ["'self'", 'blob:'],
       },
     },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=15552000; includeSubDomains');
   });
   await app.register(cors, {
     origin: config.CORS_ORIGIN ? config.CORS_ORIGIN.split(',').map((o) => o.trim()) : false,

@@ -62,6 +62,8 @@ export const ConfigSchema = Type.Object({
   STREAM_TARGET_LUFS: Type.Number({ minimum: -40, maximum: -5, default: -16, description: 'loudness every track is matched to' }),
   STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
   MUSIC_MIN_DWELL_S: Type.Number({ minimum: 0, maximum: 600, default: 45, description: 'a track plays at least this long before a mood change or a mood override may end it early' }),
+  REQUEST_TIMEOUT_S: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'a request (headers and body) must arrive within this many seconds, or its connection is closed' }),
+  DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 4000, description: 'a PostgreSQL query (or a wait for a connection) that takes longer fails with 503' }),
 });
 
 export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };

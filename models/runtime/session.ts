@@ -4,6 +4,8 @@
  * auto tries CUDA when onnxruntime-node has its CUDA provider installed and falls back to CPU. One log
  * line per model says which provider runs it.
  */
+// First: telemetry must be off before the native library loads.
+import './no-telemetry.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

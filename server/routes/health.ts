@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Database } from '../database.js';
+import { DatabaseTimeoutError, type Database } from '../database.js';
+import { errorForLog } from './errors.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 export interface HealthRoutesOptions {
@@ -20,19 +21,22 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
 
   app.get('/healthz', { config }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config }, async (_request, reply) => {
+  app.get('/readyz', { config }, async (request, reply) => {
     let databaseError: string | undefined;
     try {
       await database.ping(1500);
     } catch (err) {
-      databaseError = err instanceof Error ? err.message : String(err);
+      // The reason is logged; the public answer names no host, port or driver detail.
+      request.log.warn({ err: errorForLog(err) }, 'readiness: database not answering');
+      databaseError = err instanceof DatabaseTimeoutError || /did not answer/.test(String((err as Error)?.message)) ? 'not answering' : 'unreachable';
     }
     const alive = workers.liveCount();
     const ready = databaseError === undefined && alive === workers.size;
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not ready',
       database: { kind: database.kind, ok: databaseError === undefined, ...(databaseError && { error: databaseError }) },
-      workers: { expected: workers.size, alive, list: workers.info() },
+      // Process ids only for probes on this machine (supervisors, tests); to anyone else slots and liveness.
+      workers: { expected: workers.size, alive, list: isLoopback(request.ip) ? workers.info() : workers.info().map(({ slot, alive }) => ({ slot, alive })) },
       analysis: app.services.analysis
         ? { ok: true }
         : { ok: false, error: app.services.analysisError ?? (app.services.config.ANALYSIS_ENABLED ? 'loading' : 'disabled') },
@@ -44,3 +48,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     return registry.metrics();
   });
 };
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}

@@ -43,11 +43,32 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
  * A TCP proxy in front of PostgreSQL. stop() closes the listener and cuts every open
  * connection: to the server behind it, that is exactly PostgreSQL going away (refused
  * connections, dropped sessions). start() brings it back on the same port.
+ * silence() is the nastier outage: connections stay open (and new ones are accepted) but no
+ * byte is forwarded either way, as on a partitioned network with no RST; resume() delivers
+ * everything held back, in order.
  */
 export class PostgresProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private silent = false;
+  private readonly held: { to: net.Socket; chunk: Buffer }[] = [];
   port = 0;
+
+  silence(): void {
+    this.silent = true;
+  }
+
+  resume(): void {
+    this.silent = false;
+    for (const { to, chunk } of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
+  }
+
+  private forward(from: net.Socket, to: net.Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      if (this.silent) this.held.push({ to, chunk });
+      else if (!to.destroyed) to.write(chunk);
+    });
+  }
 
   constructor(private readonly target: URL) {}
 
@@ -59,7 +80,8 @@ export class PostgresProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => {});
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
