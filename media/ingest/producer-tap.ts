@@ -184,14 +184,16 @@ export class VideoTap extends ProducerTap {
   private readonly subscribers = new Set<LatestValue<VideoFrame>>();
   private readonly width: number;
   private readonly height: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The frame being filled from ffmpeg's stdout, and how many of its bytes are in. */
+  private filling: Uint8Array;
+  private filled = 0;
   private seq = 0;
 
   constructor(options: TapOptions) {
     super(options);
     this.width = options.width ?? 320;
     this.height = options.height ?? 240;
+    this.filling = this.newFrameBuffer();
   }
 
   /** A new subscription to this tap's frames; it ends when the tap closes (or on its close()). */
@@ -207,41 +209,53 @@ export class VideoTap extends ProducerTap {
 
   protected onDecoderStarted(): void {
     // A restarted decoder starts a fresh byte stream.
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.filled = 0;
+  }
+
+  /**
+   * Each frame gets its own SharedArrayBuffer, filled straight from the pipe (the one copy a frame
+   * costs): the analysis workers read it where it is, and every subscriber sees the same pixels.
+   */
+  private newFrameBuffer(): Uint8Array {
+    return new Uint8Array(new SharedArrayBuffer(this.width * this.height * 3));
   }
 
   protected onStdout(chunk: Buffer): void {
-    const frameBytes = this.width * this.height * 3;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= frameBytes) {
-      const all = Buffer.concat(this.pending);
-      const frame = all.subarray(0, frameBytes);
-      const rest = all.subarray(frameBytes);
-      this.pending = rest.length ? [rest] : [];
-      this.pendingBytes = rest.length;
-      this.noteOutput();
-      const decoded: VideoFrame = {
-        participantId: this.options.participantId,
-        width: this.width,
-        height: this.height,
-        format: 'rgb24',
-        data: new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength),
-        decodedAt: performance.now(),
-        seq: this.seq++,
-      };
-      const { metrics, participantId } = this.options;
-      metrics.framesDecoded.inc({ participant: participantId });
-      for (const subscriber of this.subscribers) {
-        if (subscriber.isClosed) {
-          this.subscribers.delete(subscriber);
-          continue;
-        }
-        const before = subscriber.dropped;
-        subscriber.push(decoded);
-        if (subscriber.dropped > before) metrics.framesDropped.inc({ participant: participantId });
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(chunk.length - offset, this.filling.length - this.filled);
+      this.filling.set(chunk.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled < this.filling.length) break;
+      const data = this.filling;
+      this.filling = this.newFrameBuffer();
+      this.filled = 0;
+      this.deliver(data);
+    }
+  }
+
+  private deliver(data: Uint8Array): void {
+    this.noteOutput();
+    const decoded: VideoFrame = {
+      participantId: this.options.participantId,
+      width: this.width,
+      height: this.height,
+      format: 'rgb24',
+      data,
+      decodedAt: performance.now(),
+      seq: this.seq++,
+    };
+    const { metrics, participantId } = this.options;
+    metrics.framesDecoded.inc({ participant: participantId });
+    for (const subscriber of this.subscribers) {
+      if (subscriber.isClosed) {
+        this.subscribers.delete(subscriber);
+        continue;
       }
+      const before = subscriber.dropped;
+      subscriber.push(decoded);
+      if (subscriber.dropped > before) metrics.framesDropped.inc({ participant: participantId });
     }
   }
 
@@ -287,9 +301,10 @@ export class AudioTap extends ProducerTap {
     if (this.clockStart === 0) this.clockStart = now;
     const { metrics, participantId } = this.options;
     while (data.length >= AUDIO_CHUNK_BYTES) {
-      // Copy: the chunk outlives this stdout buffer, which Node may reuse.
-      const samples = new Int16Array(AUDIO_CHUNK_SAMPLES);
-      Buffer.from(samples.buffer).set(data.subarray(0, AUDIO_CHUNK_BYTES));
+      // Copy: the chunk outlives this stdout buffer, which Node may reuse. Shared memory, so the
+      // analysis worker reads it without another copy.
+      const samples = new Int16Array(new SharedArrayBuffer(AUDIO_CHUNK_BYTES));
+      new Uint8Array(samples.buffer).set(data.subarray(0, AUDIO_CHUNK_BYTES));
       data = data.subarray(AUDIO_CHUNK_BYTES);
       this.noteOutput();
       const expected = Math.floor((now - this.clockStart) / 20);

@@ -13,6 +13,7 @@ import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';
 import { checkFrame, cropGray, letterboxRgb, resizeGray, rgbToGray, type CropSpec, type GrayImage, type Letterbox } from './image.js';
+import { FaceTracker, type FaceTrackingOptions } from './tracker.js';
 
 export type FaceBox = { x: number; y: number; width: number; height: number };
 
@@ -94,6 +95,11 @@ export interface FaceAnalyzerOptions {
   /** minimum detector score (0..1) */
   minScore?: number;
   logger?: ModelLogger;
+  /**
+   * Reuse a participant's face box across frames while the picture around it stays still, re-detecting
+   * at least every `redetectMs` (tracker.ts). Off by default: still images of different people share no box.
+   */
+  tracking?: FaceTrackingOptions | false;
 }
 
 interface DetectJob {
@@ -118,6 +124,7 @@ export class FaceAnalyzer {
   /** per classifier member, one crop per view (identical crops are shared) */
   private readonly classifyQ: BatchScheduler<Float32Array[][], number[]>;
   private readonly minScore: number;
+  private readonly tracker: FaceTracker | null;
 
   private constructor(
     private readonly detector: LoadedModel,
@@ -126,6 +133,7 @@ export class FaceAnalyzer {
   ) {
     this.classifierSize = members[0]!.size;
     this.minScore = opts.minScore ?? 0.5;
+    this.tracker = opts.tracking ? new FaceTracker(opts.tracking) : null;
     this.providers = { detector: detector.provider, classifier: members[0]!.model.provider };
     const maxBatch = opts.maxBatch ?? defaultMaxBatch(detector.provider);
     const maxWaitMs = opts.maxWaitMs ?? 2;
@@ -149,7 +157,12 @@ export class FaceAnalyzer {
 
   /** Scheduler statistics (batch sizes, superseded count, largest queue). */
   get stats() {
-    return { detector: this.detectQ.stats, classifier: this.classifyQ.stats };
+    return { detector: this.detectQ.stats, classifier: this.classifyQ.stats, tracker: this.tracker?.stats };
+  }
+
+  /** Drops what is kept about a participant (their tracked face box). */
+  forget(participantId: string): void {
+    this.tracker?.forget(participantId);
   }
 
   /**
@@ -160,10 +173,14 @@ export class FaceAnalyzer {
     checkFrame(frame);
     const key = String(frame.participantId ?? '');
     if (frame.width === 0 || frame.height === 0) return { status: 'no-face' };
-    const det = await this.detectQ.submit(key, { frame });
-    if (det.status === 'superseded') return { status: 'superseded' };
-    const face = det.value.detections[0];
-    if (!face) return { status: 'no-face' };
+    let face = this.tracker?.reuse(key, frame);
+    if (!face) {
+      const det = await this.detectQ.submit(key, { frame });
+      if (det.status === 'superseded') return { status: 'superseded' };
+      face = det.value.detections[0];
+      this.tracker?.detected(key, frame, face);
+      if (!face) return { status: 'no-face' };
+    }
     const gray = rgbToGray(frame.data, frame.width, frame.height);
     const spec = cropFor(face);
     const cls = await this.classifyQ.submit(key, this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)));
