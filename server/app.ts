@@ -25,6 +25,7 @@ import { pairingPlugin } from './pairing/plugin.js';
 import { moodPlugin } from './mood/plugin.js';
 import { musicPlugin } from './music/plugin.js';
 import { WorkerPool } from '../media/worker-pool.js';
+import { clusterPlugin, createClusterNode } from './cluster/plugin.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 
@@ -77,6 +78,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await workers.start();
 
   app.decorate('services', { config, database, workers, registry, events: new EventBus() });
+  // A cluster only with REDIS_URL (docs/CLUSTER.md); without it, nothing here touches Redis.
+  const cluster = config.REDIS_URL ? await createClusterNode(app) : undefined;
 
   await app.register(helmet, {
     // HSTS only means something over HTTPS (browsers ignore it on http:); it is added below for TLS requests only.
@@ -100,7 +103,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(cors, {
     origin: config.CORS_ORIGIN ? config.CORS_ORIGIN.split(',').map((o) => o.trim()) : false,
   });
-  await app.register(rateLimit, { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute' });
+  await app.register(rateLimit, { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute', ...cluster?.rateLimitStore });
   await app.register(healthRoutes, { database, workers, registry });
   await app.register(accountsPlugin);
   await app.register(signallingPlugin);
@@ -109,6 +112,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(musicPlugin);
   // After the music plugin: the stream plays its picks (app.services.music).
   await app.register(streamPlugin);
+  if (cluster) await app.register(clusterPlugin);
   // "Show on TV": pairing codes that hand a screen a listener link.
   await app.register(pairingPlugin);
 

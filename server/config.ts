@@ -50,6 +50,15 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGIN: Type.String({ default: '', description: 'comma-separated allowed origins; empty = same origin only' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600, description: 'requests per minute per client IP' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 4000 }),
+  // Cluster (server/cluster/, docs/CLUSTER.md): set REDIS_URL and every node with the same Redis,
+  // PostgreSQL and JWT_SECRET forms one service.
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis of the cluster; unset = a single node, no Redis' })),
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', default: 'moodify', description: 'prefix of every cluster key and channel in Redis' }),
+  NODE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'this node in the cluster; unset = host name + random suffix' })),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'where clients and other nodes reach this node (http://10.0.0.5:8080); unset = http://HOST-or-announced-IP:port' })),
+  CLUSTER_NODE_TTL_MS: Type.Integer({ minimum: 500, maximum: 60000, default: 3000, description: 'a node without a heartbeat for this long is dead' }),
+  CLUSTER_ROOM_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 120000, default: 8000, description: 'room ownership lease (renewed every third of it)' }),
+  CLUSTER_NODE_CAPACITY: Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'analysed participants one node carries (placement headroom)' }),
   JWT_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'HMAC secret for access tokens; unset = generated once and kept in DATA_DIR/jwt-secret' }),
   ),
@@ -94,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = candidate as Static<typeof ConfigSchema>;
   if (config.RTC_MIN_PORT > config.RTC_MAX_PORT) {
+  if (config.REDIS_URL && !config.DATABASE_URL) {
+    throw new ConfigError('DATABASE_URL', 'a cluster (REDIS_URL is set) needs PostgreSQL shared by every node; the embedded PGlite belongs to one process');
+  }
+  if (config.REDIS_URL && !config.JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET', 'a cluster (REDIS_URL is set) needs one JWT_SECRET on every node, or tokens from one node fail on the others');
+  }
     throw new ConfigError('RTC_MIN_PORT', `must not exceed RTC_MAX_PORT (${config.RTC_MIN_PORT} > ${config.RTC_MAX_PORT})`);
   }
   return { ...config, DATA_DIR_ABS: path.resolve(config.DATA_DIR) };

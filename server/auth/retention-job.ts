@@ -21,9 +21,14 @@ export function startRetentionJob(app: FastifyInstance): { runNow(): Promise<Del
       .finally(() => (running = undefined));
     return running;
   };
-  const timer = setInterval(() => void runNow(), config.RETENTION_INTERVAL_MIN * 60_000);
+  // In a cluster one node per interval takes the turn (a Redis lock that expires with the interval).
+  const tick = () => {
+    const turn = app.cluster ? app.cluster.takeTurn('retention', config.RETENTION_INTERVAL_MIN * 60_000 * 0.9) : Promise.resolve(true);
+    turn.then((mine) => (mine ? runNow() : undefined), (err: unknown) => app.log.warn({ err: String(err) }, 'retention: no turn taken (Redis unreachable); next interval'));
+  };
+  const timer = setInterval(tick, config.RETENTION_INTERVAL_MIN * 60_000);
   timer.unref();
-  const first = setTimeout(() => void runNow(), 1000);
+  const first = setTimeout(tick, 1000);
   first.unref();
   return {
     runNow,

@@ -109,6 +109,7 @@ export class LiveHub {
   private readonly participantThrottles = new Map<string, Throttle>();
   private readonly roomThrottles = new Map<string, Throttle>();
   private readonly nowPlayingTimers = new Map<string, NodeJS.Timeout>();
+  private roomWatchers: { first(roomId: string): void; last(roomId: string): void } | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private readonly o: Required<LiveHubOptions>;
 
@@ -151,17 +152,40 @@ export class LiveHub {
 
   subscribe(subscriber: LiveSubscriber): () => void {
     let set = this.subscribers.get(subscriber.roomId);
-    if (!set) this.subscribers.set(subscriber.roomId, (set = new Set()));
+    if (!set) {
+      this.subscribers.set(subscriber.roomId, (set = new Set()));
+      this.roomWatchers?.first(subscriber.roomId);
+    }
     set.add(subscriber);
     return () => {
       set.delete(subscriber);
-      if (set.size === 0 && this.subscribers.get(subscriber.roomId) === set) this.subscribers.delete(subscriber.roomId);
+      if (set.size === 0 && this.subscribers.get(subscriber.roomId) === set) {
+        this.subscribers.delete(subscriber.roomId);
+        this.roomWatchers?.last(subscriber.roomId);
+      }
     };
   }
 
   /** Who is in the room now; userIds only for a signed-in viewer. */
   members(roomId: string, viewer?: { userId?: string | undefined }): MemberView[] {
     const room = this.registry.rooms.get(roomId);
+  /**
+   * Cluster (server/cluster/live-bridge.ts): told when a room gets its first subscriber here and
+   * loses its last, so events of rooms owned by another node are fetched only while watched.
+   */
+  setRoomWatchers(watchers: { first(roomId: string): void; last(roomId: string): void }): void {
+    this.roomWatchers = watchers;
+  }
+
+  /**
+   * A live event of a room another node owns, as that node's hub sent it to a signed-in viewer
+   * (labels with userIds, never anyone's detail): to every socket here, userIds only to signed-in ones.
+   */
+  deliverRemote(roomId: string, event: string, data: unknown): void {
+    let anonymous: unknown;
+    for (const sub of this.subscribers.get(roomId) ?? []) sub.send(event, sub.userId ? data : (anonymous ??= withoutUserIds(data)));
+  }
+
     if (!room) return [];
     return [...room.peers.values()].map((peer) => {
       const producers = [...peer.media.producers.values()];
@@ -304,3 +328,10 @@ export class LiveHub {
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
+/** A copy without any `userId` field, at any depth (for sockets that are not signed in). */
+function withoutUserIds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUserIds);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'userId').map(([key, v]) => [key, withoutUserIds(v)]));
+}
+

@@ -105,6 +105,15 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     return peers.length;
   }
 
+  /**
+   * Closes the room here and tells its peers to join again ('roomReset'), as when its worker
+   * died: the cluster does this when another node took the room over (they rejoin there).
+   */
+  async reset(roomId: string, reason: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room) await this.resetRoom(room, reason);
+  }
+
   private async closeRoom(room: Room): Promise<void> {
     if (this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
@@ -149,6 +158,11 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
    */
   private async onRouterLost(room: Room): Promise<void> {
     this.options.logger.warn({ roomId: room.id }, 'room lost its mediasoup worker; asking peers to rejoin');
+    await this.resetRoom(room, 'media worker restarted');
+  }
+
+  private async resetRoom(room: Room, reason: string): Promise<void> {
+    if (this.rooms.get(room.id) !== room) return;
     const peers = [...room.peers.values()];
     this.rooms.delete(room.id);
     await room.media.close().catch(() => {});

@@ -40,6 +40,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       analysis: app.services.analysis
         ? { ok: true }
         : { ok: false, error: app.services.analysisError ?? (app.services.config.ANALYSIS_ENABLED ? 'loading' : 'disabled') },
+      // Redis down does not make a node unready: its rooms keep running (docs/CLUSTER.md).
+      ...(app.cluster && { cluster: await app.cluster.cluster.health() }),
     });
   });
 

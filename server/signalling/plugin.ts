@@ -87,8 +87,11 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
       const grant = await authorizeListener(app, looksLikeOpaqueToken(token) ? { roomId, listenToken: token } : { roomId, accessToken: token });
       return grant.via === 'link' ? { linkId: grant.linkId } : { userId: grant.userId };
     });
-  app.get('/ws', { websocket: true }, (socket) => {
+  app.get('/ws', { websocket: true }, (socket, request) => {
+    const cluster = app.cluster;
     new SignallingSession(socket, {
+      // In a cluster, a join for a room another node owns is relayed there (server/cluster/).
+      ...(cluster && { routeJoin: (ws, join) => cluster.routeJoin(ws, join, request.headers) }),
       registry: rooms,
       authorizeJoin,
       logger: app.log,

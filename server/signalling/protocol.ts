@@ -116,6 +116,7 @@ export type ErrorCode =
   | 'unknown-transport'
   | 'unknown-producer'
   | 'media-error'
+  | 'cluster-unavailable'
   | 'internal';
 
 export class SignallingError extends Error {

@@ -41,12 +41,19 @@ export class SignallingSession {
   private peer: Peer | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /**
+   * Cluster (server/cluster/): a join for a room another node owns is relayed there. Returns true
+   * when it took over the socket; throws a SignallingError when the room cannot be placed now.
+   */
+  routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'> }) => Promise<boolean>;
   private tokens: number;
   private lastRefill = Date.now();
   /** One live subscription per room this socket joined and/or watches. */
   private readonly liveSubs = new Map<string, { sub: LiveSubscriber; unsubscribe: () => void }>();
   private watching: string | undefined;
 
+  /** The cluster relays this socket to another node: its frames are not ours any more. */
+  private handedOver = false;
   constructor(private readonly socket: WebSocket, private readonly options: SessionOptions) {
     this.tokens = options.rate.burst;
     socket.on('message', (raw, isBinary) => this.onFrame(raw as Buffer, isBinary));
@@ -63,6 +70,7 @@ export class SignallingSession {
       this.options.logger.error({ err }, 'signalling handler failed');
     });
   }
+    if (this.handedOver) return;
 
   private async handle(raw: Buffer, isBinary: boolean): Promise<void> {
     if (this.closed) return;
@@ -97,6 +105,12 @@ export class SignallingSession {
   }
 
   private async dispatch(method: Method, data: unknown): Promise<unknown> {
+      // Not joined and watching nothing: the whole socket may move to the room's owner node.
+      if (message.method === 'join' && this.options.routeJoin && !this.peer && this.liveSubs.size === 0 &&
+          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'> }))) {
+        this.handedOver = true;
+        return;
+      }
     switch (method) {
       case 'ping':
         return { now: Date.now() };

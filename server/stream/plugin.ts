@@ -148,6 +148,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
    */
   const listenerAccess = async (request: FastifyRequest, _reply: FastifyReply) => {
     if (app.services?.config?.ALLOW_ANONYMOUS_ROOMS !== false) return;
+    if (app.cluster?.isEdgeRequest(request.headers)) return; // another node's edge, which authorised its listener
     const { roomId } = request.params as { roomId: string };
     const grant = await authorizeListener(app, { roomId, listenToken: listenToken(request), accessToken: bearerToken(request.headers.authorization) });
     if (grant.via === 'member') (request as FastifyRequest & { listenerUserId?: string }).listenerUserId = grant.userId;
