@@ -72,6 +72,7 @@ export const ConfigSchema = Type.Object({
   STREAM_TARGET_LUFS: Type.Number({ minimum: -40, maximum: -5, default: -16, description: 'loudness every track is matched to' }),
   STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
   MUSIC_MIN_DWELL_S: Type.Number({ minimum: 0, maximum: 600, default: 45, description: 'a track plays at least this long before a mood change or a mood override may end it early' }),
+  MUSIC_FIRST_PICK_WAIT_S: Type.Number({ minimum: 0, maximum: 10, default: 10, description: "a room's first track waits at most this long for a confident reading of the room" }),
   REQUEST_TIMEOUT_S: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'a request (headers and body) must arrive within this many seconds, or its connection is closed' }),
   DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 4000, description: 'a PostgreSQL query (or a wait for a connection) that takes longer fails with 503' }),
 });
@@ -102,13 +103,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(variable, `${detail}${given === undefined ? '' : ` (got "${String(given)}")`}`);
   }
   const config = candidate as Static<typeof ConfigSchema>;
-  if (config.RTC_MIN_PORT > config.RTC_MAX_PORT) {
   if (config.REDIS_URL && !config.DATABASE_URL) {
     throw new ConfigError('DATABASE_URL', 'a cluster (REDIS_URL is set) needs PostgreSQL shared by every node; the embedded PGlite belongs to one process');
   }
   if (config.REDIS_URL && !config.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET', 'a cluster (REDIS_URL is set) needs one JWT_SECRET on every node, or tokens from one node fail on the others');
   }
+  if (config.RTC_MIN_PORT > config.RTC_MAX_PORT) {
     throw new ConfigError('RTC_MIN_PORT', `must not exceed RTC_MAX_PORT (${config.RTC_MIN_PORT} > ${config.RTC_MAX_PORT})`);
   }
   return { ...config, DATA_DIR_ABS: path.resolve(config.DATA_DIR) };

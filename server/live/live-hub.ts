@@ -8,16 +8,27 @@
  *   face, voice, weights, override) goes only to sockets signed in as the same user (and to the
  *   participant's own socket, e.g. an anonymous kiosk); everyone else gets the label fields.
  *   userIds go only to signed-in subscribers.
- * - roomMood: at most one per room per `roomIntervalMs`, same trailing rule.
- * - nowPlaying: when the pick becomes audible (held back until its start time).
+ * - roomMood: at most one per room per `roomIntervalMs`, same trailing rule. One snapshot: the
+ *   group mood, every member's mood, the pinned overrides and the music's target, all of one
+ *   instant, so the screen cannot show them contradicting each other; `status` says when the
+ *   room is empty or nobody's mood can be read yet.
+ * - nowPlaying: when the pick becomes audible (held back until its start time); sent again for
+ *   the same track when its story changes (a change waits, a journey step).
  * - presence: whenever someone joins, leaves, or starts / stops / pauses camera or microphone.
  * A short ring of each user's own detailed samples (recentMs) answers `watch`, so a dashboard
  * opened mid-session starts with the last minutes.
  */
 import type { EventBus } from '../events.js';
+import type { MoodPoint } from '../mood/circumplex.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';
+import type { MemberMoodView, NowPlayingView, PinnedMoodView, RoomMoodView } from './live-types.js';
+
+export type { MemberMoodView, NowPlayingView, PinnedMoodView, RoomMoodView, RoomStatus } from './live-types.js';
+
+/** Where the music aims for a room in this mood (null: no music target); the music plugin provides it. */
+export type MusicTargetSource = (roomId: string, mood: MoodPoint | null) => MoodPoint | null;
 
 export interface LiveSubscriber {
   roomId: string;
@@ -40,17 +51,6 @@ export interface MemberView {
   camera: boolean;
   mic: boolean;
 }
-
-export interface RoomMoodView {
-  t: number;
-  emotion: string;
-  confidence: number;
-  valence: number;
-  arousal: number;
-  members: number;
-}
-
-export type NowPlayingView = Omit<NowPlayingEvent, 'roomId'>;
 
 export interface LiveHubOptions {
   participantIntervalMs?: number;
@@ -112,6 +112,7 @@ export class LiveHub {
   private roomWatchers: { first(roomId: string): void; last(roomId: string): void } | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private readonly o: Required<LiveHubOptions>;
+  private musicTarget: MusicTargetSource = () => null;
 
   constructor(
     events: EventBus,
@@ -134,10 +135,12 @@ export class LiveHub {
       this.presenceChanged(roomId);
     });
     registry.on('roomClosed', (roomId) => {
-      // Nobody is left to have a mood; a watcher of the empty room sees none.
+      // Nobody is left to have a mood: a watcher of the empty room is told so at once (a pending,
+      // throttled mood must not arrive after it).
       this.roomThrottles.get(roomId)?.cancel();
       this.roomThrottles.delete(roomId);
       this.roomMoods.delete(roomId);
+      this.broadcast(roomId, 'roomMood', this.roomMood(roomId));
     });
     events.on('roomClosedByOwner', ({ roomId }) => this.endWatches(roomId, () => true, 'the owner closed the room'));
     events.on('roomMemberRemoved', ({ roomId, userId }) => this.endWatches(roomId, (w) => w.userId === userId, 'you were removed from the room'));
@@ -166,9 +169,6 @@ export class LiveHub {
     };
   }
 
-  /** Who is in the room now; userIds only for a signed-in viewer. */
-  members(roomId: string, viewer?: { userId?: string | undefined }): MemberView[] {
-    const room = this.registry.rooms.get(roomId);
   /**
    * Cluster (server/cluster/live-bridge.ts): told when a room gets its first subscriber here and
    * loses its last, so events of rooms owned by another node are fetched only while watched.
@@ -186,6 +186,9 @@ export class LiveHub {
     for (const sub of this.subscribers.get(roomId) ?? []) sub.send(event, sub.userId ? data : (anonymous ??= withoutUserIds(data)));
   }
 
+  /** Who is in the room now; userIds only for a signed-in viewer. */
+  members(roomId: string, viewer?: { userId?: string | undefined }): MemberView[] {
+    const room = this.registry.rooms.get(roomId);
     if (!room) return [];
     return [...room.peers.values()].map((peer) => {
       const producers = [...peer.media.producers.values()];
@@ -201,8 +204,30 @@ export class LiveHub {
     });
   }
 
-  roomMood(roomId: string): RoomMoodView | null {
-    return this.roomMoods.get(roomId) ?? null;
+  /** Where the music's target comes from (the music plugin calls this when it starts). */
+  useMusicTarget(source: MusicTargetSource): void {
+    this.musicTarget = source;
+  }
+
+  /** The room's latest mood snapshot; before any, 'listening' while someone is in it, else 'empty'. */
+  roomMood(roomId: string): RoomMoodView {
+    const known = this.roomMoods.get(roomId);
+    if (known) return known;
+    const members = this.members(roomId).map((m) => ({ participantId: m.participantId, displayName: m.displayName, emotion: 'neutral' as const, confidence: 0, valence: 0, arousal: 0, source: 'fused' as const, counted: false }));
+    return {
+      t: Date.now(),
+      status: members.length ? 'listening' : 'empty',
+      emotion: null,
+      confidence: 0,
+      valence: null,
+      arousal: null,
+      members: 0,
+      agreeing: 0,
+      memberMoods: members,
+      override: null,
+      overrides: [],
+      target: this.targetFor(roomId, null),
+    };
   }
 
   currentTrack(roomId: string): NowPlayingView | null {
@@ -272,16 +297,47 @@ export class LiveHub {
   }
 
   private publishRoom(e: RoomMoodEvent): void {
+    const status = e.status ?? 'mood';
+    const hasMood = status === 'mood';
+    const names = new Map(this.members(e.roomId).map((m) => [m.participantId, m.displayName]));
+    const memberMoods: MemberMoodView[] = (e.memberMoods ?? []).map((m) => ({
+      participantId: m.participantId,
+      displayName: m.displayName ?? names.get(m.participantId) ?? 'Guest',
+      emotion: m.emotion,
+      confidence: round(m.confidence),
+      valence: round(m.valence),
+      arousal: round(m.arousal),
+      source: m.source,
+      counted: m.counted,
+    }));
+    const overrides: PinnedMoodView[] = (e.overrides ?? []).map((o) => ({
+      participantId: o.participantId,
+      displayName: o.displayName ?? names.get(o.participantId) ?? 'Guest',
+      emotion: o.emotion,
+      until: o.until,
+    }));
+    const point = hasMood ? { valence: e.mood.valence, arousal: e.mood.arousal } : null;
     const view: RoomMoodView = {
       t: e.t,
-      emotion: e.mood.emotion,
-      confidence: round(e.mood.confidence),
-      valence: round(e.mood.valence),
-      arousal: round(e.mood.arousal),
-      members: e.mood.members,
+      status,
+      emotion: hasMood ? e.mood.emotion : null,
+      confidence: hasMood ? round(e.mood.confidence) : 0,
+      valence: point && round(point.valence),
+      arousal: point && round(point.arousal),
+      members: hasMood ? e.mood.members : 0,
+      agreeing: hasMood ? (e.mood.agreeing ?? e.mood.members) : 0,
+      memberMoods,
+      override: overrides[0] ?? null,
+      overrides,
+      target: this.targetFor(e.roomId, point),
     };
     this.roomMoods.set(e.roomId, view);
     this.broadcast(e.roomId, 'roomMood', view);
+  }
+
+  private targetFor(roomId: string, mood: MoodPoint | null): { valence: number; arousal: number } | null {
+    const target = this.musicTarget(roomId, mood);
+    return target && { valence: round(target.valence), arousal: round(target.arousal) };
   }
 
   private scheduleNowPlaying(e: NowPlayingEvent): void {
@@ -325,9 +381,6 @@ export class LiveHub {
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 10_000) / 10_000;
-}
 /** A copy without any `userId` field, at any depth (for sockets that are not signed in). */
 function withoutUserIds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUserIds);
@@ -335,3 +388,6 @@ function withoutUserIds(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'userId').map(([key, v]) => [key, withoutUserIds(v)]));
 }
 
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

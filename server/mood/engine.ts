@@ -14,7 +14,7 @@ import { FER_LABELS, type FerLabel } from '../../models/labels.js';
 import type { EventBus } from '../events.js';
 import { CIRCUMPLEX } from './circumplex.js';
 import { MoodFusion, type FusionOptions } from './fusion.js';
-import { groupMood, type GroupMood, type GroupOptions } from './group.js';
+import { DEFAULT_GROUP_OPTIONS, groupMood, type GroupMood, type GroupOptions } from './group.js';
 import type { FusedMood, Modality, ModalityReading, MoodOverride } from './types.js';
 
 export interface Observation {
@@ -50,15 +50,43 @@ export interface OverrideInGroup extends MoodOverride {
   displayName?: string;
 }
 
+/**
+ * 'mood': a confident group mood; 'listening': people are in the room but nobody has a confident
+ * reading yet (the mood fields are neutral with confidence 0); 'empty': nobody is in the room.
+ */
+export type RoomStatus = 'mood' | 'listening' | 'empty';
+
+/** One member as counted in a room mood: the same instant and the same smoothing as the group. */
+export interface MemberMoodSnapshot {
+  participantId: string;
+  userId?: string;
+  displayName?: string;
+  emotion: FerLabel;
+  /** The confidence the group mood used (decayed while nothing is seen or heard). */
+  confidence: number;
+  valence: number;
+  arousal: number;
+  source: 'fused' | 'override';
+  /** Whether the member was confident enough to count in the group mood. */
+  counted: boolean;
+}
+
 export interface RoomMoodEvent {
   roomId: string;
   mood: GroupMood;
   t: number;
+  /** Absent means 'mood' (events published by other sources than the engine). */
+  status?: RoomStatus;
+  /** Every member of the room at this instant, counted or not (the engine always sets it). */
+  memberMoods?: MemberMoodSnapshot[];
   /** Members whose mood override counted in this group mood. */
   overrides?: OverrideInGroup[];
   /** 'override': published because an override was set, cleared or ran out (a deliberate change). */
   cause?: 'override';
 }
+
+/** The mood fields of a room without a confident mood ('listening' or 'empty'). */
+const NO_MOOD: GroupMood = { valence: 0, arousal: 0, emotion: 'neutral', confidence: 0, members: 0, agreeing: 0, mean: { valence: 0, arousal: 0 }, guardedFor: [] };
 
 export type MoodSampleSink = (event: ParticipantMoodEvent) => void;
 
@@ -84,6 +112,8 @@ export interface MoodEngineOptions {
 export class MoodEngine {
   private readonly participants = new Map<string, Participant>();
   private readonly lastRoomEmit = new Map<string, number>();
+  /** A room mood held back by the once-per-interval rule: published when the interval ends (the latest state wins). */
+  private readonly trailingRoomEmit = new Map<string, { t: number; timer: NodeJS.Timeout }>();
   /** Active overrides by user id, and the timers that end them. */
   private readonly overrides = new Map<string, MoodOverride>();
   private readonly overrideTimers = new Map<string, NodeJS.Timeout>();
@@ -99,11 +129,20 @@ export class MoodEngine {
     // Known from the moment they join, so an override counts even before (or without) any media.
     events.on('peerJoined', (peer) => {
       const p = this.participant(peer.roomId, peer.participantId, peer.userId, peer.displayName);
-      // A user who pinned a mood before joining is in it from the first moment; announced on the
-      // next turn, once the joining socket has subscribed to its room's events.
-      if (p.userId && this.overrideOf(p.userId)) setImmediate(() => this.announceOverride(peer.participantId));
+      // A user who pinned a mood before joining is in it from the first moment; otherwise the room
+      // is "listening" until someone's reading is confident. Announced on the next turn, once the
+      // joining socket has subscribed to its room's events.
+      setImmediate(() => {
+        if (p.userId && this.overrideOf(p.userId)) this.announceOverride(peer.participantId);
+        else if (this.participants.has(peer.participantId)) this.emitRoom(peer.roomId, this.now());
+      });
     });
-    events.on('peerLeft', (peer) => this.forget(peer.participantId));
+    // Whoever is left decides the room's mood at once; the last one out leaves it 'empty'.
+    events.on('peerLeft', (peer) => {
+      const roomId = this.participants.get(peer.participantId)?.roomId ?? peer.roomId;
+      this.forget(peer.participantId);
+      this.emitRoom(roomId, this.now());
+    });
   }
 
   observe(observation: Observation): FusedMood {
@@ -162,10 +201,12 @@ export class MoodEngine {
     this.participants.delete(participantId);
   }
 
-  /** Stops the override timers (the server is closing). */
+  /** Stops the override and trailing-publication timers (the server is closing). */
   close(): void {
     for (const timer of this.overrideTimers.values()) clearTimeout(timer);
     this.overrideTimers.clear();
+    for (const { timer } of this.trailingRoomEmit.values()) clearTimeout(timer);
+    this.trailingRoomEmit.clear();
   }
 
   private participant(roomId: string, participantId: string, userId?: string, displayName?: string): Participant {
@@ -220,10 +261,13 @@ export class MoodEngine {
       .filter(([, p]) => p.roomId === roomId)
       .map(([participantId, p]) => {
         const override = p.userId ? this.overrideOf(p.userId, t) : undefined;
+        const who = { participantId, ...(p.userId ? { userId: p.userId } : {}), ...(p.displayName ? { displayName: p.displayName } : {}) };
         if (override) {
           const point = CIRCUMPLEX[override.emotion];
           return {
-            member: { participantId, valence: point.valence, arousal: point.arousal, confidence: 1 },
+            member: { participantId, valence: point.valence, arousal: point.arousal, confidence: 1, emotion: override.emotion },
+            who,
+            source: 'override' as const,
             override: { ...override, participantId, userId: p.userId!, ...(p.displayName ? { displayName: p.displayName } : {}) },
           };
         }
@@ -231,7 +275,7 @@ export class MoodEngine {
         const m = p.fusion.last;
         const halfLife = p.fusion.options.holdHalfLifeMs;
         const confidence = m.confidence * Math.pow(0.5, Math.max(0, t - m.t) / halfLife);
-        return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence }, override: undefined };
+        return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence, emotion: m.emotion }, who, source: 'fused' as const, override: undefined };
       });
   }
 
@@ -254,21 +298,57 @@ export class MoodEngine {
     for (const roomId of rooms) this.emitRoom(roomId, t, 'override');
   }
 
+  /**
+   * At most once per interval; a change inside the interval is published when it ends, so the
+   * last state of a burst always goes out (without it, a room mood taken just before the last
+   * readings stayed on screen beside members who had moved on: "angry" beside two happy people).
+   */
   private maybeEmitRoom(roomId: string, t: number): void {
     const last = this.lastRoomEmit.get(roomId);
-    if (last !== undefined && t - last < this.roomIntervalMs) return;
-    this.emitRoom(roomId, t);
+    if (last === undefined || t - last >= this.roomIntervalMs) return this.emitRoom(roomId, t);
+    const trailing = this.trailingRoomEmit.get(roomId);
+    if (trailing) {
+      trailing.t = Math.max(trailing.t, t);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const due = this.trailingRoomEmit.get(roomId);
+      this.trailingRoomEmit.delete(roomId);
+      if (due) this.emitRoom(roomId, due.t);
+    }, Math.max(0, last + this.roomIntervalMs - t));
+    timer.unref();
+    this.trailingRoomEmit.set(roomId, { t, timer });
   }
 
+  /**
+   * Publishes the room's state from one snapshot: each member's mood and the group mood made
+   * from exactly those, at one instant. Nobody there: 'empty'; nobody confident: 'listening'
+   * (an override that ends this way says so, or listeners would keep the pinned mood).
+   */
   private emitRoom(roomId: string, t: number, cause?: 'override'): void {
+    const trailing = this.trailingRoomEmit.get(roomId);
+    if (trailing) {
+      clearTimeout(trailing.timer);
+      this.trailingRoomEmit.delete(roomId);
+      t = Math.max(t, trailing.t);
+    }
     const members = this.membersOf(roomId, t);
-    let mood = groupMood(members.map((m) => m.member), this.options.group);
-    // An override that ends leaves nobody confident: say so, or listeners keep the pinned mood.
-    if (!mood && cause) mood = { valence: 0, arousal: 0, emotion: 'neutral', confidence: 0, members: 0, mean: { valence: 0, arousal: 0 }, guardedFor: [] };
-    if (!mood) return;
-    this.lastRoomEmit.set(roomId, t);
+    const group = groupMood(members.map((m) => m.member), this.options.group);
+    const status: RoomStatus = members.length === 0 ? 'empty' : group ? 'mood' : 'listening';
+    const minConfidence = this.options.group?.minConfidence ?? DEFAULT_GROUP_OPTIONS.minConfidence;
+    const memberMoods: MemberMoodSnapshot[] = members.map((m) => ({
+      ...m.who,
+      emotion: m.member.emotion,
+      confidence: m.member.confidence,
+      valence: m.member.valence,
+      arousal: m.member.arousal,
+      source: m.source,
+      counted: m.member.confidence >= minConfidence,
+    }));
+    if (status === 'empty') this.lastRoomEmit.delete(roomId);
+    else this.lastRoomEmit.set(roomId, t);
     const overrides = members.flatMap((m) => (m.override ? [m.override] : []));
-    this.events.emit('roomMood', { roomId, mood, t, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
+    this.events.emit('roomMood', { roomId, mood: group ?? NO_MOOD, t, status, memberMoods, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
   }
 }
 

@@ -4,11 +4,13 @@
  * far behind, so the music never pushes one person hard against their own mood. See MOOD.md.
  */
 import type { FerLabel } from '../../models/labels.js';
-import { distance, nearestEmotion, type MoodPoint } from './circumplex.js';
+import { CIRCUMPLEX, distance, nearestEmotion, type MoodPoint } from './circumplex.js';
 
 export interface MemberMood extends MoodPoint {
   participantId: string;
   confidence: number;
+  /** The member's own (smoothed, hysteresis-held) label: the group's label is their vote. */
+  emotion?: FerLabel;
 }
 
 export interface GroupMood extends MoodPoint {
@@ -16,6 +18,8 @@ export interface GroupMood extends MoodPoint {
   /** Confidence-weighted mean of the members' confidences. */
   confidence: number;
   members: number;
+  /** Of the counted members, how many share `emotion` (always set by groupMood). */
+  agreeing?: number;
   /** The weighted mean before the guard. */
   mean: MoodPoint;
   /** Members whose mood moved the point (the guard acted for them). */
@@ -57,12 +61,38 @@ export function groupMood(members: readonly MemberMood[], options: Partial<Group
     }
     if (!moved) break;
   }
+  const emotion = groupLabel(counted, point);
   return {
     ...point,
-    emotion: nearestEmotion(point),
+    emotion,
     confidence: counted.reduce((s, m) => s + m.confidence * m.confidence, 0) / total,
     members: counted.length,
+    agreeing: counted.filter((m) => (m.emotion ?? nearestEmotion(m)) === emotion).length,
     mean,
     guardedFor: [...guardedFor],
   };
+}
+
+/**
+ * The room's word for its mood: a confidence-weighted vote of the members' own labels, so it
+ * never contradicts them (one happy member is a happy room, not whatever emotion lies nearest to
+ * their smoothed point, which can be "surprise"). Ties go to the label nearest the group point.
+ * Members without a label (callers that pass points only) vote for the emotion nearest their point.
+ */
+function groupLabel(counted: readonly MemberMood[], point: MoodPoint): FerLabel {
+  const votes = new Map<FerLabel, number>();
+  for (const m of counted) {
+    const label = m.emotion ?? nearestEmotion(m);
+    votes.set(label, (votes.get(label) ?? 0) + m.confidence);
+  }
+  let best: FerLabel = nearestEmotion(point);
+  let bestVotes = -1;
+  for (const [label, weight] of votes) {
+    const better = weight > bestVotes + 1e-9 || (Math.abs(weight - bestVotes) <= 1e-9 && distance(point, CIRCUMPLEX[label]) < distance(point, CIRCUMPLEX[best]));
+    if (better) {
+      best = label;
+      bestVotes = weight;
+    }
+  }
+  return best;
 }

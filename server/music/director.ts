@@ -6,11 +6,16 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { feedback, plays } from '../../sql/schema.js';
-import type { MoodPoint } from '../mood/circumplex.js';
+import { distance, type MoodPoint } from '../mood/circumplex.js';
 import { loadCatalog } from './catalog.js';
+import { journeyStep, journeyTarget, journeyView, startJourney, type Destination, type Journey } from './journey.js';
+import { pickDetails, pickSentence, type PickCause, type StoryMood } from './story.js';
+import type { MusicStory } from './story-types.js';
 import {
   pickTrack,
+  targetFor,
   STRATEGIES,
+  type Pick,
   type CatalogTrack,
   type FeedbackKind,
   type MoodReading,
@@ -20,11 +25,15 @@ import {
 } from './recommender.js';
 import { DwellTracker, DEFAULT_DWELL_OPTIONS, type DwellOptions } from './smoothness.js';
 
-/** A catalogue track as picked: the track plus why (strategy, target, explanation). */
+/** A catalogue track as picked: the track plus why (strategy, target, explanation, the plain-word story). */
 export interface NextTrack extends CatalogTrack {
   strategy: Strategy;
   target: MoodPoint;
+  /** The old one-line explanation with its numbers (kept for compatibility; clients render story). */
   explanation: string;
+  cause: PickCause;
+  /** Sentence and details of this pick; `waiting` is null here (the plugin keeps it current). */
+  story: MusicStory;
 }
 
 export interface NextRequest {
@@ -34,6 +43,8 @@ export interface NextRequest {
   /** Whose feedback counts: the listener, or the room's signed-in members. */
   userIds?: readonly string[];
   strategy?: Strategy;
+  /** Why the pick is asked for (default 'next'); a queued track makes it 'queued'. */
+  cause?: Exclude<PickCause, 'queued'>;
 }
 
 interface Session {
@@ -42,6 +53,23 @@ interface Session {
   current?: CatalogTrack;
   dwell: DwellTracker;
   loaded: boolean;
+  journey?: Journey;
+  /** "Play next": the track to take at the next pick, and who asked. */
+  queued?: { trackId: string; by?: string };
+}
+
+/** A queued track, as a pick: no scoring, but the same target and distance lines. */
+function queuedPick(track: CatalogTrack, target: MoodPoint, by: string | undefined): Pick {
+  const moodDistance = distance(track, target);
+  return {
+    track,
+    target,
+    targetBpm: 0,
+    cost: moodDistance,
+    moodDistance,
+    freshnessRelaxed: false,
+    explanation: `${by ?? 'someone'} chose it to play next (track valence ${track.valence.toFixed(2)}, arousal ${track.arousal.toFixed(2)})`,
+  };
 }
 
 export class UnknownTrackError extends Error {
@@ -99,25 +127,35 @@ export class MusicDirector {
     return this.session(sessionKey).strategy;
   }
 
-  /** Picks the next track for a session, records the play, and starts its dwell clock. */
+  /**
+   * Picks the next track for a session (a queued one first; on a journey, for the journey's
+   * current step), records the play, and starts its dwell clock.
+   */
   async next(request: NextRequest): Promise<NextTrack | undefined> {
     const session = await this.loadedSession(request.sessionKey);
     if (request.strategy) this.setStrategy(request.sessionKey, request.strategy);
     const tally = await this.feedbackFor(request.userIds ?? []);
     const now = this.now();
-    const pick = pickTrack(
-      this.catalog,
-      {
-        mood: request.mood,
-        strategy: session.strategy,
-        now,
-        history: session.history,
-        feedback: tally,
-        ...(session.current ? { previous: session.current } : {}),
-        subject: request.sessionKey.startsWith('room:') ? 'the room' : 'you',
-      },
-      this.options.recommender,
-    );
+    const target = this.targetNow(request.sessionKey, request.mood);
+    const queued = session.queued && this.catalog.find((t) => t.trackId === session.queued!.trackId);
+    const queuedBy = session.queued?.by;
+    session.queued = undefined;
+    const pick = queued
+      ? queuedPick(queued, target, queuedBy)
+      : pickTrack(
+          this.catalog,
+          {
+            mood: request.mood,
+            strategy: session.strategy,
+            now,
+            history: session.history,
+            feedback: tally,
+            ...(session.current ? { previous: session.current } : {}),
+            subject: request.sessionKey.startsWith('room:') ? 'the room' : 'you',
+            ...(session.journey ? { target } : {}),
+          },
+          this.options.recommender,
+        );
     if (!pick) return undefined;
     session.history.push({ trackId: pick.track.trackId, at: now });
     if (session.history.length > 500) session.history.splice(0, session.history.length - 500);
@@ -133,7 +171,93 @@ export class MusicDirector {
       explanation: pick.explanation,
       startedAt: new Date(now),
     }).catch((err: Error) => this.options.onStorageError?.(err, 'play'));
-    return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation };
+    const cause: PickCause = queued ? 'queued' : (request.cause ?? 'next');
+    const story = this.storyOf(request, session, pick, cause, queuedBy, now, tally.get(pick.track.trackId));
+    return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation, cause, story };
+  }
+
+  private storyOf(request: NextRequest, session: Session, pick: Pick, cause: PickCause, queuedBy: string | undefined, now: number, fb: { like: number } | undefined): MusicStory {
+    const mood = request.mood;
+    const storyMood: StoryMood = {
+      status: mood.status ?? (mood.confidence > 0 ? 'mood' : 'listening'),
+      emotion: mood.emotion,
+      members: mood.members ?? 1,
+      ...(mood.agreeing !== undefined ? { agreeing: mood.agreeing } : {}),
+      overrides: mood.overrides ?? [],
+    };
+    const journey = session.journey ? { label: session.journey.label, step: journeyStep(session.journey, now), steps: session.journey.steps } : null;
+    const sentence = pickSentence({
+      subject: request.sessionKey.startsWith('room:') ? 'room' : 'listener',
+      cause,
+      strategy: session.strategy,
+      mood: storyMood,
+      journey,
+      ...(queuedBy ? { queuedBy } : {}),
+    });
+    const details = pickDetails({
+      mood: { ...mood, status: storyMood.status },
+      strategy: session.strategy,
+      target: pick.target,
+      track: pick.track,
+      distance: pick.moodDistance,
+      journey,
+      overrides: mood.overrides ?? [],
+      freshnessRelaxed: pick.freshnessRelaxed,
+      liked: (fb?.like ?? 0) > 0,
+    });
+    return { sentence, details, waiting: null, journey: session.journey ? journeyView(session.journey, now) : null };
+  }
+
+  /** Where the session's music should be now: the journey's current step, else one strategy step from the mood. */
+  targetNow(sessionKey: string, mood: MoodPoint): MoodPoint {
+    const session = this.session(sessionKey);
+    if (session.journey) return journeyTarget(session.journey, this.now());
+    return targetFor(mood, session.strategy, this.options.recommender?.step);
+  }
+
+  /** Steers the session to a destination, starting from `from` (the room's mood now). */
+  setDestination(sessionKey: string, destination: Destination, from: MoodPoint): Journey {
+    const journey = startJourney(from, destination, this.now());
+    this.session(sessionKey).journey = journey;
+    return journey;
+  }
+
+  clearDestination(sessionKey: string): boolean {
+    const session = this.sessions.get(sessionKey);
+    const had = Boolean(session?.journey);
+    if (session) session.journey = undefined;
+    return had;
+  }
+
+  journeyOf(sessionKey: string): Journey | undefined {
+    return this.sessions.get(sessionKey)?.journey;
+  }
+
+  /** "Play next": the session's next pick is this track (throws UnknownTrackError for a track not in the library). */
+  queueTrack(sessionKey: string, trackId: string, by?: string): CatalogTrack {
+    const track = this.catalog.find((t) => t.trackId === trackId);
+    if (!track) throw new UnknownTrackError(trackId);
+    this.session(sessionKey).queued = { trackId, ...(by ? { by } : {}) };
+    return track;
+  }
+
+  queuedOf(sessionKey: string): { trackId: string; by?: string } | undefined {
+    return this.sessions.get(sessionKey)?.queued;
+  }
+
+  /** Milliseconds the current track must still play before anything may replace it early (0 once its dwell is over). */
+  dwellRemainingMs(sessionKey: string): number {
+    return this.sessions.get(sessionKey)?.dwell.dwellRemainingMs(this.now()) ?? 0;
+  }
+
+  /**
+   * A switch the last mood update asked for that the minimum dwell holds back: when it may
+   * happen (epoch ms) and the mood the current track was picked for; undefined when none waits.
+   */
+  switchWaiting(sessionKey: string): { at: number; pickedFor: MoodPoint } | undefined {
+    const dwell = this.sessions.get(sessionKey)?.dwell;
+    const at = dwell?.heldUntil;
+    return at !== undefined && dwell?.pickedForMood ? { at, pickedFor: dwell.pickedForMood } : undefined;
   }
 
   /** The stream says the session's latest pick is now audible: the minimum dwell starts then. */

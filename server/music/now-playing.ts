@@ -5,6 +5,7 @@
  * stream or the recommender.
  */
 import type { NextTrack } from './director.js';
+import type { MusicStory } from './story-types.js';
 
 export interface NowPlayingEvent {
   roomId: string;
@@ -17,7 +18,10 @@ export interface NowPlayingEvent {
   bpm: number | null;
   key: string | null;
   strategy: string;
+  /** The old one-line explanation with model numbers (compatibility); clients render `story`. */
   explanation: string;
+  /** Why it plays, in plain words, with the numbers behind a disclosure, what the room waits for and its journey. */
+  story: MusicStory;
   /** Epoch ms when its first sample is heard (the playlist's program-date clock). */
   startedAt: number;
 }
@@ -35,7 +39,8 @@ export interface TrackPickedEvent {
 
 declare module '../events.js' {
   interface MoodifyEvents {
-    /** Music (server/music/): a pick became audible in a room's stream, with why it was picked. */
+    /** Music (server/music/): a pick became audible in a room's stream, with why it was picked;
+     *  again for the same track (same trackId and startedAt) when its story changes. */
     nowPlaying: [NowPlayingEvent];
     /** Music: the recommender chose the room's next track (it becomes audible later, as nowPlaying). */
     trackPicked: [TrackPickedEvent];
@@ -43,7 +48,7 @@ declare module '../events.js' {
 }
 
 /** The stream's public view of a track, as trackStarted carries it. */
-interface StartedTrack {
+export interface StartedTrack {
   trackId: string;
   title: string;
   artist: string | null;
@@ -60,6 +65,7 @@ export function nowPlayingEvent(
   startedAt: number,
   pick: NextTrack | undefined,
   strategy: string,
+  story: MusicStory,
 ): NowPlayingEvent {
   return {
     roomId,
@@ -73,6 +79,7 @@ export function nowPlayingEvent(
     key: track.key,
     strategy: pick?.strategy ?? strategy,
     explanation: track.explanation,
+    story,
     startedAt,
   };
 }

@@ -4,12 +4,15 @@
  *   GET  /api/music/library     counts, import progress, credits for the bundled music
  *   POST /api/music/import      multipart upload of audio files (signed in), imported at once
  *   PUT  /api/music/rooms/:roomId/strategy   match | lift | calm
+ *   POST /api/music/rooms/:roomId/queue, PUT|DELETE …/destination   steering (steering-routes.ts)
  *   GET  /api/music/search      mood-playlist search (words or a point on the plane; signed in)
  * It also keeps the latest room moods from the bus, offers the stream engine a track source and
  * a feedback sink (app.services.music), asks the stream to switch early on a strong, sustained
  * mood change (or at once after the minimum dwell when a user pins a mood), applies the owner's
  * (or a sole member's) strategy from their settings, publishes `nowPlaying` when a pick becomes
- * audible, and imports the bundled Debian music in the background when the library is empty.
+ * audible with its plain-word story (room-story.ts; early switches and what waits for them:
+ * switch-policy.ts), holds a room's first pick until the room is read (first-pick.ts), and
+ * imports the bundled Debian music in the background when the library is empty.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +34,11 @@ import { MusicDirector, roomSession, UnknownTrackError, type NextTrack } from '.
 import { AUDIO_EXTENSIONS, importFiles, listAudioFiles, type ImportSummary } from './importer.js';
 import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
 import { MusicMoodModel } from './valence-arousal.js';
-import { nowPlayingEvent } from './now-playing.js';
+import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS } from './first-pick.js';
+import { RoomStories } from './room-story.js';
+import { steeringRoutes } from './steering-routes.js';
+import type { MusicStory } from './story-types.js';
+import { RoomSwitcher, type SwitchableStreams } from './switch-policy.js';
 import { searchTracks, SearchInputError } from './search.js';
 import { DEFAULT_DWELL_OPTIONS } from './smoothness.js';
 
@@ -43,6 +50,8 @@ export interface MusicServices {
   feedback: { record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' | 'skip' }): Promise<void> };
   /** The latest group mood of a room (neutral with confidence 0 while nobody is seen or heard). */
   roomMood(roomId: string): MoodReading;
+  /** The story of what the room hears now (CONTRACTS §1), or null before anything was audible. */
+  story(roomId: string): MusicStory | null;
   /** Resolves when the background import of the bundled library (if any) has finished. */
   bundledImport: Promise<ImportSummary | undefined>;
 }
@@ -109,44 +118,38 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   events.on('participantMood', (e) => {
     if (e.userId) usersOf(e.roomId).add(e.userId);
   });
-  // A deliberate change (a mood override) waiting for the current track's minimum dwell: one timer per room.
-  const deliberateTimers = new Map<string, NodeJS.Timeout>();
-  app.addHook('onClose', async () => {
-    for (const timer of deliberateTimers.values()) clearTimeout(timer);
-  });
-  const considerSwitch = (roomId: string, mood: MoodReading, deliberate: boolean) => {
-    const streams = (app as unknown as { streams?: { requestSwitch(roomId: string, reason: 'mood'): Promise<unknown> } }).streams;
-    if (!streams) return;
-    const session = roomSession(roomId);
-    clearTimeout(deliberateTimers.get(roomId));
-    deliberateTimers.delete(roomId);
-    if (director.shouldSwitchEarly(session, mood, deliberate)) {
-      streams.requestSwitch(roomId, 'mood').catch((err: Error) => app.log.debug({ roomId, err: err.message }, 'mood switch not applied'));
-      return;
-    }
-    // Without media nothing else republishes the room mood: look again when the dwell is over.
-    const dueMs = director.deliberateSwitchDueInMs(session);
-    if (dueMs !== undefined && dueMs > 0) {
-      const timer = setTimeout(() => considerSwitch(roomId, roomMood(roomId), false), dueMs + 50);
-      timer.unref();
-      deliberateTimers.set(roomId, timer);
-    }
-  };
-  events.on('roomMood', ({ roomId, mood, overrides, cause }) => {
-    const reading: MoodReading = { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal, members: mood.members };
+  const roomMood = (roomId: string) => roomMoods.get(roomId) ?? NEUTRAL;
+  // The story each room is told (nowPlaying), early switches and what waits for them, steering.
+  const stories = new RoomStories(events, director);
+  const streamsOf = () => (app as unknown as { streams?: SwitchableStreams }).streams;
+  const switcher = new RoomSwitcher({ director, stories, roomMood, streams: streamsOf, log: app.log });
+  const firstReading = new FirstReadingGate((config.MUSIC_FIRST_PICK_WAIT_S ?? MAX_FIRST_PICK_WAIT_MS / 1000) * 1000);
+  app.addHook('onClose', async () => switcher.close());
+  events.on('roomMood', ({ roomId, mood, status = 'mood', overrides, cause }) => {
+    if (status === 'listening' && !cause) return; // members present, none confident: the music keeps the last mood it knew
+    const reading: MoodReading = status === 'mood'
+      ? { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal, members: mood.members, ...(mood.agreeing !== undefined ? { agreeing: mood.agreeing } : {}), status }
+      : { ...NEUTRAL, status };
     if (overrides?.length) reading.overrides = overrides.map((o) => ({ emotion: o.emotion, until: o.until, ...(o.displayName ? { displayName: o.displayName } : {}) }));
     roomMoods.set(roomId, reading);
-    considerSwitch(roomId, reading, cause === 'override');
+    if (status === 'mood' || status === 'empty') firstReading.moodRead(roomId);
+    // Nobody there: nothing to follow (listeners keep the music; the next pick is for an empty room).
+    if (status !== 'empty') switcher.moodChanged(roomId, reading, cause === 'override');
   });
-  const roomMood = (roomId: string) => roomMoods.get(roomId) ?? NEUTRAL;
-  // The latest picks per room, so what becomes audible can be announced with its strategy and licence.
-  const recentPicks = new Map<string, NextTrack[]>();
   events.on('trackStarted', ({ roomId, track, audibleAtMs }) => {
     if (director.currentTrack(roomSession(roomId))?.trackId === track.trackId) director.trackAudible(roomSession(roomId));
-    const pick = recentPicks.get(roomId)?.findLast((p) => p.trackId === track.trackId);
-    events.emit('nowPlaying', nowPlayingEvent(roomId, track, audibleAtMs, pick, director.strategyOf(roomSession(roomId))));
+    stories.started(roomId, track, audibleAtMs);
   });
-  events.on('streamStopped', ({ roomId }) => recentPicks.delete(roomId));
+  events.on('streamStopped', ({ roomId }) => {
+    stories.stopped(roomId);
+    switcher.forget(roomId);
+  });
+  // The live hub's roomMood carries where the music aims, computed from the same snapshot.
+  app.live?.useMusicTarget((roomId, mood) => {
+    const session = roomSession(roomId);
+    if (director.journeyOf(session)) return director.targetNow(session, mood ?? roomMood(roomId));
+    return mood ? director.targetNow(session, mood) : null;
+  });
 
   // ------------------------------------------------------------ per-user strategy
   // A user's strategy (settings) steers the rooms they own, and a room where they are the only
@@ -200,15 +203,19 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   const services: MusicServices = {
     director,
     roomMood,
+    story: (roomId) => stories.story(roomId),
     trackSource: {
       async next(roomId, reason) {
         if (director.catalogSize === 0) await director.reloadCatalog();
         // The stream itself stores a skip as its listener's feedback; reason only goes out with trackPicked.
         await applyRoomStrategy(roomId).catch(logStrategyError(roomId));
-        const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)] });
+        // The first track waits (≤ 10 s) for the room to be read, unless nobody is there to read.
+        if (reason === 'start') await firstReading.wait(roomId, () => !livePeers.get(roomId)?.size || roomMood(roomId).status === 'mood' || roomMood(roomId).confidence > 0);
+        const cause = reason === 'start' ? 'first' : reason;
+        const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)], cause });
         if (pick) {
-          const picks = recentPicks.get(roomId) ?? [];
-          recentPicks.set(roomId, [...picks.slice(-4), pick]);
+          stories.picked(roomId, pick);
+          switcher.picked(roomId);
           events.emit('trackPicked', { roomId, trackId: pick.trackId, valence: pick.valence, arousal: pick.arousal, reason, explanation: pick.explanation, at: Date.now() });
         }
         if (!pick) throw new Error(importing.running ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
@@ -334,6 +341,9 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
       return { roomId: request.params.roomId, strategy: request.body.strategy };
     },
   );
+
+  // Play next, and journeys to a destination (steering-routes.ts).
+  await steeringRoutes(app, { director, switcher, roomMood });
 
   app.post('/api/music/import', async (request, reply) => {
     await requireAccount(app, request);

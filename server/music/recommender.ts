@@ -40,6 +40,10 @@ export interface MoodReading extends MoodPoint {
   overrides?: readonly PinnedMood[];
   /** How many members the (group) mood counted. */
   members?: number;
+  /** Of those, how many share `emotion` (the group label is their vote). */
+  agreeing?: number;
+  /** 'mood' (default): a confident reading; 'listening': members present, none confident yet; 'empty': nobody there. */
+  status?: 'mood' | 'listening' | 'empty';
 }
 
 export interface PinnedMood {
@@ -112,6 +116,8 @@ export interface PickRequest {
   previous?: CatalogTrack;
   /** "you" for a listener, "the room" for a room. */
   subject?: string;
+  /** Where the track should sit, when something other than the strategy decides (a steered journey). */
+  target?: MoodPoint;
 }
 
 export interface Pick {
@@ -129,7 +135,7 @@ export interface Pick {
 export function pickTrack(catalog: readonly CatalogTrack[], request: PickRequest, options: Partial<RecommenderOptions> = {}): Pick | undefined {
   if (catalog.length === 0) return undefined;
   const o = { ...DEFAULT_RECOMMENDER_OPTIONS, ...options };
-  const target = targetFor(request.mood, request.strategy, o.step);
+  const target = request.target ?? targetFor(request.mood, request.strategy, o.step);
   const targetBpm = bpmFor(target.arousal);
   const recent = freshnessWindow(request.history, request.now, o);
 

@@ -28,6 +28,8 @@ export class DwellTracker {
   private awaySince: number | undefined;
   /** A deliberate change (a user pinned a mood) is waiting: it needs no sustain, only the minimum dwell. */
   private deliberate = false;
+  /** Set while a change the tracker wants is held back by the minimum dwell: when it may happen. */
+  private held: number | undefined;
 
   constructor(readonly options: DwellOptions = DEFAULT_DWELL_OPTIONS) {}
 
@@ -36,6 +38,7 @@ export class DwellTracker {
     this.pickedFor = { valence: mood.valence, arousal: mood.arousal };
     this.awaySince = undefined;
     this.deliberate = false;
+    this.held = undefined;
   }
 
   /** The picked track became audible (a stream queues picks ahead): the dwell counts from here. */
@@ -49,6 +52,7 @@ export class DwellTracker {
    * so it need not be sustained; it still waits for the minimum dwell (remembered until then).
    */
   shouldSwitchEarly(mood: MoodPoint, now: number, deliberate = false): boolean {
+    this.held = undefined;
     if (!this.pickedFor) return false;
     if (deliberate) this.deliberate = true;
     const away = distance(mood, this.pickedFor);
@@ -62,7 +66,19 @@ export class DwellTracker {
     }
     this.awaySince ??= now;
     const sustained = this.deliberate || now - this.awaySince >= this.options.sustainMs;
-    return sustained && now - this.startedAt >= this.options.minDwellMs;
+    const dwellOver = now - this.startedAt >= this.options.minDwellMs;
+    if (sustained && !dwellOver) this.held = this.startedAt + this.options.minDwellMs;
+    return sustained && dwellOver;
+  }
+
+  /** When a wanted change, held back by the minimum dwell, may happen (epoch ms); undefined when none waits. */
+  get heldUntil(): number | undefined {
+    return this.held;
+  }
+
+  /** The mood the current track was picked for. */
+  get pickedForMood(): MoodPoint | undefined {
+    return this.pickedFor;
   }
 
   /** Milliseconds until the minimum dwell is over (0 once it is). */

@@ -205,7 +205,8 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
 
   app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
     reply.header('cache-control', 'no-cache');
-    return manager.nowPlaying(request.params.roomId);
+    // story: why it plays, in plain words (music-story, CONTRACTS §1); null without the recommender.
+    return { ...manager.nowPlaying(request.params.roomId), story: app.services.music?.story(request.params.roomId) ?? null };
   });
 
   app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
