@@ -1,12 +1,22 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import Hls from 'hls.js';
+import { tokens, base } from '../design/tokens.js';
+import { ServerClock, correctionFor, dateAtMediaTime, localNowMs, mediaTimeAtDate, type DatedSpan } from './wall-clock-sync.js';
+import { ListenerCredentials, type AccessProblem } from './listener-credentials.js';
+
+/** The plain-word story of a pick (CONTRACTS §1; rendered when the server sends it). */
+interface MusicStory {
+  sentence: string;
+  details: string[];
+}
 
 /** One pick as the server's now-playing endpoint describes it. */
 interface PlayEntry {
-  track: { trackId: string; title: string; artist: string | null; explanation: string; durationS: number };
+  track: { trackId: string; title: string; artist: string | null; explanation: string; durationS: number; story?: MusicStory | null };
   reason: string;
   audibleAtMs: number;
+  story?: MusicStory | null;
 }
 
 interface NowPlaying {
@@ -17,6 +27,14 @@ interface NowPlaying {
 }
 
 const NOW_PLAYING_POLL_MS = 2000;
+/** How often the wall-clock sync looks at the playing position. */
+const SYNC_TICK_MS = 200;
+/** After a seek, let playback settle before judging the position again. */
+const SEEK_SETTLE_MS = 1500;
+/** The first load takes a moment: start that far past the target so no seek is needed once it plays. */
+const START_LOAD_ALLOWANCE_MS = 250;
+/** Re-read the server clock now and then (device clocks drift, NTP steps them). */
+const CLOCK_REFRESH_MS = 30_000;
 
 /** A per-browser listener id: the server counts distinct listeners with it. */
 function listenerId(): string {
@@ -30,29 +48,52 @@ function listenerId(): string {
   }
 }
 
+/** The plain sentence for a pick: the music story when the server has one, never model numbers. */
+function storySentence(entry: PlayEntry): string {
+  const story = entry.story ?? entry.track.story;
+  if (story?.sentence) return story.sentence;
+  return entry.reason === 'skip' ? 'Someone skipped, so here is something else.' : '';
+}
+
 /**
  * Plays a room's live music stream: hls.js where Media Source Extensions exist, the browser's
  * own HLS otherwise (Safari, iOS, smart TVs). Recovers by itself from network and media errors
- * (a restarted encoder, a server restart). The now-playing card follows what the listener
- * hears, not what the server just started: entries are matched against the playback position
- * on the playlist's program-date clock.
+ * (a restarted encoder, a server restart) and from an expired sign-in.
+ *
+ * Every player of a room plays the same instant of the stream (wall-clock sync, see
+ * wall-clock-sync.ts): the position on the playlist's program-date clock is steered to "server
+ * now + a fixed offset", with a seek for large errors and playbackRate 0.97–1.03 for small ones.
+ *
+ * Credentials: a listener link (`listenToken` property, else `?lt=` in the page URL), else the
+ * signed-in member's access token as a Bearer header (refreshed on 401). When the server refuses
+ * (revoked link, not a member, closed room) the player stops retrying and fires
+ * `moodify-player-access` (detail: { status, message }) so the page can say what happened.
+ *
+ * The now-playing card follows what the listener hears, not what the server just started:
+ * entries are matched against the playback position on the program-date clock.
  */
 @customElement('moodify-player')
 export class MoodifyPlayer extends LitElement {
-  static override styles = css`
-    :host { display: block; font-family: system-ui, sans-serif; color: inherit; }
-    .card { display: grid; gap: 0.25rem; margin-bottom: 1rem; }
-    .title { font-size: 1.4em; font-weight: 600; }
-    .artist { opacity: 0.8; }
-    .why { font-style: italic; opacity: 0.85; }
-    .controls { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
-    button { font: inherit; padding: 0.4em 0.9em; border-radius: 0.4em; border: 1px solid currentColor; background: transparent; color: inherit; cursor: pointer; }
-    button:focus-visible, input:focus-visible { outline: 3px solid #4a90e2; outline-offset: 2px; }
-    .status { min-height: 1.2em; font-size: 0.9em; opacity: 0.8; }
-    :host([tv]) { font-size: clamp(18px, 2.6vw, 40px); }
-    :host([tv]) .title { font-size: 2.2em; }
-    :host([tv]) button { padding: 0.5em 1.2em; }
-  `;
+  static override styles = [
+    tokens,
+    base,
+    css`
+      :host { display: block; min-width: 0; }
+      .card { display: grid; gap: var(--md-space-1); margin-bottom: var(--md-space-4); min-width: 0; }
+      .title, .artist, .why { min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+      .title { font-size: var(--md-text-xl); font-weight: 650; white-space: nowrap; }
+      .artist { color: var(--md-text-muted); white-space: nowrap; }
+      .why { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
+      .controls { display: flex; flex-wrap: wrap; gap: var(--md-space-2); align-items: center; }
+      .controls label { display: inline-flex; gap: var(--md-space-2); align-items: center; }
+      .status { min-height: 1.5em; font-size: var(--md-text-s); color: var(--md-text-muted); margin: var(--md-space-2) 0 0; }
+      :host([minimal]) .controls, :host([minimal]) .status:empty { display: none; }
+      :host([tv]) { font-size: clamp(16px, 2.2vw, 40px); }
+      :host([tv]) .title { font-size: clamp(1.6rem, 4.4vw, 5rem); }
+      :host([tv]) .artist, :host([tv]) .why { font-size: clamp(1rem, 2.2vw, 2.4rem); }
+      :host([tv]) button { font-size: clamp(0.9rem, 1.4vw, 1.6rem); min-height: 2.8em; }
+    `,
+  ];
 
   /** The room whose stream plays. */
   @property() room = '';
@@ -60,6 +101,12 @@ export class MoodifyPlayer extends LitElement {
   @property({ type: Boolean, reflect: true }) tv = false;
   /** Start playing at once (browsers may refuse without a user gesture; the play button remains). */
   @property({ type: Boolean }) autoplay = false;
+  /** Hides the controls (the listen page's full-screen view): the music plays on. */
+  @property({ type: Boolean, reflect: true }) minimal = false;
+  /** Turns the wall-clock sync off (plain "near the live edge" playback, for comparison). */
+  @property({ type: Boolean }) nosync = false;
+  /** A listener link's token; defaults to the page's `?lt=`. */
+  @property({ attribute: false }) listenToken = new URLSearchParams(location.search).get('lt') ?? '';
 
   @state() private playing = false;
   @state() private volume = 1;
@@ -68,15 +115,26 @@ export class MoodifyPlayer extends LitElement {
 
   @query('audio') audio!: HTMLAudioElement;
 
-  private hls: Hls | undefined;
+  hls: Hls | undefined;
+  /** Last measured sync error, ms (position minus target on the program-date clock), for tests and the bench. */
+  syncErrorMs: number | undefined;
+  readonly clock = new ServerClock();
+
   private nowPlaying: NowPlaying | undefined;
   private pollTimer: number | undefined;
+  private syncTimer: number | undefined;
+  private clockTimer: number | undefined;
+  private retryTimer: number | undefined;
+  private settleUntil = 0;
+  /** The listener pressed Play (or autoplay): keep playing across re-attaches. */
+  private wantsPlay = false;
+  private refused = false;
   private readonly lid = listenerId();
-  /** A listener link's token (`/listen/:room?lt=…`), carried on every request to the room. */
-  private readonly lt = new URLSearchParams(location.search).get('lt') ?? '';
+  private readonly credentials = new ListenerCredentials(() => this.listenToken);
 
   private withLink(path: string): string {
-    return this.lt ? `${path}${path.includes('?') ? '&' : '?'}lt=${encodeURIComponent(this.lt)}` : path;
+    const lt = this.listenToken;
+    return lt ? `${path}${path.includes('?') ? '&' : '?'}lt=${encodeURIComponent(lt)}` : path;
   }
 
   get playlistUrl(): string {
@@ -86,71 +144,130 @@ export class MoodifyPlayer extends LitElement {
   override firstUpdated(): void {
     this.audio.addEventListener('playing', () => ((this.playing = true), (this.status = '')));
     this.audio.addEventListener('pause', () => (this.playing = false));
-    this.audio.addEventListener('waiting', () => (this.status = 'Buffering…'));
-    this.attach();
+    this.audio.addEventListener('waiting', () => (this.status = 'Loading the music…'));
+    void this.startSync().then(() => this.attach());
     void this.pollNowPlaying();
     if (this.autoplay) void this.play();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.stopAll();
+  }
+
+  private stopAll(): void {
     clearTimeout(this.pollTimer);
+    clearInterval(this.syncTimer);
+    clearInterval(this.clockTimer);
+    clearTimeout(this.retryTimer);
     this.hls?.destroy();
     this.hls = undefined;
+  }
+
+  /** Starts over with fresh credentials (after the page paired again or signed in). */
+  restart(): void {
+    this.refused = false;
+    this.stopAll();
+    this.status = '';
+    void this.startSync().then(() => this.attach());
+    void this.pollNowPlaying();
   }
 
   private attach(): void {
     if (Hls.isSupported()) {
       const hls = new Hls({
-        // Low-Latency HLS: the server lists ~1/3 s parts and answers blocking reloads, and its
-        // PART-HOLD-BACK sets how far behind the live edge to play (no liveSync* override here,
-        // which would replace it). A mood change is heard about a second after it is mixed.
+        // Low-Latency HLS: the server lists ~1/3 s parts and answers blocking reloads.
         lowLatencyMode: true,
-        // Stay near the live edge: play up to 4% faster (pitch kept) when behind after a stall.
-        // (No liveMaxLatencyDurationCount: hls.js accepts it only with liveSyncDurationCount.)
-        maxLiveSyncPlaybackRate: 1.04,
+        // With sync on, loading starts at the sync target (LEVEL_LOADED below), not at hls.js's live edge.
+        autoStartLoad: this.nosync,
+        // The wall-clock sync steers the playback rate; hls.js must not steer it too.
+        maxLiveSyncPlaybackRate: this.nosync ? 1.04 : 1,
         // Keep retrying: a room stream may be restarting, the player must come back on its own.
-        manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 15000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 } } },
+        manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 15000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000, shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true) } } },
+        playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000, shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true) } } },
         backBufferLength: 30,
+        // A member listens with their access token (a header: it never lands in a URL or a log).
+        xhrSetup: (xhr) => {
+          const bearer = this.credentials.bearer();
+          if (bearer) xhr.setRequestHeader('authorization', `Bearer ${bearer}`);
+        },
       });
       hls.on(Hls.Events.ERROR, (_event, data) => {
-        if (!data.fatal) return;
-        this.status = 'Reconnecting…';
+        if (!data.fatal || hls !== this.hls) return;
+        const code = (data.response as { code?: number } | undefined)?.code;
+        const playlist = data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR || data.details === Hls.ErrorDetails.LEVEL_LOAD_ERROR;
+        if (isRefusal(code, playlist)) {
+          void this.onRefused(code!);
+          return;
+        }
+        this.status = navigator.onLine === false ? 'This screen is offline. The music comes back when the network does.' : 'Reconnecting to the room…';
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
-        else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls.startLoad(), 1000);
         else {
+          // Network errors and anything else: start over, with the newest credentials.
           hls.destroy();
-          setTimeout(() => this.attach(), 1000);
+          this.hls = undefined;
+          this.retryTimer = window.setTimeout(() => this.attach(), 1500);
         }
       });
+      if (!this.nosync) hls.once(Hls.Events.LEVEL_LOADED, () => hls.startLoad(this.syncedStartPosition()));
       hls.loadSource(this.playlistUrl);
       hls.attachMedia(this.audio);
       this.hls = hls;
+      // Attaching loads a new source, which pauses the element: play again if the listener asked to.
+      hls.on(Hls.Events.MEDIA_ATTACHED, () => {
+        if (this.wantsPlay) void this.play();
+      });
     } else if (this.audio.canPlayType('application/vnd.apple.mpegurl')) {
+      // The browser's own HLS (Safari, TVs) cannot send headers: it plays with a listener link.
       this.audio.src = this.playlistUrl;
       this.audio.addEventListener('error', () => {
-        this.status = 'Reconnecting…';
-        setTimeout(() => {
+        this.status = 'Reconnecting to the room…';
+        this.retryTimer = window.setTimeout(() => {
           this.audio.src = this.playlistUrl;
           if (this.playing) void this.audio.play().catch(() => {});
-        }, 1000);
+        }, 1500);
       });
     } else {
-      this.status = 'This browser cannot play HLS streams.';
+      this.status = 'This browser cannot play the room’s music. Try another browser.';
     }
   }
 
+  /** 401: refresh a signed-in session and try again once; otherwise stop and tell the page. */
+  private async onRefused(status: number): Promise<void> {
+    this.hls?.destroy();
+    this.hls = undefined;
+    const problem: AccessProblem = await this.credentials.diagnose(this.room, status);
+    if (problem.retry) {
+      this.retryTimer = window.setTimeout(() => this.attach(), 1000);
+      return;
+    }
+    this.refused = true;
+    clearInterval(this.syncTimer);
+    this.status = problem.message;
+    this.dispatchEvent(new CustomEvent('moodify-player-access', { detail: { status: problem.status, message: problem.message }, bubbles: true, composed: true }));
+  }
+
   async play(): Promise<void> {
+    this.wantsPlay = true;
+    // Not attached yet (the server clock is being read): MEDIA_ATTACHED starts it.
+    if (!this.hls && !this.audio.src) return;
     try {
       await this.audio.play();
-    } catch {
-      this.status = 'Press play to start the music.';
+    } catch (err) {
+      // The browser wants a click first (autoplay policy). An AbortError only means a new
+      // source interrupted it: MEDIA_ATTACHED plays again.
+      if ((err as Error).name === 'NotAllowedError') this.status = 'Press Play to start the music.';
     }
   }
 
   private toggle(): void {
-    if (this.audio.paused) void this.play();
-    else this.audio.pause();
+    // By what the listener hears (the button's label), not audio.paused: a play() still starting
+    // is not paused, and a click on "Play" then must not stop it.
+    if (!this.playing) void this.play();
+    else {
+      this.wantsPlay = false;
+      this.audio.pause();
+    }
   }
 
   private onVolume(event: Event): void {
@@ -158,18 +275,69 @@ export class MoodifyPlayer extends LitElement {
     this.audio.volume = this.volume;
   }
 
+  /** The stream's segments and, near the live edge, its parts, each with its program date. */
+  private datedSpans(): DatedSpan[] {
+    const details = this.hls?.latestLevelDetails;
+    if (!details) return [];
+    const parts = (details.partList ?? []).map((p) => ({
+      start: p.start,
+      duration: p.duration,
+      programDateTime: p.fragment.programDateTime === null ? null : p.fragment.programDateTime + (p.start - p.fragment.start) * 1000,
+    }));
+    return [...details.fragments, ...parts];
+  }
+
   /** The playback position on the program-date clock (ms), when the player knows it. */
-  private playingDateMs(): number | undefined {
-    const date = this.hls?.playingDate;
-    if (date) return date.getTime();
+  playingDateMs(): number | undefined {
+    if (this.hls) return dateAtMediaTime(this.datedSpans(), this.audio.currentTime) ?? this.hls.playingDate?.getTime();
     const start = (this.audio as HTMLAudioElement & { getStartDate?: () => Date }).getStartDate?.();
     if (start && !Number.isNaN(start.getTime())) return start.getTime() + this.audio.currentTime * 1000;
     return undefined;
   }
 
-  private async pollNowPlaying(): Promise<void> {
+  /** Where loading starts: the media time of the sync target (a little ahead, for the first load), else hls.js's choice. */
+  private syncedStartPosition(): number {
+    if (this.nosync || !this.clock.ready) return -1;
+    const target = this.clock.now() + this.clock.playAtOffsetMs! + START_LOAD_ALLOWANCE_MS;
+    return mediaTimeAtDate(this.datedSpans(), target) ?? -1;
+  }
+
+  private async startSync(): Promise<void> {
+    if (this.nosync) return;
     try {
-      const response = await fetch(this.withLink(`/api/rooms/${encodeURIComponent(this.room)}/now-playing`));
+      await this.clock.measure();
+    } catch {
+      // Without the server's clock the player still plays, near the live edge; it tries again later.
+    }
+    clearInterval(this.syncTimer);
+    clearInterval(this.clockTimer);
+    this.syncTimer = window.setInterval(() => this.syncTick(), SYNC_TICK_MS);
+    this.clockTimer = window.setInterval(() => void this.clock.measure(2).catch(() => {}), CLOCK_REFRESH_MS);
+  }
+
+  /** One step of the wall-clock sync: measure the error, seek or nudge the playback rate. */
+  private syncTick(): void {
+    const audio = this.audio;
+    if (!this.clock.ready || audio.paused || audio.seeking || audio.readyState < 3 || localNowMs() < this.settleUntil) return;
+    const position = this.playingDateMs();
+    if (position === undefined) return;
+    const target = this.clock.now() + this.clock.playAtOffsetMs!;
+    const errorMs = position - target;
+    this.syncErrorMs = errorMs;
+    const correction = correctionFor(errorMs);
+    if (correction.kind === 'seek') {
+      audio.playbackRate = 1;
+      audio.currentTime = Math.max(0, audio.currentTime + correction.bySeconds);
+      this.settleUntil = localNowMs() + SEEK_SETTLE_MS;
+    } else if (Math.abs(audio.playbackRate - correction.rate) >= 0.001) {
+      audio.playbackRate = correction.rate;
+    }
+  }
+
+  private async pollNowPlaying(): Promise<void> {
+    if (this.refused) return;
+    try {
+      const response = await this.credentials.fetch(this.withLink(`/api/rooms/${encodeURIComponent(this.room)}/now-playing`));
       if (response.ok) this.nowPlaying = (await response.json()) as NowPlaying;
     } catch {
       /* the next poll tries again */
@@ -187,7 +355,7 @@ export class MoodifyPlayer extends LitElement {
   }
 
   private async post(path: string, body?: unknown): Promise<Response> {
-    return fetch(this.withLink(path), {
+    return this.credentials.fetch(this.withLink(path), {
       method: 'POST',
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? null : JSON.stringify(body),
@@ -211,16 +379,17 @@ export class MoodifyPlayer extends LitElement {
 
   override render() {
     const t = this.entry?.track;
+    const sentence = this.entry ? storySentence(this.entry) : '';
     return html`
       <section class="card" aria-live="polite">
         ${t
-          ? html`<div class="title">${t.title}</div>
-              ${t.artist ? html`<div class="artist">${t.artist}</div>` : nothing}
-              <div class="why">${t.explanation}</div>`
+          ? html`<div class="title" title=${t.title}>${t.title}</div>
+              ${t.artist ? html`<div class="artist" title=${t.artist}>${t.artist}</div>` : nothing}
+              ${sentence ? html`<div class="why">${sentence}</div>` : nothing}`
           : html`<div class="title">Waiting for music…</div>`}
       </section>
       <div class="controls">
-        <button @click=${this.toggle} aria-label=${this.playing ? 'Pause' : 'Play'}>${this.playing ? 'Pause' : 'Play'}</button>
+        <button class="primary" @click=${this.toggle} aria-label=${this.playing ? 'Pause' : 'Play'}>${this.playing ? 'Pause' : 'Play'}</button>
         <button @click=${this.skip} aria-label="Skip to another track">Skip</button>
         <button @click=${() => this.feedback('like')} aria-label="Like this track" ?disabled=${!t}>Like</button>
         <button @click=${() => this.feedback('dislike')} aria-label="Dislike this track" ?disabled=${!t}>Dislike</button>
@@ -232,10 +401,18 @@ export class MoodifyPlayer extends LitElement {
   }
 }
 
+/**
+ * Statuses that retrying cannot fix: no credentials, refused credentials, and (for the playlist)
+ * no such room. A segment's 404 only means it left the live window: that one is retried.
+ */
+function isRefusal(code: number | undefined, playlist: boolean): boolean {
+  return code === 401 || code === 403 || (playlist && code === 404);
+}
+
 async function errorText(response: Response): Promise<string> {
   try {
-    const body = (await response.json()) as { error?: string };
-    return body.error ?? `The server answered ${response.status}.`;
+    const body = (await response.json()) as { error?: string; message?: string };
+    return body.message ?? body.error ?? `The server answered ${response.status}.`;
   } catch {
     return `The server answered ${response.status}.`;
   }

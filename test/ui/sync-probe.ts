@@ -1,0 +1,69 @@
+/**
+ * Measures how far apart players of one room are, in the pages themselves: each page reads its
+ * media element's playing position on the stream's program-date clock (hls.js's own
+ * `playingDate`, independent of the player's sync code) and subtracts its wall time at that
+ * instant (`performance.timeOrigin + performance.now()`, one clock for every page of the
+ * machine). Two pages at the same place in the music have the same difference, whenever each
+ * was read. Used by test/ui/sync.test.ts and bench/sync.ts.
+ */
+import type { Browser, Page } from 'playwright-core';
+
+export interface PlayerReading {
+  /** Program date playing minus the page's wall time, ms. */
+  offsetMs: number;
+  currentTime: number;
+  playbackRate: number;
+  /** What the player's own sync measured last (position minus target), ms. */
+  syncErrorMs: number | null;
+}
+
+/** A listener page of `room` in its own browser context (a separate device, as far as the page knows), playing. */
+export async function openListener(browser: Browser, baseUrl: string, room: string, options: { nosync?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/listen/${encodeURIComponent(room)}${options.nosync ? '?nosync' : ''}`);
+  await page.locator('moodify-player button', { hasText: 'Play' }).click();
+  await page.waitForFunction(
+    () => {
+      const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as (HTMLElement & { audio?: HTMLAudioElement }) | null;
+      return (player?.audio?.currentTime ?? 0) > 0.5;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  return page;
+}
+
+// A string, not a function: tsx would wrap a function's inner helpers in a `__name` the page lacks.
+const READ = `(() => {
+  const player = document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player');
+  const audio = player.audio;
+  const date = player.hls && player.hls.playingDate;
+  const at = performance.timeOrigin + performance.now();
+  return {
+    offsetMs: date ? date.getTime() - at : null,
+    currentTime: audio.currentTime,
+    playbackRate: audio.playbackRate,
+    syncErrorMs: player.syncErrorMs ?? null,
+  };
+})()`;
+
+export async function readPlayer(page: Page): Promise<PlayerReading | null> {
+  const reading = (await page.evaluate(READ)) as PlayerReading & { offsetMs: number | null };
+  return reading.offsetMs === null ? null : reading;
+}
+
+/** One sample: every pair's distance (ms), from readings taken at (nearly) the same time. */
+export async function pairwiseOffsetsMs(pages: Page[]): Promise<number[]> {
+  const readings = await Promise.all(pages.map(readPlayer));
+  if (readings.some((r) => r === null)) return [];
+  const offsets = readings.map((r) => r!.offsetMs);
+  const pairs: number[] = [];
+  for (let i = 0; i < offsets.length; i++) for (let j = i + 1; j < offsets.length; j++) pairs.push(Math.abs(offsets[i]! - offsets[j]!));
+  return pairs;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
