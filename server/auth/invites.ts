@@ -6,7 +6,8 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { roomInvites, roomMemberships, rooms } from '../../sql/schema.js';
-import { forbidden, notFound } from './http-error.js';
+import { conflict, forbidden, notFound } from './http-error.js';
+import { guestDisplayName } from './display-names.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from './opaque-tokens.js';
 import { createGuestUser, findUserById } from './users.js';
 
@@ -65,21 +66,34 @@ export async function acceptInvite(
       .from(roomMemberships)
       .where(and(eq(roomMemberships.roomId, roomId), eq(roomMemberships.userId, user.id)));
     if (existing) return { roomId, userId: user.id, displayName: user.displayName, role: existing.role as RoomRole, guestCreated: false };
-    await claimUse(db, invite.invite.id);
     const role: RoomRole = user.passwordHash === null ? 'guest' : 'member';
-    await db.insert(roomMemberships).values({ roomId, userId: user.id, role }).onConflictDoNothing();
+    // One transaction: a use is spent only if the membership is really made.
+    await db.transaction(async (tx) => {
+      const t = tx as unknown as Db;
+      await claimUse(t, invite.invite.id, roomId);
+      await t.insert(roomMemberships).values({ roomId, userId: user.id, role }).onConflictDoNothing();
+    });
     return { roomId, userId: user.id, displayName: user.displayName, role, guestCreated: false };
   }
 
-  await claimUse(db, invite.invite.id);
-  const displayName = options.displayName?.trim() || 'Guest';
-  const guest = await createGuestUser(db, displayName);
-  await db.insert(roomMemberships).values({ roomId, userId: guest.id, role: 'guest' });
+  const displayName = guestDisplayName(options.displayName);
+  const guest = await db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await claimUse(t, invite.invite.id, roomId);
+    const created = await createGuestUser(t, displayName);
+    await t.insert(roomMemberships).values({ roomId, userId: created.id, role: 'guest' });
+    return created;
+  });
   return { roomId, userId: guest.id, displayName, role: 'guest', guestCreated: true };
 }
 
+/** Members a room may have (owner, members and guests together): invites stop working beyond it. */
+export const MAX_ROOM_MEMBERS = 200;
+
 /** One atomic increment, so two people racing for the last use cannot both get in. */
-async function claimUse(db: Db, inviteId: string): Promise<void> {
+async function claimUse(db: Db, inviteId: string, roomId: string): Promise<void> {
+  const [members] = await db.select({ n: sql<number>`count(*)::int` }).from(roomMemberships).where(eq(roomMemberships.roomId, roomId));
+  if ((members?.n ?? 0) >= MAX_ROOM_MEMBERS) throw conflict(`the room has its maximum of ${MAX_ROOM_MEMBERS} members`);
   const claimed = await db
     .update(roomInvites)
     .set({ uses: sql`${roomInvites.uses} + 1` })

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import jwt from '@fastify/jwt';
 import './events.js';
 import { resolveJwtSecret } from './jwt-secret.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { startRetentionJob } from './retention-job.js';
 import { authRoutes } from '../routes/auth.js';
 import { inviteRoutes } from '../routes/invites.js';
@@ -28,10 +29,12 @@ const accounts: FastifyPluginAsync = async (app) => {
     // Only HS256: a token claiming "none" or another algorithm is rejected, not interpreted.
     verify: { algorithms: ['HS256'] },
   });
-  await app.register(authRoutes, { prefix: '/api/auth' });
+  // One brake for every route that guesses secrets or makes accounts (server/auth/auth-throttle.ts).
+  const throttle = new AuthThrottle(config.AUTH_RATE_LIMIT_MAX);
+  await app.register(authRoutes, { prefix: '/api/auth', throttle });
   await app.register(meRoutes, { prefix: '/api/me' });
   await app.register(roomRoutes, { prefix: '/api/rooms' });
-  await app.register(inviteRoutes, { prefix: '/api/invites' });
+  await app.register(inviteRoutes, { prefix: '/api/invites', throttle });
 
   const retention = startRetentionJob(app);
   app.decorate('retention', retention);

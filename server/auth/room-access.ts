@@ -52,13 +52,19 @@ export interface RoomJoinIdentity {
  */
 export async function authorizeRoomJoin(
   app: FastifyInstance,
-  request: { token?: string | undefined; roomId: string; displayName?: string | undefined },
+  request: { token?: string | undefined; roomId: string; displayName?: string | undefined; guestUserId?: string | undefined },
 ): Promise<RoomJoinIdentity> {
   const db = app.services.database.db;
   if (!request.token) throw unauthorized('joining a room needs an access token or an invite token');
   if (looksLikeOpaqueToken(request.token)) {
     const room = await findRoom(db, request.roomId);
     if (!room || room.closedAt) throw notFound('room not found or closed');
+    // The same socket joining again with the same invite: the guest it already became, while still a member.
+    if (request.guestUserId) {
+      const role = await roomRole(db, request.guestUserId, room.id);
+      const guest = role && (await findUserById(db, request.guestUserId));
+      if (role && guest) return { userId: guest.id, displayName: guest.displayName, role };
+    }
     const accepted = await acceptInvite(db, request.token, { roomId: request.roomId, displayName: request.displayName }).catch((err) => {
       throw (err as { statusCode?: number }).statusCode === 404 ? forbidden('invite link not valid for this room') : err;
     });

@@ -3,7 +3,7 @@
  * hashed, rotated on every use). Other areas authenticate with verifyAccessToken() only.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../database.js';
 import { refreshTokens } from '../../sql/schema.js';
@@ -14,6 +14,8 @@ export interface AccessIdentity {
   userId: string;
   displayName: string;
   guest: boolean;
+  /** The log-in (refresh-token family) the token belongs to: logging out or revoking it ends the token too. */
+  sessionId?: string | undefined;
 }
 
 /** What travels inside an access token. `typ` stops any other JWT we might sign from passing. */
@@ -22,6 +24,7 @@ export interface AccessTokenPayload {
   name: string;
   guest: boolean;
   typ: 'access';
+  sid?: string;
 }
 
 declare module '@fastify/jwt' {
@@ -31,7 +34,7 @@ declare module '@fastify/jwt' {
 }
 
 export function signAccessToken(app: FastifyInstance, identity: AccessIdentity): string {
-  const payload: AccessTokenPayload = { sub: identity.userId, name: identity.displayName, guest: identity.guest, typ: 'access' };
+  const payload: AccessTokenPayload = { sub: identity.userId, name: identity.displayName, guest: identity.guest, typ: 'access', ...(identity.sessionId ? { sid: identity.sessionId } : {}) };
   return app.jwt.sign(payload, { expiresIn: `${app.services.config.ACCESS_TOKEN_TTL_S}s` });
 }
 
@@ -52,8 +55,35 @@ export async function verifyAccessToken(app: FastifyInstance, token: string | un
   if (decoded.typ !== 'access' || typeof decoded.sub !== 'string' || typeof decoded.name !== 'string' || typeof decoded.exp !== 'number') {
     throw unauthorized('access token invalid');
   }
-  return { userId: decoded.sub, displayName: decoded.name, guest: decoded.guest === true };
+  if (decoded.sid !== undefined && (typeof decoded.sid !== 'string' || (await sessionRevoked(app.services.database.db, decoded.sid)))) {
+    throw unauthorized('this log-in has ended; sign in again');
+  }
+  return { userId: decoded.sub, displayName: decoded.name, guest: decoded.guest === true, sessionId: decoded.sid };
 }
+
+/**
+ * Whether a log-in (refresh-token family) was revoked, or its tokens deleted with the account.
+ * Asked on every request that carries an access token: answers are kept for SESSION_CHECK_TTL_MS,
+ * and revocations made by this process are known at once (other processes learn within the TTL).
+ */
+const SESSION_CHECK_TTL_MS = 2000;
+const sessionChecks = new Map<string, { revoked: boolean; at: number }>();
+
+async function sessionRevoked(db: Db, sessionId: string): Promise<boolean> {
+  const cached = sessionChecks.get(sessionId);
+  if (cached && (cached.revoked || Date.now() - cached.at < SESSION_CHECK_TTL_MS)) return cached.revoked;
+  if (!isUuidShape(sessionId)) return true;
+  const [row] = await db
+    .select({ tokens: sql<number>`count(*)::int`, revoked: sql<number>`count(${refreshTokens.revokedAt})::int` })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.familyId, sessionId));
+  const revoked = !row || row.tokens === 0 || row.revoked > 0;
+  if (sessionChecks.size > 10_000) sessionChecks.clear();
+  sessionChecks.set(sessionId, { revoked, at: Date.now() });
+  return revoked;
+}
+
+const isUuidShape = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 /** The bearer token of an `Authorization: Bearer …` header, if any. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -64,13 +94,33 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface IssuedRefreshToken {
   token: string;
   expiresAt: Date;
+  /** The log-in family (goes into access tokens as `sid`). */
+  familyId: string;
 }
 
 export async function issueRefreshToken(db: Db, userId: string, ttlDays: number, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
   const token = newOpaqueToken();
   const expiresAt = new Date(Date.now() + ttlDays * 86_400_000);
   await db.insert(refreshTokens).values({ userId, tokenHash: hashOpaqueToken(token), familyId, expiresAt });
-  return { token, expiresAt };
+  return { token, expiresAt, familyId };
+}
+
+/**
+ * Rotations in progress in this process, by token hash. Two requests racing with the same
+ * token (a page firing two refreshes at once) share the first one's result instead of the second
+ * looking like a stolen token and revoking the log-in. Only while the first is in flight: a
+ * token replayed afterwards is reuse, and revokes its family as before.
+ */
+const rotationsInFlight = new Map<string, Promise<{ userId: string } & IssuedRefreshToken>>();
+
+export function rotateRefreshToken(db: Db, token: unknown, ttlDays: number): Promise<{ userId: string } & IssuedRefreshToken> {
+  if (!looksLikeOpaqueToken(token)) return Promise.reject(unauthorized('refresh token invalid'));
+  const hash = hashOpaqueToken(token);
+  const running = rotationsInFlight.get(hash);
+  if (running) return running;
+  const rotation = rotateOnce(db, token, ttlDays).finally(() => rotationsInFlight.delete(hash));
+  rotationsInFlight.set(hash, rotation);
+  return rotation;
 }
 
 /**
@@ -78,8 +128,7 @@ export async function issueRefreshToken(db: Db, userId: string, ttlDays: number,
  * already-rotated token means it was copied, so the whole family (the thief's copy and the
  * owner's current one) is revoked and both must log in again.
  */
-export async function rotateRefreshToken(db: Db, token: unknown, ttlDays: number): Promise<{ userId: string } & IssuedRefreshToken> {
-  if (!looksLikeOpaqueToken(token)) throw unauthorized('refresh token invalid');
+async function rotateOnce(db: Db, token: string, ttlDays: number): Promise<{ userId: string } & IssuedRefreshToken> {
   const now = new Date();
   const claimed = await db
     .update(refreshTokens)
@@ -98,6 +147,7 @@ export async function rotateRefreshToken(db: Db, token: unknown, ttlDays: number
 }
 
 export async function revokeRefreshFamily(db: Db, familyId: string): Promise<void> {
+  sessionChecks.set(familyId, { revoked: true, at: Date.now() });
   await db.update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 

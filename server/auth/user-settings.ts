@@ -3,7 +3,7 @@
  * the capture consent. Mood and music read them with getUserSettings() and follow changes on
  * the `userSettingsChanged` event.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../database.js';
 import { userSettings } from '../../sql/schema.js';
@@ -35,4 +35,12 @@ export async function readUserSettings(db: Db, userId: string): Promise<UserSett
 /** The settings of a user (defaults when they never saved any). */
 export function getUserSettings(app: FastifyInstance, userId: string): Promise<UserSettings> {
   return readUserSettings(app.services.database.db, userId);
+}
+
+/** Of `userIds`, those who have consented to emotion capture (the emotion-sample writer stores only theirs). */
+export async function consentedUsers(db: Db, userIds: string[]): Promise<Set<string>> {
+  const ids = userIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+  if (ids.length === 0) return new Set();
+  const rows = await db.select({ userId: userSettings.userId }).from(userSettings).where(and(inArray(userSettings.userId, ids), isNotNull(userSettings.consentedAt)));
+  return new Set(rows.map((r) => r.userId));
 }

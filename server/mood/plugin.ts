@@ -6,7 +6,7 @@
  * (`userSettingsChanged`), and when a user joins a room while one is active.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { getUserSettings } from '../auth/user-settings.js';
+import { consentedUsers, getUserSettings } from '../auth/user-settings.js';
 import type { MoodOverride as StoredOverride } from '../auth/events.js';
 import { EmotionSampleWriter } from '../persistence/emotion-sample-writer.js';
 import { MoodEngine } from './engine.js';
@@ -22,7 +22,8 @@ const asOverride = (o: StoredOverride | null) => (o ? { emotion: o.emotion, unti
 
 export const moodPlugin: FastifyPluginAsync = async (app) => {
   const { database, events, registry } = app.services;
-  const writer = new EmotionSampleWriter(database.db, { registry, log: app.log });
+  // Consent is enforced where samples are written: only accounts that consented are stored.
+  const writer = new EmotionSampleWriter(database.db, { registry, log: app.log, admit: (userIds) => consentedUsers(database.db, userIds) });
   const engine = new MoodEngine(events, { sink: writer.sink });
   app.services.mood = engine;
   app.services.emotionSamples = writer;

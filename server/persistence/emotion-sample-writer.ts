@@ -22,6 +22,12 @@ export interface WriterOptions {
   retryMs: number;
   maxRetryMs: number;
   registry?: Registry;
+  /**
+   * Of these account ids, the ones whose samples may be stored (they consented). Asked once per
+   * batch; samples of the others are dropped, never written. Rows of anonymous participants
+   * (no account: userId is the participant id) are not asked about.
+   */
+  admit?: (userIds: string[]) => Promise<Set<string>>;
   log?: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
 }
 
@@ -36,7 +42,7 @@ export class EmotionSampleWriter {
   private nextAttemptAt = 0;
   private outage = false;
   private closed = false;
-  readonly stats = { written: 0, dropped: 0, failures: 0 };
+  readonly stats = { written: 0, dropped: 0, failures: 0, refused: 0 };
   private readonly options: WriterOptions;
   private readonly metrics?: { written: Counter; dropped: Counter; failures: Counter };
 
@@ -127,9 +133,11 @@ export class EmotionSampleWriter {
     const batch = this.inFlight;
     this.writing = (async () => {
       try {
-        await this.db.insert(emotionSamples).values(batch).onConflictDoNothing({ target: emotionSamples.id });
-        this.stats.written += batch.length;
-        this.metrics?.written.inc(batch.length);
+        const rows = await this.admitted(batch);
+        if (rows.length > 0) await this.db.insert(emotionSamples).values(rows).onConflictDoNothing({ target: emotionSamples.id });
+        this.stats.written += rows.length;
+        this.stats.refused += batch.length - rows.length;
+        this.metrics?.written.inc(rows.length);
         if (this.outage) this.options.log?.info({ buffered: this.buffered }, 'emotion samples: database back, flushing the buffer');
         this.outage = false;
         this.retryDelay = this.options.retryMs;
@@ -151,6 +159,16 @@ export class EmotionSampleWriter {
       }
     })();
     return this.writing;
+  }
+
+  /** The batch without the samples of accounts that have not consented (consent is checked here, where samples are written). */
+  private async admitted(batch: EmotionSampleRow[]): Promise<EmotionSampleRow[]> {
+    const admit = this.options.admit;
+    if (!admit) return batch;
+    const accounts = [...new Set(batch.filter((r) => r.userId !== r.participantId).map((r) => r.userId))];
+    if (accounts.length === 0) return batch;
+    const allowed = await admit(accounts);
+    return batch.filter((r) => r.userId === r.participantId || allowed.has(r.userId));
   }
 
   private enforceBound(): void {

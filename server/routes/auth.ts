@@ -7,9 +7,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Db } from '../database.js';
 import { users } from '../../sql/schema.js';
-import { conflict, unauthorized } from '../auth/http-error.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from '../auth/tokens.js';
+import { HttpError, conflict, unauthorized } from '../auth/http-error.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type IssuedRefreshToken } from '../auth/tokens.js';
+import type { AuthThrottle } from '../auth/auth-throttle.js';
+import { cleanName } from '../auth/display-names.js';
 import { findUserByEmail, findUserById, isGuest, type UserRow } from '../auth/users.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' });
@@ -29,12 +31,13 @@ export function publicUser(user: UserRow) {
  * The answer to every successful sign-up, log-in, refresh and invite acceptance. A new refresh
  * token (a new log-in family) is issued unless the caller already rotated one (`rotated`).
  */
-export async function sessionFor(app: FastifyInstance, db: Db, user: UserRow, rotated?: { token: string; expiresAt: Date }) {
+export async function sessionFor(app: FastifyInstance, db: Db, user: UserRow, rotated?: IssuedRefreshToken) {
   const { config } = app.services;
   const refresh = rotated ?? (await issueRefreshToken(db, user.id, config.REFRESH_TOKEN_TTL_DAYS));
   return {
     user: publicUser(user),
-    accessToken: signAccessToken(app, { userId: user.id, displayName: user.displayName, guest: isGuest(user) }),
+    // sid: logging out (or a revoked family) ends this access token too, not only the refresh token.
+    accessToken: signAccessToken(app, { userId: user.id, displayName: user.displayName, guest: isGuest(user), sessionId: refresh.familyId }),
     accessTokenExpiresIn: config.ACCESS_TOKEN_TTL_S,
     refreshToken: refresh.token,
     refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
@@ -48,18 +51,24 @@ function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-export const authRoutes: FastifyPluginAsync = async (app) => {
+export const authRoutes: FastifyPluginAsync<{ throttle: AuthThrottle }> = async (app, { throttle }) => {
   const { config, database } = app.services;
   const db = database.db;
   const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' };
+  // Every route here also draws on one budget per address shared with invite acceptance.
+  app.addHook('preHandler', throttle.perAddress);
 
   app.post<{ Body: Static<typeof SignUpBody> }>('/signup', { schema: { body: SignUpBody }, config: { rateLimit } }, async (request, reply) => {
-    const { email, password, displayName } = request.body;
+    const { email, password } = request.body;
+    const displayName = cleanName(request.body.displayName);
+    if (!displayName) throw new HttpError(400, 'the display name needs at least one visible character');
+    const weak = passwordProblem(password, email);
+    if (weak) throw new HttpError(400, weak);
     if (await findUserByEmail(db, email)) throw conflict('an account with this e-mail address exists');
     const passwordHash = await hashPassword(password);
     let user: UserRow;
     try {
-      [user] = (await db.insert(users).values({ email: email.trim(), displayName: displayName.trim(), passwordHash }).returning()) as [UserRow];
+      [user] = (await db.insert(users).values({ email: email.trim(), displayName, passwordHash }).returning()) as [UserRow];
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('an account with this e-mail address exists');
       throw err;
@@ -67,10 +76,16 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(201).send(await sessionFor(app, db, user));
   });
 
-  app.post<{ Body: Static<typeof LogInBody> }>('/login', { schema: { body: LogInBody }, config: { rateLimit } }, async (request) => {
-    const user = await findUserByEmail(db, request.body.email);
+  app.post<{ Body: Static<typeof LogInBody> }>('/login', { schema: { body: LogInBody }, config: { rateLimit } }, async (request, reply) => {
+    const { email } = request.body;
+    throttle.checkLogin(email, reply);
+    const user = await findUserByEmail(db, email);
     // One message for both cases: which e-mail addresses have accounts is nobody's business.
-    if (!(await verifyPassword(user?.passwordHash, request.body.password)) || !user) throw unauthorized('e-mail or password wrong');
+    if (!(await verifyPassword(user?.passwordHash, request.body.password)) || !user) {
+      throttle.loginFailed(email);
+      throw unauthorized('e-mail or password wrong');
+    }
+    throttle.loginSucceeded(email);
     return sessionFor(app, db, user);
   });
 

@@ -17,7 +17,15 @@ export interface HistoryScope {
   playSessions: string[];
   /** Filters feedback; omitted for room history (feedback is personal). */
   feedbackUserId?: string;
+  /**
+   * Room history: a time bucket (day/week, or a minute of the path) is shown only when at least
+   * this many people were sensed in it, so a pooled figure is never one member's own readings.
+   */
+  minPeople?: number;
 }
+
+/** People who must have been sensed in a bucket of a room's history before it is shown to members. */
+export const ROOM_HISTORY_MIN_PEOPLE = 2;
 
 /**
  * The keys a user's feedback is stored under: their id (director, API) and `user:<id>` (the
@@ -54,11 +62,17 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
   const since = new Date(Date.now() - options.days * 86_400_000);
   const sinceSql = sql`${since.toISOString()}::timestamptz`;
 
+  const min = scope.minPeople ?? 1;
+  const pooledBuckets =
+    min > 1
+      ? sql`and date_trunc(${options.bucket}, at) in (select date_trunc(${options.bucket}, at) from emotion_samples
+              where ${scope.samples} and at >= ${sinceSql} group by 1 having count(distinct user_id) >= ${min})`
+      : sql``;
   const moodRows = rowsOf<{ start: string; emotion: string; n: number; valence: number; arousal: number }>(
     await db.execute(sql`
       select date_trunc(${options.bucket}, at) as start, emotion, count(*)::int as n,
              sum(valence)::float8 as valence, sum(arousal)::float8 as arousal
-      from emotion_samples where ${scope.samples} and at >= ${sinceSql}
+      from emotion_samples where ${scope.samples} and at >= ${sinceSql} ${pooledBuckets}
       group by 1, 2 order by 1`),
   );
   const byStart = new Map<string, History['buckets'][number]>();
@@ -77,7 +91,7 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
     await db.execute(sql`
       select date_trunc('minute', at) as at, avg(valence)::float8 as valence, avg(arousal)::float8 as arousal
       from emotion_samples where ${scope.samples} and at >= ${sinceSql}
-      group by 1 order by 1 desc limit 2000`),
+      group by 1 having count(distinct user_id) >= ${min} order by 1 desc limit 2000`),
   )
     .map((r) => ({ at: iso(r.at), valence: r.valence, arousal: r.arousal }))
     .reverse();
@@ -139,5 +153,5 @@ export function userScope(userId: string, roomIds: string[]): HistoryScope {
 }
 
 export function roomScope(roomId: string): HistoryScope {
-  return { samples: sql`room_id = ${roomId}`, playSessions: [`room:${roomId}`] };
+  return { samples: sql`room_id = ${roomId}`, playSessions: [`room:${roomId}`], minPeople: ROOM_HISTORY_MIN_PEOPLE };
 }

@@ -9,13 +9,15 @@ import { acceptInvite } from '../auth/invites.js';
 import { optionalAccount } from '../auth/request-auth.js';
 import { findUserById } from '../auth/users.js';
 import { DisplayName, sessionFor } from './auth.js';
+import type { AuthThrottle } from '../auth/auth-throttle.js';
 
 const AcceptBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), displayName: Type.Optional(DisplayName) }, { additionalProperties: false });
 
-export const inviteRoutes: FastifyPluginAsync = async (app) => {
+export const inviteRoutes: FastifyPluginAsync<{ throttle: AuthThrottle }> = async (app, { throttle }) => {
   const { config, database } = app.services;
   const db = database.db;
   const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' };
+  app.addHook('preHandler', throttle.perAddress);
 
   app.post<{ Body: Static<typeof AcceptBody> }>('/accept', { schema: { body: AcceptBody }, config: { rateLimit } }, async (request, reply) => {
     const account = await optionalAccount(app, request);

@@ -6,10 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../../sql/schema.js';
-import { conflict, forbidden, notFound } from '../auth/http-error.js';
+import { HttpError, conflict, forbidden, notFound } from '../auth/http-error.js';
+import { cleanName } from '../auth/display-names.js';
 import { createInvite, type RoomRole } from '../auth/invites.js';
 import { hashOpaqueToken, newOpaqueToken } from '../auth/opaque-tokens.js';
 import { authorizeListener, requireRoomRole, type RoomRow } from '../auth/room-access.js';
@@ -35,6 +36,16 @@ const CreateInviteBody = Type.Object(
 const CreateLinkBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: 80 })) }, { additionalProperties: false });
 const ListenerQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) });
 
+/** Open rooms one account may own at a time. */
+export const MAX_OPEN_ROOMS_PER_USER = 10;
+
+/** Room names are shown to every member: cleaned like display names; nothing visible left is a 400. */
+function roomName(raw: string): string {
+  const name = cleanName(raw, 80);
+  if (!name) throw new HttpError(400, 'the room name needs at least one visible character');
+  return name;
+}
+
 function slugFor(name: string): string {
   const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'room';
   return `${base}-${randomBytes(4).toString('hex')}`;
@@ -59,8 +70,12 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
   app.post<{ Body: Static<typeof CreateRoomBody> }>('/', { schema: { body: CreateRoomBody } }, async (request, reply) => {
     const { user, guest } = await requireAccount(app, request);
     if (guest) throw forbidden('guests cannot create rooms; sign up first');
+    const name = roomName(request.body.name);
+    const [open] = await db.select({ n: sql<number>`count(*)::int` }).from(rooms).where(and(eq(rooms.ownerId, user.id), isNull(rooms.closedAt)));
+    // Each open room may carry a live stream (two ffmpeg processes): one account cannot start dozens.
+    if ((open?.n ?? 0) >= MAX_OPEN_ROOMS_PER_USER) throw conflict(`you have ${MAX_OPEN_ROOMS_PER_USER} open rooms; close one first`);
     const room = await db.transaction(async (tx) => {
-      const [created] = await tx.insert(rooms).values({ name: request.body.name.trim(), slug: slugFor(request.body.name), ownerId: user.id }).returning();
+      const [created] = await tx.insert(rooms).values({ name, slug: slugFor(name), ownerId: user.id }).returning();
       await tx.insert(roomMemberships).values({ roomId: created!.id, userId: user.id, role: 'owner' });
       return created!;
     });
@@ -86,7 +101,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
   app.patch<{ Params: Static<typeof RoomParams>; Body: Static<typeof CreateRoomBody> }>('/:roomId', { schema: { body: CreateRoomBody } }, async (request) => {
     const { room } = await access(request, 'owner');
     mustBeOpen(room);
-    const [updated] = await db.update(rooms).set({ name: request.body.name.trim() }).where(eq(rooms.id, room.id)).returning();
+    const [updated] = await db.update(rooms).set({ name: roomName(request.body.name) }).where(eq(rooms.id, room.id)).returning();
     return roomView(updated!, 'owner');
   });
 

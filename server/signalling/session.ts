@@ -6,6 +6,8 @@
 import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
 import { MediaError } from '../../media/room-media.js';
+import { errorForLog, publicError, scrubPaths } from '../routes/errors.js';
+import { guestDisplayName } from '../auth/display-names.js';
 import type { Peer, PeerIdentity, RoomRegistry } from '../rooms/room-registry.js';
 import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
 import {
@@ -20,7 +22,11 @@ import {
   type RequestData,
 } from './protocol.js';
 
-export type AuthorizeJoin = (request: { roomId: string; token?: string | undefined; displayName?: string | undefined }) => Promise<PeerIdentity>;
+/**
+ * `guestUserId`: the guest this socket already became with the same invite token in this room;
+ * the policy reuses it (while it is still a member) instead of creating another guest.
+ */
+export type AuthorizeJoin = (request: { roomId: string; token?: string | undefined; displayName?: string | undefined; guestUserId?: string | undefined }) => Promise<PeerIdentity>;
 /** Who may watch a room's live events: the watcher's user (a member's token) or the listener link it came with. */
 export type AuthorizeWatch = (request: { roomId: string; token?: string | undefined }) => Promise<{ userId?: string | undefined; linkId?: string | undefined }>;
 
@@ -35,25 +41,27 @@ export interface SessionOptions {
   /** Live events (mood, music, presence) for joined and watching sockets; watch/unwatch need both. */
   live?: LiveHub;
   authorizeWatch?: AuthorizeWatch;
+  /**
+   * Cluster (server/cluster/): a join for a room another node owns is relayed there. Returns true
+   * when it took over the socket; throws a SignallingError when the room cannot be placed now.
+   */
+  routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'> }) => Promise<boolean>;
 }
 
 export class SignallingSession {
   private peer: Peer | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
-  /**
-   * Cluster (server/cluster/): a join for a room another node owns is relayed there. Returns true
-   * when it took over the socket; throws a SignallingError when the room cannot be placed now.
-   */
-  routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'> }) => Promise<boolean>;
+  /** The cluster relays this socket to another node: its frames are not ours any more. */
+  private handedOver = false;
   private tokens: number;
   private lastRefill = Date.now();
   /** One live subscription per room this socket joined and/or watches. */
   private readonly liveSubs = new Map<string, { sub: LiveSubscriber; unsubscribe: () => void }>();
   private watching: string | undefined;
+  /** "roomId|invite token" → the guest user that invite made on this socket (join/leave cycles reuse it). */
+  private readonly inviteGuests = new Map<string, string>();
 
-  /** The cluster relays this socket to another node: its frames are not ours any more. */
-  private handedOver = false;
   constructor(private readonly socket: WebSocket, private readonly options: SessionOptions) {
     this.tokens = options.rate.burst;
     socket.on('message', (raw, isBinary) => this.onFrame(raw as Buffer, isBinary));
@@ -62,6 +70,7 @@ export class SignallingSession {
   }
 
   private onFrame(raw: Buffer, isBinary: boolean): void {
+    if (this.handedOver) return;
     if (!this.takeToken()) {
       this.reply({ v: PROTOCOL_VERSION, id: peekId(raw), ok: false, error: { code: 'rate-limited', message: `more than ${this.options.rate.perSecond} messages per second` } });
       return;
@@ -70,7 +79,6 @@ export class SignallingSession {
       this.options.logger.error({ err }, 'signalling handler failed');
     });
   }
-    if (this.handedOver) return;
 
   private async handle(raw: Buffer, isBinary: boolean): Promise<void> {
     if (this.closed) return;
@@ -97,6 +105,12 @@ export class SignallingSession {
         const first = checker.Errors(data).First();
         throw new SignallingError('invalid-params', `${message.method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid data'}`);
       }
+      // Not joined and watching nothing: the whole socket may move to the room's owner node.
+      if (message.method === 'join' && this.options.routeJoin && !this.peer && this.liveSubs.size === 0 &&
+          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'> }))) {
+        this.handedOver = true;
+        return;
+      }
       const result = await this.dispatch(message.method, data);
       this.reply({ v: PROTOCOL_VERSION, id, ok: true, data: result });
     } catch (err) {
@@ -105,12 +119,6 @@ export class SignallingSession {
   }
 
   private async dispatch(method: Method, data: unknown): Promise<unknown> {
-      // Not joined and watching nothing: the whole socket may move to the room's owner node.
-      if (message.method === 'join' && this.options.routeJoin && !this.peer && this.liveSubs.size === 0 &&
-          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'> }))) {
-        this.handedOver = true;
-        return;
-      }
     switch (method) {
       case 'ping':
         return { now: Date.now() };
@@ -173,7 +181,14 @@ export class SignallingSession {
 
   private async join(request: RequestData<'join'>): Promise<unknown> {
     if (this.peer) throw new SignallingError('already-joined', `already in room ${this.peer.roomId}; leave first`);
-    const identity = await this.options.authorizeJoin(request);
+    const inviteKey = request.token ? `${request.roomId}|${request.token}` : undefined;
+    const identity = await this.options.authorizeJoin({
+      ...request,
+      // Shown to everyone in the room: no control or bidi-override characters (server/auth/display-names.ts).
+      ...(request.displayName !== undefined ? { displayName: guestDisplayName(request.displayName) } : {}),
+      ...(inviteKey && this.inviteGuests.has(inviteKey) ? { guestUserId: this.inviteGuests.get(inviteKey) } : {}),
+    });
+    if (inviteKey && identity.role === 'guest' && identity.userId) this.inviteGuests.set(inviteKey, identity.userId);
     const { room, peer } = await this.options.registry.join(request.roomId, identity, (event, data) => {
       if ((event === 'roomReset' || event === 'removed') && this.peer === peer) {
         this.peer = undefined;
@@ -329,14 +344,22 @@ function toWireError(err: unknown, logger: FastifyBaseLogger): { code: Reply['er
   if (err instanceof SignallingError) return { code: err.code, message: err.message };
   if (err instanceof MediaError) return { code: err.code === 'unknown-transport' ? 'unknown-transport' : 'media-error', message: err.message };
   const statusCode = (err as { statusCode?: number }).statusCode;
-  const message = err instanceof Error ? err.message : String(err);
-  if (statusCode === 401) return { code: 'unauthorized', message };
-  if (statusCode === 403) return { code: 'forbidden', message };
-  if (statusCode === 404) return { code: 'room-not-found', message };
-  // mediasoup rejects bad parameters with TypeError / UnsupportedError: the client's fault.
-  if (err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError')) {
+  // Our own refusals (HttpError and the like) carry a status and a sentence written for the client.
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && err instanceof Error) {
+    const message = scrubPaths(err.message);
+    if (statusCode === 401) return { code: 'unauthorized', message };
+    if (statusCode === 403) return { code: 'forbidden', message };
+    if (statusCode === 404) return { code: 'room-not-found', message };
+    if (statusCode === 409 || statusCode === 429) return { code: 'limit-reached', message };
     return { code: 'invalid-params', message };
   }
-  logger.error({ err }, 'unexpected signalling error');
-  return { code: 'media-error', message };
+  // mediasoup rejects bad parameters with TypeError / UnsupportedError: the client's fault.
+  if (err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError')) {
+    return { code: 'invalid-params', message: scrubPaths(err.message) };
+  }
+  // Anything else (a database error, a crash) is logged without its driver detail and answered with a fixed sentence.
+  logger.error({ err: errorForLog(err) }, 'unexpected signalling error');
+  const mapped = publicError(err);
+  if (mapped.statusCode === 503) return { code: 'internal', message: mapped.message };
+  return { code: 'internal', message: 'the server could not complete this request' };
 }

@@ -96,9 +96,12 @@ function blockingReload(query: Record<string, unknown>): { msn: number; part: nu
  * Who a listener is, for counting and feedback: the signed-in member, else the player's listener
  * id (?lid=), else a one-way hash of address and browser (no raw address is ever stored).
  */
-function listenerKey(request: FastifyRequest): string {
+function listenerKey(request: FastifyRequest, bodyListenerId?: string): string {
   const userId = (request as FastifyRequest & { listenerUserId?: string }).listenerUserId;
   if (userId) return `user:${userId}`;
+  // The one identity rule: only a member's proven token makes feedback a user's; a player's own
+  // id is always namespaced "lid:", so it can never be read back as someone's user id.
+  if (bodyListenerId !== undefined && LISTENER_ID.test(bodyListenerId)) return `lid:${bodyListenerId}`;
   const lid = (request.query as Record<string, unknown>).lid;
   if (typeof lid === 'string' && LISTENER_ID.test(lid)) return `lid:${lid}`;
   return `anon:${createHash('sha256').update(`${request.ip}|${request.headers['user-agent'] ?? ''}`).digest('hex').slice(0, 16)}`;
@@ -250,9 +253,8 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
         return reply.code(503).send({ error: 'feedback cannot be stored on this server: no music library is connected' });
       }
       const { trackId, kind, listenerId } = request.body;
-      // A signed-in member's feedback is theirs (and goes with "delete my data"); others are pseudonymous.
-      const member = (request as FastifyRequest & { listenerUserId?: string }).listenerUserId;
-      await feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: member ? listenerKey(request) : (listenerId ?? listenerKey(request)) });
+      // A signed-in member's feedback is theirs (and goes with "delete my data"); others are pseudonymous ("lid:"/"anon:").
+      await feedback.record({ roomId: request.params.roomId, trackId, kind, listenerId: listenerKey(request, listenerId) });
       return reply.code(201).send({ recorded: kind, trackId });
     },
   );
