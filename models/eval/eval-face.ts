@@ -13,7 +13,8 @@ import path from 'node:path';
 import { FER_LABELS } from '../labels.js';
 import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
-import { computeMetrics, fixedSubset, formatTable, parseArgs, parseCsv, round } from './metrics.js';
+import { loadCalibration, temperatureScale } from '../calibration.js';
+import { computeMetrics, expectedCalibrationError, fixedSubset, formatTable, parseArgs, parseCsv, round } from './metrics.js';
 
 interface Item {
   file: string;
@@ -55,12 +56,16 @@ async function main() {
   const fa = await FaceAnalyzer.create({ classifier, maxWaitMs: 0 });
   const t0 = performance.now();
   const pred: number[] = [];
+  const probs: (number[] | undefined)[] = [];
   let detected = 0;
   if (!pipeline) {
     for (let i = 0; i < items.length; i += 256) {
       const part = items.slice(i, i + 256);
       const res = await fa.classifyCrops(part.map((it) => readGray(it.file)));
-      res.forEach((r) => pred.push(FER_LABELS.indexOf(r.label)));
+      res.forEach((r) => {
+        pred.push(FER_LABELS.indexOf(r.label));
+        probs.push(r.probabilities);
+      });
     }
   } else {
     for (const [i, it] of items.entries()) {
@@ -68,7 +73,11 @@ async function main() {
       if (r.status === 'ok') {
         detected++;
         pred.push(FER_LABELS.indexOf(r.label));
-      } else pred.push(-1);
+        probs.push(r.probabilities);
+      } else {
+        pred.push(-1);
+        probs.push(undefined);
+      }
     }
   }
   const ms = performance.now() - t0;
@@ -82,15 +91,24 @@ async function main() {
   const nd = idx.filter((i) => !items[i]!.dupInTrain);
   const clean = computeMetrics(FER_LABELS, nd.map((i) => truth[i]!), nd.map((i) => pred[i]!));
   const dups = items.filter((i) => i.dupInTrain).length;
+  // Calibration (10-bin ECE) of the faces that got a reading: raw model output, and after the temperature that
+  // fusion applies (models/face/<classifier>.calibration.json, fit by models/eval/calibrate-face.ts) when there is one.
+  const calFile = path.resolve(`models/face/${classifier}.calibration.json`);
+  const temperature = fs.existsSync(calFile) ? loadCalibration(calFile).temperature : undefined;
+  const ece = expectedCalibrationError(idx.map((i) => probs[i]!), idx.map((i) => truth[i]!));
+  const eceCalibrated = temperature === undefined ? undefined : expectedCalibrationError(idx.map((i) => temperatureScale(probs[i]!, temperature)), idx.map((i) => truth[i]!));
   console.log(`face expression eval: ${dir} (${items.length} images${limit ? `, fixed subset --limit ${limit}` : ''}), classifier ${classifier}, mode ${pipeline ? 'pipeline (canvas → BlazeFace → crop → classifier)' : 'crops'}`);
   console.log(formatTable('all images', all));
   if (dups > 0) console.log(formatTable(`without the ${dups} images flagged dup_in_fer_train`, clean));
+  console.log(`expected calibration error (10 bins): ${ece.toFixed(4)}${temperature === undefined ? '' : `; after temperature ${temperature}: ${eceCalibrated!.toFixed(4)}`}`);
   if (pipeline) console.log(`faces found: ${detected}/${items.length}; accuracy counting misses as wrong: ${(accuracy * 100).toFixed(2)}%`);
   console.log(`time: ${(ms / 1000).toFixed(1)} s (${(ms / Math.max(1, items.length)).toFixed(2)} ms per image incl. decoding)`);
   const out: Record<string, unknown> = {
     n: items.length,
     accuracy: pipeline ? accuracy : all.accuracy,
     macro_f1: all.macro_f1,
+    ece,
+    ...(temperature !== undefined && { ece_calibrated: eceCalibrated, temperature }),
     per_class_recall: all.per_class_recall,
     confusion: all.confusion,
     labels: FER_LABELS,

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 
+import { fitTemperature, temperatureScale } from '../calibration.js';
+import { expectedCalibrationError } from './metrics.js';
+
 const run = promisify(execFile);
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -27,6 +30,7 @@ test('eval:face on a small fixed subset of FER-2013 PublicTest', { skip: !fs.exi
   assert.ok((a.json.accuracy as number) > 0.4, `accuracy ${a.json.accuracy}`);
   assert.equal(typeof a.json.macro_f1, 'number');
   assert.equal((a.json.confusion as number[][]).length, 7);
+  assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
   // deterministic subset: same figures twice
   const b = await evalCli('models/eval/eval-face.ts', ['--limit', '70']);
   assert.deepEqual(b.json, a.json);
@@ -41,7 +45,8 @@ test('eval:face --pipeline runs detection and crop too', { skip: !fs.existsSync(
 test('eval:voice on a small fixed subset of the held-out RAVDESS actors', { skip: !fs.existsSync(path.join(DATA, 'speech/labels.csv')) && 'no ../shared/data/speech' }, async () => {
   const a = await evalCli('models/eval/eval-voice.ts', ['--limit', '8']);
   assert.equal(a.json.n, 8);
-  assert.equal(a.json.actors, '13-16');
+  assert.equal(a.json.actors, 'all');
+  assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
   assert.equal(typeof a.json.accuracy, 'number');
   assert.equal(typeof a.json.macro_f1, 'number');
   assert.equal((a.json.confusion as number[][]).length, 8);
@@ -51,4 +56,35 @@ test('eval:voice on a small fixed subset of the held-out RAVDESS actors', { skip
 test('eval commands fail clearly on a directory that is not a data set', async () => {
   await assert.rejects(evalCli('models/eval/eval-face.ts', ['/nonexistent-dir']), /eval:face failed/);
   await assert.rejects(evalCli('models/eval/eval-voice.ts', ['/nonexistent-dir']), /eval:voice failed: .*labels\.csv not found/);
+});
+
+test('expected calibration error: 10 equal-width bins, |accuracy − confidence| weighted by bin share', () => {
+  // perfectly calibrated: 0.8-confident readings right 4 times in 5
+  const p8 = [0.8, 0.1, 0.1];
+  assert.equal(expectedCalibrationError([p8, p8, p8, p8, p8], [0, 0, 0, 0, 1]), 0);
+  // over-confident: 0.9 but right half the time → 0.4; plus a bin of 0.5-confident always right → |1 − 0.5|
+  const p9 = [0.9, 0.05, 0.05];
+  const p5 = [0.5, 0.3, 0.2];
+  assert.equal(expectedCalibrationError([p9, p9, p5, p5], [0, 1, 0, 0]), 0.45);
+  // the top bin is closed at 1: a one-hot right reading has no error
+  assert.equal(expectedCalibrationError([[1, 0, 0]], [0]), 0);
+  assert.equal(expectedCalibrationError([], []), 0);
+  assert.throws(() => expectedCalibrationError([p8], [0, 1]), /1 predictions for 2 labels/);
+});
+
+test('temperature scaling: fitting a temperature lowers the ECE of an over-confident model and keeps its argmax', () => {
+  // synthetic over-confident readings: always 0.95 on its top class, right 60 % of the time
+  const probs: number[][] = [];
+  const truth: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const top = i % 3;
+    probs.push([0, 1, 2].map((c) => (c === top ? 0.95 : 0.025)));
+    truth.push(i % 5 < 3 ? top : (top + 1) % 3);
+  }
+  const T = fitTemperature(probs, truth);
+  assert.ok(T > 1, `an over-confident model needs T > 1, got ${T}`);
+  const scaled = probs.map((p) => temperatureScale(p, T));
+  assert.ok(Math.abs(scaled[0]![0]! - 0.6) < 0.02, `calibrated confidence ${scaled[0]![0]} ≈ accuracy 0.6`);
+  assert.ok(expectedCalibrationError(scaled, truth) < 0.02 && expectedCalibrationError(probs, truth) > 0.3);
+  scaled.forEach((p, i) => assert.equal(p.indexOf(Math.max(...p)), probs[i]!.indexOf(Math.max(...probs[i]!))));
 });

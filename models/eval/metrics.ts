@@ -34,6 +34,31 @@ export function computeMetrics(labels: readonly string[], truth: number[], pred:
   return { n: truth.length, accuracy: round(truth.length ? correct / truth.length : 0), macro_f1: round(f1sum / k), per_class_recall: recall, per_class_f1: f1s, confusion: cm, labels: [...labels] };
 }
 
+/**
+ * Expected calibration error (Guo et al. 2017): predictions binned by their top probability into `bins`
+ * equal-width bins over (0, 1]; the mean |accuracy − confidence| of the bins, weighted by their share.
+ * 0 = a model whose "70 % sure" is right 70 % of the time. `probabilities[i]` is item i's distribution.
+ */
+export function expectedCalibrationError(probabilities: readonly (readonly number[])[], truth: readonly number[], bins = 10): number {
+  if (probabilities.length !== truth.length) throw new Error(`ECE: ${probabilities.length} predictions for ${truth.length} labels`);
+  if (probabilities.length === 0) return 0;
+  const count = new Array<number>(bins).fill(0);
+  const correct = new Array<number>(bins).fill(0);
+  const confidence = new Array<number>(bins).fill(0);
+  probabilities.forEach((p, i) => {
+    let top = 0;
+    for (let c = 1; c < p.length; c++) if (p[c]! > p[top]!) top = c;
+    const conf = p[top]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(conf * bins) - 1));
+    count[b]!++;
+    confidence[b]! += conf;
+    if (top === truth[i]) correct[b]!++;
+  });
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]!) ece += Math.abs(correct[b]! - confidence[b]!) / probabilities.length;
+  return round(ece);
+}
+
 export function round(v: number, d = 4): number {
   const m = 10 ** d;
   return Math.round(v * m) / m;
