@@ -2,7 +2,8 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
-import { SignallingClient } from '../signalling-client.js';
+import { base, tokens } from '../design/tokens.js';
+import { RequestError, SignallingClient } from '../signalling-client.js';
 
 export type CaptureStatus =
   | 'idle'
@@ -29,13 +30,23 @@ interface JoinReply {
  */
 @customElement('moodify-capture')
 export class MoodifyCapture extends LitElement {
-  static override styles = css`
-    :host { display: block; }
-    video { width: 100%; max-width: 320px; aspect-ratio: 4 / 3; background: #222; border-radius: 8px; }
-    .status { margin: 0.5rem 0; }
-    .status[data-kind='problem'] { color: #a00; }
-    button { font: inherit; padding: 0.4rem 1rem; }
-  `;
+  static override styles = [
+    tokens,
+    base,
+    css`
+      :host { display: block; }
+      .row { display: flex; gap: var(--md-space-3); align-items: center; flex-wrap: wrap; }
+      video { width: 96px; aspect-ratio: 4 / 3; object-fit: cover; background: var(--md-surface-2); border-radius: var(--md-radius-s); transform: scaleX(-1); }
+      :host([data-status='idle']) video, :host(:not([data-status])) video { display: none; }
+      .text { flex: 1 1 12rem; min-width: 0; }
+      .status { margin: 0; font-weight: 600; display: flex; align-items: center; gap: var(--md-space-2); }
+      .status::before { content: ''; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--md-text-muted); flex: none; }
+      .status[data-kind='live']::before { background: var(--md-success); box-shadow: 0 0 0 4px var(--md-success-soft); }
+      .status[data-kind='problem'] { color: var(--md-danger); }
+      .status[data-kind='problem']::before { background: var(--md-danger); }
+      .detail { margin: 0; font-size: var(--md-text-s); color: var(--md-text-muted); }
+    `,
+  ];
 
   @property() room = '';
   @property({ attribute: 'display-name' }) displayName = '';
@@ -49,6 +60,13 @@ export class MoodifyCapture extends LitElement {
   @property({ type: Boolean, attribute: 'no-audio' }) noAudio = false;
   /** Start as soon as the element is connected (otherwise a Start button is shown). */
   @property({ type: Boolean }) autostart = false;
+  /**
+   * Where a signed-in page gets a current access token for each join (a rejoin after sleep or a
+   * network change may come after the first token ran out); `token` is used without it.
+   */
+  @property({ attribute: false }) tokenProvider: (() => Promise<string | undefined>) | undefined;
+  /** The signalling error code of the last failed join ('unauthorized', 'forbidden', 'room-not-found'…). */
+  @state() errorCode = '';
 
   @state() status: CaptureStatus = 'idle';
   @state() detail = '';
@@ -83,7 +101,7 @@ export class MoodifyCapture extends LitElement {
     this.signalling.on('open', () => void this.joinAndSend());
     this.signalling.on('close', () => {
       this.transport = undefined;
-      if (this.status !== 'idle') this.setStatus('reconnecting', 'connection lost; reconnecting');
+      if (this.status !== 'idle' && this.status !== 'error') this.setStatus('reconnecting', 'The connection dropped. Reconnecting by itself…');
     });
     // Our own readings, with face/voice detail, reach this (participant's) socket even in an
     // anonymous room; the page hands them to its live view, whose watch socket gets labels only.
@@ -95,9 +113,10 @@ export class MoodifyCapture extends LitElement {
     this.signalling.on('roomReset', () => void this.joinAndSend());
     // The owner closed the room or removed us: stop for good, do not reconnect.
     this.signalling.on('removed', (data) => {
-      const reason = (data as { reason?: string } | undefined)?.reason ?? 'removed from the room';
+      const reason = (data as { reason?: string } | undefined)?.reason ?? '';
       this.stop();
-      this.setStatus('error', reason);
+      this.errorCode = 'removed';
+      this.setStatus('error', reason ? `You left the room: ${reason}.` : 'You were removed from the room.');
     });
     this.setStatus('connecting');
     this.signalling.start();
@@ -116,14 +135,14 @@ export class MoodifyCapture extends LitElement {
   /** Asks for what exists: both, or only the camera, or only the microphone. */
   private async openDevices(): Promise<MediaStream | undefined> {
     if (!navigator.mediaDevices?.getUserMedia) {
-      this.setStatus('error', 'this browser cannot capture media (a secure context, https or localhost, is required)');
+      this.setStatus('error', 'This browser cannot use the camera here: the page must be opened over https.');
       return undefined;
     }
     const devices = await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[]);
     const wantVideo = !this.noVideo && (devices.length === 0 || devices.some((d) => d.kind === 'videoinput'));
     const wantAudio = !this.noAudio && (devices.length === 0 || devices.some((d) => d.kind === 'audioinput'));
     if (!wantVideo && !wantAudio) {
-      this.setStatus('no-devices', 'no camera and no microphone found');
+      this.setStatus('no-devices', 'No camera and no microphone were found on this device.');
       return undefined;
     }
     const video = wantVideo ? { width: { ideal: this.width }, height: { ideal: this.height }, frameRate: { ideal: this.fps, max: this.fps } } : false;
@@ -135,11 +154,11 @@ export class MoodifyCapture extends LitElement {
     } catch (err) {
       const name = (err as DOMException).name;
       if (name === 'NotAllowedError' || name === 'SecurityError') {
-        this.setStatus('permission-denied', 'camera and microphone access was denied; allow it in the browser’s site settings');
+        this.setStatus('permission-denied', 'The browser blocked the camera and microphone. Allow them for this site (the icon beside the address), then try again.');
       } else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-        this.setStatus('no-devices', 'no usable camera or microphone found');
+        this.setStatus('no-devices', 'No usable camera or microphone was found on this device.');
       } else {
-        this.setStatus('error', `could not open camera/microphone: ${String(err)}`);
+        this.setStatus('error', `The camera or microphone could not be opened (${name || String(err)}). Close other apps that use them, then try again.`);
       }
       return undefined;
     }
@@ -151,11 +170,13 @@ export class MoodifyCapture extends LitElement {
     if (!signalling || !stream) return;
     try {
       this.transport?.close();
+      const token = (this.tokenProvider && (await this.tokenProvider())) || this.token;
       const joined = await signalling.request<JoinReply>('join', {
         roomId: this.room,
         ...(this.displayName && { displayName: this.displayName }),
-        ...(this.token && { token: this.token }),
+        ...(token && { token }),
       });
+      this.errorCode = '';
       this.participantId = joined.participantId;
       if (!this.device) {
         this.device = await Device.factory();
@@ -173,24 +194,26 @@ export class MoodifyCapture extends LitElement {
           .then(done, fail);
       });
       transport.on('connectionstatechange', (state) => {
-        if (state === 'failed') this.setStatus('reconnecting', 'media connection failed; retrying');
+        if (state === 'failed') this.setStatus('reconnecting', 'The video connection failed. Retrying…');
       });
       const video = stream.getVideoTracks()[0];
       const audio = stream.getAudioTracks()[0];
       if (video) {
         await transport.produce({
           track: video,
-          // One modest layer: the server analyses 320×240 frames a few times a second.
-          encodings: [{ maxBitrate: 250_000, maxFramerate: this.fps }],
+          // One modest layer: the server analyses 320×240 frames a few times a second. Three temporal
+          // layers (L1T3) let the server's decoder take half the frames while a watcher gets them all.
+          encodings: [{ maxBitrate: 250_000, maxFramerate: this.fps, scalabilityMode: 'L1T3' }],
           codecOptions: { videoGoogleStartBitrate: 200 },
         });
       }
       if (audio) await transport.produce({ track: audio, codecOptions: { opusStereo: false, opusDtx: false } });
-      const missing = !video ? ' (no camera: voice only)' : !audio ? ' (no microphone: camera only)' : '';
-      this.setStatus('live', `sending to room ${this.room}${missing}`);
+      const missing = !video ? 'No camera found, so only your voice is read.' : !audio ? 'No microphone found, so only your face is read.' : '';
+      this.setStatus('live', missing);
     } catch (err) {
       if (!signalling.connected) return; // the socket dropped; 'open' will run us again
-      this.setStatus('error', String((err as Error).message ?? err));
+      this.errorCode = err instanceof RequestError ? err.code : '';
+      this.setStatus('error', plainJoinError(this.errorCode, String((err as Error).message ?? err)));
     }
   }
 
@@ -203,28 +226,44 @@ export class MoodifyCapture extends LitElement {
 
   override render() {
     const problem = ['permission-denied', 'no-devices', 'error', 'reconnecting'].includes(this.status);
+    const canStart = this.status === 'idle' || this.status === 'error' || this.status === 'permission-denied';
     return html`
-      <video muted playsinline autoplay aria-label="Your camera preview"></video>
-      <p class="status" role="status" aria-live="polite" data-kind=${problem ? 'problem' : 'info'}>
-        ${statusText(this.status)}${this.detail ? html`: ${this.detail}` : nothing}
-      </p>
-      ${this.status === 'idle' || this.status === 'error' || this.status === 'permission-denied'
-        ? html`<button @click=${() => void this.start()}>Start camera and microphone</button>`
-        : html`<button @click=${() => this.stop()}>Stop</button>`}
+      <div class="row">
+        <video muted playsinline autoplay aria-label="Your camera preview"></video>
+        <div class="text">
+          <p class="status" role="status" aria-live="polite" data-kind=${problem ? 'problem' : this.status === 'live' ? 'live' : 'info'}>${statusText(this.status)}</p>
+          ${this.detail ? html`<p class="detail">${this.detail}</p>` : nothing}
+        </div>
+        ${canStart
+          ? html`<button class="primary" @click=${() => void this.start()}>${this.status === 'idle' ? 'Start camera and microphone' : 'Try again'}</button>`
+          : html`<button @click=${() => this.stop()}>Stop camera and microphone</button>`}
+      </div>
     `;
   }
 }
 
 function statusText(status: CaptureStatus): string {
   switch (status) {
-    case 'idle': return 'Not sending';
-    case 'requesting-devices': return 'Asking for camera and microphone…';
-    case 'permission-denied': return 'Permission denied';
+    case 'idle': return 'Camera and microphone are off';
+    case 'requesting-devices': return 'Asking for the camera and microphone…';
+    case 'permission-denied': return 'Camera and microphone blocked';
     case 'no-devices': return 'No camera or microphone';
-    case 'connecting': return 'Connecting…';
-    case 'live': return 'Live';
-    case 'reconnecting': return 'Reconnecting';
-    case 'error': return 'Error';
+    case 'connecting': return 'Connecting to the room…';
+    case 'live': return 'Your mood is being read';
+    case 'reconnecting': return 'Reconnecting…';
+    case 'error': return 'Not connected';
+  }
+}
+
+/** What a refused join means to a person. */
+function plainJoinError(code: string, message: string): string {
+  switch (code) {
+    case 'unauthorized': return 'Your sign-in has ended. Sign in again to rejoin the room.';
+    case 'forbidden': return 'You are not a member of this room. Ask its owner for an invite link.';
+    case 'room-not-found': return 'This room does not exist any more, or its owner closed it.';
+    case 'timeout':
+    case 'disconnected': return 'The server did not answer in time. Try again in a moment.';
+    default: return `Joining the room failed (${message}).`;
   }
 }
 

@@ -17,7 +17,7 @@ export class MoodifyUplot extends LitElement {
   static override styles = [
     unsafeCSS(uplotCss),
     css`
-      :host { display: block; min-width: 0; }
+      :host { display: block; min-width: 0; color: var(--md-text, inherit); }
       .chart { width: 100%; }
       /* uPlot's legend toggles series on click, a mouse-only control: here it is a plain key. */
       .u-legend { pointer-events: none; }
@@ -62,10 +62,19 @@ export class MoodifyUplot extends LitElement {
     if (!this.options) return;
     if (!this.plot || changed.has('options') || changed.has('height')) {
       this.plot?.destroy();
-      this.plot = new uPlot({ ...this.options, width: this.width(), height: this.height }, this.data, this.box);
+      this.plot = new uPlot({ ...this.themed(this.options), width: this.width(), height: this.height }, this.data, this.box);
     } else if (changed.has('data')) {
       this.plot.setData(this.data);
     }
+  }
+
+  /** Axis labels and grid lines in the design's colours (a canvas does not follow CSS, so dark mode needs them set). */
+  private themed(options: ChartOptions): ChartOptions {
+    const style = getComputedStyle(this);
+    const ink = style.getPropertyValue('--md-text-muted').trim() || '#55546a';
+    const line = style.getPropertyValue('--md-border').trim() || '#d4d1e0';
+    const axes = (options.axes ?? [{}, {}]).map((axis) => ({ stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 }, ...axis }));
+    return { ...options, axes };
   }
 
   private width(): number {

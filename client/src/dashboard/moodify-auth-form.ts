@@ -1,18 +1,21 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { api, saveSession, type StoredSession } from './session.js';
+import { base, tokens } from '../design/tokens.js';
 
 /** Sign up or log in. On success the session is saved and `signed-in` fires. */
 @customElement('moodify-auth-form')
 export class MoodifyAuthForm extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
-    form { display: grid; gap: 0.75rem; max-width: 24rem; }
-    label { display: grid; gap: 0.25rem; }
-    .error { color: #a00; }
-    [role='tablist'] { display: flex; gap: 0.5rem; margin-bottom: 1rem; }
-    [aria-selected='true'] { font-weight: 700; text-decoration: underline; }
-  `;
+    form { display: grid; gap: var(--md-space-4); }
+    label { display: grid; gap: var(--md-space-1); font-weight: 600; font-size: var(--md-text-s); }
+    label small { font-weight: 400; color: var(--md-text-muted); }
+    [role='tablist'] { display: flex; gap: var(--md-space-1); margin-bottom: var(--md-space-5); background: var(--md-surface-2); border-radius: var(--md-radius-pill); padding: var(--md-space-1); }
+    [role='tab'] { flex: 1; border: none; background: transparent; }
+    [role='tab'][aria-selected='true'] { background: var(--md-surface); box-shadow: var(--md-shadow); }
+    button[type='submit'] { width: 100%; }
+  `];
 
   @state() private mode: 'signup' | 'login' = 'signup';
   @state() private error = '';
@@ -52,7 +55,7 @@ export class MoodifyAuthForm extends LitElement {
           Password ${signup ? html`<small>(at least 8 characters)</small>` : ''}
           <input name="password" type="password" autocomplete=${signup ? 'new-password' : 'current-password'} required minlength=${signup ? 8 : 1} />
         </label>
-        <button type="submit" ?disabled=${this.busy}>${signup ? 'Create account' : 'Log in'}</button>
+        <button class="primary" type="submit" ?disabled=${this.busy}>${signup ? 'Create account' : 'Log in'}</button>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       </form>
     `;

@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CONSENT_POINTS, CONSENT_TITLE } from './privacy-text.js';
 import { api } from './session.js';
+import { base, tokens } from '../design/tokens.js';
 
 /**
  * The consent step before capture. Nothing starts until the box is ticked and "Start" pressed;
@@ -10,14 +11,16 @@ import { api } from './session.js';
  */
 @customElement('moodify-consent')
 export class MoodifyConsent extends LitElement {
-  static override styles = css`
-    :host { display: block; border: 1px solid #888; border-radius: 8px; padding: 1rem 1.25rem; }
-    h2 { margin-top: 0; }
-    dt { font-weight: 600; margin-top: 0.75rem; }
-    dd { margin: 0.25rem 0 0; }
-    .actions { display: flex; gap: 0.75rem; align-items: center; margin-top: 1rem; flex-wrap: wrap; }
-    .error { color: #a00; }
-  `;
+  static override styles = [tokens, base, css`
+    :host { display: block; }
+    h2 { margin-top: 0; font-size: var(--md-text-l); }
+    dl { display: grid; gap: var(--md-space-3); margin: 0; }
+    dt { font-weight: 700; }
+    dd { margin: var(--md-space-1) 0 0; color: var(--md-text-muted); font-size: var(--md-text-s); }
+    .actions { display: flex; gap: var(--md-space-3); align-items: center; margin-top: var(--md-space-4); flex-wrap: wrap; }
+    .actions label { display: flex; gap: var(--md-space-2); align-items: start; font-weight: 600; }
+    .actions label input { margin-top: 0.2em; flex: none; }
+  `];
 
   /** Whether to record the consent on the server (a signed-in session exists). */
   @property({ type: Boolean }) record = true;
@@ -48,8 +51,8 @@ export class MoodifyConsent extends LitElement {
           </label>
         </div>
         <div class="actions">
-          <button type="button" ?disabled=${!this.agreed} @click=${() => void this.accept()}>Start camera and microphone</button>
-          <button type="button" @click=${() => this.dispatchEvent(new CustomEvent('consent-declined', { bubbles: true, composed: true }))}>Not now</button>
+          <button type="button" class="primary" ?disabled=${!this.agreed} @click=${() => void this.accept()}>Start camera and microphone</button>
+          <button type="button" class="quiet" @click=${() => this.dispatchEvent(new CustomEvent('consent-declined', { bubbles: true, composed: true }))}>Not now</button>
         </div>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       </section>

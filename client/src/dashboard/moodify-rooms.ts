@@ -1,6 +1,8 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { api } from './session.js';
+import './moodify-invite.js';
+import { base, tokens } from '../design/tokens.js';
 
 export interface RoomSummary {
   id: string;
@@ -17,21 +19,25 @@ export interface RoomSummary {
  */
 @customElement('moodify-rooms')
 export class MoodifyRooms extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
-    form { display: flex; gap: 0.5rem; align-items: end; flex-wrap: wrap; }
-    label { display: grid; gap: 0.25rem; }
-    ul { padding-left: 1.2rem; }
-    li { margin: 0.4rem 0; }
-    .error { color: #a00; }
-    output { display: block; word-break: break-all; font-family: monospace; }
-  `;
+    form { display: flex; gap: var(--md-space-3); align-items: end; flex-wrap: wrap; margin-bottom: var(--md-space-4); }
+    label { display: grid; gap: var(--md-space-1); font-weight: 600; font-size: var(--md-text-s); flex: 1 1 14rem; max-width: 24rem; }
+    ul { list-style: none; padding: 0; margin: 0; display: grid; gap: var(--md-space-2); }
+    li { border: 1px solid var(--md-border); border-radius: var(--md-radius-m); padding: var(--md-space-3) var(--md-space-4); display: grid; gap: var(--md-space-3); }
+    .row { display: flex; gap: var(--md-space-3); align-items: center; flex-wrap: wrap; }
+    .name { font-weight: 700; flex: 1 1 10rem; min-width: 0; overflow-wrap: anywhere; }
+    .role { font-size: var(--md-text-xs); font-weight: 700; text-transform: uppercase; letter-spacing: 0.06em; color: var(--md-text-muted); background: var(--md-surface-2); border-radius: var(--md-radius-pill); padding: 0.1rem 0.6rem; margin-left: var(--md-space-2); }
+    .buttons { display: flex; gap: var(--md-space-2); flex-wrap: wrap; }
+    .empty { color: var(--md-text-muted); }
+  `];
 
   /** Guests may enter the rooms they were invited to but not create rooms. */
   @property({ type: Boolean }) guest = false;
   @state() private rooms: RoomSummary[] = [];
   @state() private error = '';
-  @state() private inviteUrl = '';
+  /** The room whose invite panel is open. */
+  @state() private inviting = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -68,13 +74,8 @@ export class MoodifyRooms extends LitElement {
     this.dispatchEvent(new CustomEvent('enter-room', { detail: room, bubbles: true, composed: true }));
   }
 
-  private async invite(room: RoomSummary): Promise<void> {
-    try {
-      const invite = await api<{ url: string }>('POST', `/api/rooms/${room.id}/invites`, {});
-      this.inviteUrl = new URL(invite.url, location.origin).toString();
-    } catch (err) {
-      this.error = (err as Error).message;
-    }
+  private invite(room: RoomSummary): void {
+    this.inviting = this.inviting === room.id ? '' : room.id;
   }
 
   private async close(room: RoomSummary): Promise<void> {
@@ -88,23 +89,28 @@ export class MoodifyRooms extends LitElement {
       ${this.guest
         ? ''
         : html`<form @submit=${(e: SubmitEvent) => void this.create(e)} aria-label="Create a room">
-            <label>Room name <input name="name" required maxlength="80" /></label>
-            <button type="submit">Create room</button>
+            <label>Room name <input name="name" required maxlength="80" placeholder="Living room" /></label>
+            <button class="primary" type="submit">Create room</button>
           </form>`}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
-      ${this.inviteUrl ? html`<p>Invite link (share it with the people you want in the room): <output aria-label="Invite link">${this.inviteUrl}</output></p>` : ''}
+      ${this.rooms.length === 0 ? html`<p class="empty">No rooms yet. ${this.guest ? 'Open an invite link to join one.' : 'Create one above, then invite the people you listen with.'}</p>` : ''}
       <ul aria-label="Your rooms">
         ${this.rooms.map(
           (room) => html`<li>
-            <strong>${room.name}</strong> (${room.role}${room.closedAt ? ', closed' : ''})
-            ${room.closedAt
-              ? ''
-              : html`<button type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>
-                  <button type="button" @click=${() => this.watch(room)} aria-label=${`Watch ${room.name} live`}>Watch live</button>`}
-            ${room.role === 'owner' && !room.closedAt
-              ? html`<button type="button" @click=${() => void this.invite(room)} aria-label=${`Invite to ${room.name}`}>Invite</button>
-                  <button type="button" @click=${() => void this.close(room)} aria-label=${`Close ${room.name}`}>Close</button>`
-              : ''}
+            <div class="row">
+              <span class="name">${room.name}<span class="role">${room.role}${room.closedAt ? ' · closed' : ''}</span></span>
+              <span class="buttons">
+                ${room.closedAt
+                  ? ''
+                  : html`<button class="primary" type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>
+                      <button type="button" @click=${() => this.watch(room)} aria-label=${`Watch ${room.name} live`}>Watch live</button>`}
+                ${room.role === 'owner' && !room.closedAt
+                  ? html`<button type="button" aria-expanded=${String(this.inviting === room.id)} @click=${() => this.invite(room)} aria-label=${`Invite to ${room.name}`}>Invite</button>
+                      <button type="button" class="danger" @click=${() => void this.close(room)} aria-label=${`Close ${room.name}`}>Close</button>`
+                  : ''}
+              </span>
+            </div>
+            ${this.inviting === room.id ? html`<moodify-invite room=${room.id} room-name=${room.name}></moodify-invite>` : ''}
           </li>`,
         )}
       </ul>

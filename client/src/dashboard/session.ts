@@ -39,15 +39,62 @@ export class ApiError extends Error {
   }
 }
 
-async function refresh(session: StoredSession): Promise<StoredSession | undefined> {
+async function exchange(session: StoredSession): Promise<StoredSession | undefined> {
   const response = await fetch('/api/auth/refresh', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ refreshToken: session.refreshToken }),
   });
-  if (!response.ok) return undefined;
+  if (response.status === 401) return undefined;
+  // A 429 or a network error is not a sign-out: keep the session and let the caller retry later.
+  if (!response.ok) throw new ApiError(response.status, `could not refresh the session (${response.status})`);
   const next = (await response.json()) as StoredSession;
   return { user: next.user, accessToken: next.accessToken, refreshToken: next.refreshToken };
+}
+
+let refreshing: Promise<StoredSession | undefined> | undefined;
+
+/**
+ * Exchanges the refresh token for new tokens, once at a time. A refresh token works once, and
+ * presenting a spent one revokes the whole log-in, so two tabs (or a page's two sockets)
+ * refreshing together would sign the user out: the exchange runs under a Web Lock shared by the
+ * tabs, and a caller that finds the stored access token already replaced uses that one.
+ */
+export function refreshSession(stale: string | undefined = loadSession()?.accessToken): Promise<StoredSession | undefined> {
+  refreshing ??= (async () => {
+    const run = async () => {
+      const session = loadSession();
+      if (!session) return undefined;
+      if (session.accessToken !== stale) return session; // another tab refreshed meanwhile
+      const next = await exchange(session);
+      saveSession(next);
+      return next;
+    };
+    return navigator.locks ? navigator.locks.request('moodify-session-refresh', run) : run();
+  })().finally(() => (refreshing = undefined));
+  return refreshing;
+}
+
+/** Seconds until a JWT expires (from its own claims; the signature is the server's business). */
+function secondsLeft(jwt: string): number {
+  try {
+    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
+    return payload.exp ? payload.exp - Date.now() / 1000 : Infinity;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The signed-in session's access token, refreshed first when it runs out within a minute (a
+ * socket that joins with it must not be refused halfway). Undefined when nobody is signed in or
+ * the log-in has ended.
+ */
+export async function freshAccessToken(): Promise<string | undefined> {
+  const session = loadSession();
+  if (!session) return undefined;
+  if (secondsLeft(session.accessToken) > 60) return session.accessToken;
+  return (await refreshSession(session.accessToken))?.accessToken;
 }
 
 /** JSON request to the API; throws ApiError with the server's message on failure. */
@@ -64,8 +111,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   let session = loadSession();
   let response = await send(session);
   if (response.status === 401 && session && !path.startsWith('/api/auth/')) {
-    session = await refresh(session);
-    saveSession(session);
+    session = await refreshSession(session.accessToken);
     if (session) response = await send(session);
   }
   if (response.status === 204) return undefined as T;

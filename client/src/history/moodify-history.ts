@@ -4,22 +4,24 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { api } from '../dashboard/session.js';
+import { api, loadSession } from '../dashboard/session.js';
+import { dataDeletedAt } from '../settings/delete-data.js';
 import type { HistoryReply } from './history-types.js';
 import './moodify-mood-distribution.js';
 import './moodify-track-lists.js';
 import './moodify-va-path.js';
+import { base, tokens } from '../design/tokens.js';
 
 @customElement('moodify-history')
 export class MoodifyHistory extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
     form { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin-bottom: 0.75rem; }
     fieldset { border: none; padding: 0; margin: 0; display: flex; gap: 0.75rem; }
     legend { font-weight: 600; float: left; margin-right: 0.5rem; }
     h3 { font-size: 1.05rem; margin: 1rem 0 0.25rem; }
-    .error { color: #a00; }
-  `;
+    .error { color: var(--md-danger); }
+  `];
 
   @state() private bucket: 'day' | 'week' = 'day';
   @state() private days = 7;
@@ -48,7 +50,10 @@ export class MoodifyHistory extends LitElement {
   }
 
   override render() {
-    const h = this.history;
+    // After "Delete my data" the room's plays from before stay on the server (they are the
+    // room's, with nothing about the user left), but the user's own history starts afresh.
+    const deletedAt = dataDeletedAt(loadSession()?.user.id);
+    const h = this.history && deletedAt ? { ...this.history, plays: this.history.plays.filter((p) => Date.parse(p.startedAt) > deletedAt) } : this.history;
     const samples = h?.buckets.reduce((n, b) => n + b.samples, 0) ?? 0;
     return html`
       <form aria-label="History period" @submit=${(e: Event) => e.preventDefault()}>
@@ -76,6 +81,7 @@ export class MoodifyHistory extends LitElement {
             <h3>Valence/arousal path</h3>
             <moodify-va-path .path=${h.path}></moodify-va-path>
             <h3>Tracks</h3>
+            ${deletedAt ? html`<p class="muted small">Showing what played since you deleted your data (${new Date(deletedAt).toLocaleString()}).</p>` : nothing}
             <moodify-track-lists .plays=${h.plays} .liked=${h.liked ?? []} .skipped=${h.skipped ?? []}></moodify-track-lists>`
         : html`<p>Loading your history…</p>`}
     `;

@@ -10,22 +10,23 @@ import { styleMap } from 'lit/directives/style-map.js';
 import { FER_LABELS } from '../../../models/labels.js';
 import { EMOTION_COLOURS } from './emotion-colours.js';
 import type { HistoryBucket } from './history-types.js';
+import { base, tokens } from '../design/tokens.js';
 
 const percent = (n: number, total: number) => (total > 0 ? (100 * n) / total : 0);
 
 @customElement('moodify-mood-distribution')
 export class MoodifyMoodDistribution extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
     table { border-collapse: collapse; width: 100%; }
     th, td { padding: 0.2rem 0.4rem; text-align: left; vertical-align: middle; }
     th[scope='row'] { white-space: nowrap; font-weight: 500; }
-    .bar { display: flex; height: 1.1rem; min-width: 10rem; border-radius: 3px; overflow: hidden; background: #eee; }
+    .bar { display: flex; height: 1.1rem; min-width: 10rem; border-radius: 3px; overflow: hidden; background: var(--md-surface-2); }
     .bar span { display: block; height: 100%; }
     .legend { display: flex; flex-wrap: wrap; gap: 0.25rem 0.9rem; margin: 0.5rem 0 0; padding: 0; list-style: none; }
     .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 2px; }
     .n { font-variant-numeric: tabular-nums; white-space: nowrap; }
-  `;
+  `];
 
   @property({ attribute: false }) buckets: readonly HistoryBucket[] = [];
   @property() bucket: 'day' | 'week' = 'day';

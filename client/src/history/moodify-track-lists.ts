@@ -2,20 +2,21 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { FeedbackTrack, HistoryPlay } from './history-types.js';
+import { base, tokens } from '../design/tokens.js';
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 @customElement('moodify-track-lists')
 export class MoodifyTrackLists extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
     .lists { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); }
     h4 { margin: 0.5rem 0 0.25rem; }
     ol, ul { margin: 0; padding-left: 1.2rem; }
     li { margin: 0.3rem 0; }
-    .why { display: block; font-style: italic; color: #444; font-size: 0.9em; }
-    time { color: #555; font-size: 0.9em; }
-  `;
+    .why { display: block; color: var(--md-text-muted); font-size: 0.9em; }
+    time { color: var(--md-text-muted); font-size: 0.9em; }
+  `];
 
   @property({ attribute: false }) plays: readonly HistoryPlay[] = [];
   @property({ attribute: false }) liked: readonly FeedbackTrack[] = [];

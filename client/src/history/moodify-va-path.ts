@@ -9,6 +9,7 @@ import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
 import type { HistoryReply } from './history-types.js';
 import { pathData } from './path-data.js';
+import { base, tokens } from '../design/tokens.js';
 
 /**
  * The chart for a time span [from, to] (seconds). The span is given, not found by uPlot: a
@@ -28,7 +29,7 @@ const optionsFor = (from: number, to: number): ChartOptions => ({
 
 @customElement('moodify-va-path')
 export class MoodifyVaPath extends LitElement {
-  static override styles = css`:host { display: block; }`;
+  static override styles = [tokens, base, css`:host { display: block; }`];
 
   @property({ attribute: false }) path: HistoryReply['path'] = [];
   @state() private data: uPlot.AlignedData = pathData([]);

@@ -36,6 +36,34 @@ export interface RoomMood {
   valence: number;
   arousal: number;
   members: number;
+  /** CONTRACTS §2 (music-story): 'empty' nobody in, 'listening' no confident reading yet. Absent on older servers. */
+  status?: 'empty' | 'listening' | 'mood';
+  /** The pinned override shaping the room's mood, or null. */
+  override?: RoomOverrideView | null;
+}
+
+/** A pinned mood as the room shows it (who pinned it, to what, until when). */
+export interface RoomOverrideView {
+  emotion: FerLabel | string;
+  /** ISO time or epoch ms. */
+  until: string | number;
+  displayName?: string | null;
+}
+
+/** CONTRACTS §1: the plain-word story of the music (server/music/now-playing.ts, music-story). */
+export interface MusicStoryView {
+  sentence: string;
+  details: string[];
+  waiting: { sentence: string; at: number } | null;
+  journey: {
+    label: string;
+    from: { valence: number; arousal: number };
+    to: { valence: number; arousal: number };
+    startedAt: number;
+    endsAt: number;
+    step: number;
+    steps: number;
+  } | null;
 }
 
 export interface NowPlaying {
@@ -50,6 +78,7 @@ export interface NowPlaying {
   strategy: string;
   explanation: string;
   startedAt: number | string;
+  story?: MusicStoryView;
 }
 
 export interface Member {

@@ -9,10 +9,11 @@ import { styleMap } from 'lit/directives/style-map.js';
 import { FER_LABELS } from '../../../models/labels.js';
 import { EMOTION_COLOURS } from '../history/emotion-colours.js';
 import type { ParticipantMood } from './live-types.js';
+import { base, tokens } from '../design/tokens.js';
 
 @customElement('moodify-emotion-bars')
 export class MoodifyEmotionBars extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
     table { border-collapse: collapse; }
     th, td { padding: 0.15rem 0.5rem; text-align: left; font-weight: normal; }
@@ -20,7 +21,7 @@ export class MoodifyEmotionBars extends LitElement {
     td { min-width: 7rem; }
     .bar { display: inline-block; height: 0.7rem; vertical-align: middle; border-radius: 2px; margin-right: 0.3rem; }
     .n { font-variant-numeric: tabular-nums; font-size: 0.85em; }
-  `;
+  `];
 
   @property({ attribute: false }) reading: ParticipantMood | undefined;
 

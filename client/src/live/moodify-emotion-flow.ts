@@ -14,6 +14,8 @@ import { flowData } from './flow-data.js';
 import type { ParticipantMood } from './live-types.js';
 import './moodify-emotion-bars.js';
 import './moodify-modality-weights.js';
+import { localTime, moodWord } from './story.js';
+import { tokens } from '../design/tokens.js';
 
 const OPTIONS: ChartOptions = {
   // At least a minute of time axis: the first seconds of readings are not spread over the width.
@@ -33,12 +35,12 @@ const OPTIONS: ChartOptions = {
 
 @customElement('moodify-emotion-flow')
 export class MoodifyEmotionFlow extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, css`
     :host { display: block; }
     .latest { margin: 0.25rem 0 0.5rem; }
-    .empty { color: #555; }
+    .empty { color: var(--md-text-muted); }
     .detail { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: start; }
-  `;
+  `];
 
   /** The readings to draw, oldest first (RoomFeed.ownMoods). */
   @property({ attribute: false }) moods: readonly ParticipantMood[] = [];
@@ -66,10 +68,9 @@ export class MoodifyEmotionFlow extends LitElement {
     return html`
       <p class="latest" aria-live="polite">
         ${last
-          ? html`Now: <strong>${last.emotion}</strong> (confidence ${last.confidence.toFixed(2)}, valence ${last.valence.toFixed(2)},
-              arousal ${last.arousal.toFixed(2)})${last.source === 'override' && last.override
-                ? html`, pinned by your override until ${new Date(last.override.until).toLocaleTimeString()}`
-                : nothing}`
+          ? html`Right now you seem <strong>${moodWord(last.emotion)}</strong>${last.source === 'override' && last.override
+                ? html`, pinned by your override until ${localTime(last.override.until)}`
+                : nothing}.`
           : html`<span class="empty">No readings yet: they appear while your camera or microphone sends.</span>`}
       </p>
       <moodify-uplot

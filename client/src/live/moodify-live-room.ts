@@ -1,11 +1,13 @@
 /**
- * `<moodify-live-room room=… >`: a room's live view without sending media: the viewer's own
- * emotion flow (chart and modality weights), the group mood, who is in, and what plays with its
- * explanation. It watches the room over its own signalling socket (RoomFeed).
+ * `<moodify-live-room room=… >`: a room's live view without sending media: what plays and why,
+ * the group mood, who is in, and the viewer's own emotion flow. It watches the room over its own
+ * signalling socket (RoomFeed). A page that plays the room itself puts its `<moodify-player>` in
+ * the `player` slot and sets `with-player`: the player shows the title, this view the why.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { api, loadSession } from '../dashboard/session.js';
+import { base, tokens } from '../design/tokens.js';
 import type { ParticipantMood } from './live-types.js';
 import { RoomFeed } from './room-feed.js';
 import './moodify-emotion-flow.js';
@@ -15,13 +17,19 @@ import './moodify-presence.js';
 
 @customElement('moodify-live-room')
 export class MoodifyLiveRoom extends LitElement {
-  static override styles = css`
-    :host { display: block; }
-    .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }
-    h3 { margin: 0.75rem 0 0.25rem; font-size: 1.05rem; }
-    .error { color: #a00; }
-    .state { color: #555; font-size: 0.9em; }
-  `;
+  static override styles = [
+    tokens,
+    base,
+    css`
+      :host { display: block; }
+      .grid { display: grid; gap: var(--md-space-4); grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); }
+      .wide { grid-column: 1 / -1; }
+      h3 { font-size: var(--md-text-xs); text-transform: uppercase; letter-spacing: 0.08em; color: var(--md-text-muted); margin: 0 0 var(--md-space-3); }
+      .state { font-size: var(--md-text-s); color: var(--md-text-muted); margin: 0 0 var(--md-space-3); min-height: 1.5em; }
+      moodify-presence { margin-top: var(--md-space-4); padding-top: var(--md-space-4); border-top: 1px solid var(--md-border); }
+      ::slotted([slot='player']) { margin-bottom: var(--md-space-4); }
+    `,
+  ];
 
   @property() room = '';
   /**
@@ -29,10 +37,17 @@ export class MoodifyLiveRoom extends LitElement {
    * access token is used and refreshed when it runs out.
    */
   @property() token = '';
+  /** The page plays the room itself (its player sits in the `player` slot). */
+  @property({ type: Boolean, attribute: 'with-player' }) withPlayer = false;
+  /** Leave out the viewer's own emotion flow (listening without camera or microphone). */
+  @property({ type: Boolean, attribute: 'no-flow' }) noFlow = false;
   @state() private tick = 0;
 
   private feed: RoomFeed | undefined;
-  private readonly onChange = () => this.tick++;
+  private readonly onChange = () => {
+    this.tick++;
+    this.dispatchEvent(new CustomEvent('feed-change', { bubbles: true, composed: true }));
+  };
 
   /** One of the viewer's own readings, from the page's capture socket (see RoomFeed.addOwnMood). */
   addOwnMood(mood: ParticipantMood): void {
@@ -83,25 +98,36 @@ export class MoodifyLiveRoom extends LitElement {
     const feed = this.feed;
     if (!feed) return nothing;
     return html`
-      <p class="state" role="status">${feed.watching ? 'Live' : feed.error ? '' : 'Connecting…'}</p>
-      ${feed.error ? html`<p class="error" role="alert">${feed.error}</p>` : nothing}
+      <p class="state" role="status">${feed.watching ? '' : feed.error ? '' : 'Connecting to the room…'}</p>
+      ${feed.error ? html`<p class="error" role="alert">${plainFeedError(feed.error)}</p>` : nothing}
       <div class="grid">
-        <section aria-labelledby="np">
-          <h3 id="np">Now playing</h3>
-          <moodify-now-playing .track=${feed.nowPlaying}></moodify-now-playing>
+        <section class="card" aria-labelledby="np">
+          <h3 id="np">${this.withPlayer ? 'Now playing' : 'Now playing'}</h3>
+          <slot name="player"></slot>
+          <moodify-now-playing .track=${feed.nowPlaying} .mood=${feed.roomMood} ?why-only=${this.withPlayer}></moodify-now-playing>
         </section>
-        <section aria-labelledby="group">
-          <h3 id="group">Group mood</h3>
-          <moodify-group-mood .mood=${feed.roomMood}></moodify-group-mood>
+        <section class="card" aria-labelledby="group">
+          <h3 id="group">The room’s mood</h3>
+          <moodify-group-mood .mood=${feed.roomMood} members=${feed.members.length}></moodify-group-mood>
           <moodify-presence .members=${feed.members} .moods=${feed.latestByParticipant}></moodify-presence>
         </section>
+        ${this.noFlow
+          ? nothing
+          : html`<section class="card wide" aria-labelledby="flow">
+              <h3 id="flow">Your mood over the last 5 minutes</h3>
+              <moodify-emotion-flow .moods=${feed.ownMoods}></moodify-emotion-flow>
+            </section>`}
       </div>
-      <section aria-labelledby="flow">
-        <h3 id="flow">Your emotion flow (last 5 minutes)</h3>
-        <moodify-emotion-flow .moods=${feed.ownMoods}></moodify-emotion-flow>
-      </section>
     `;
   }
+}
+
+/** The feed's errors (server words) as a person would read them. */
+function plainFeedError(error: string): string {
+  if (/token|unauthori[sz]ed|sign/i.test(error)) return 'Your sign-in has ended, so the room’s live view stopped. Reload the page or sign in again.';
+  if (/closed|not found|no such room/i.test(error)) return 'This room was closed or no longer exists.';
+  if (/member|forbidden|revoked/i.test(error)) return 'You can no longer see this room’s live view: you are not a member any more.';
+  return `The live view stopped: ${error}`;
 }
 
 declare global {

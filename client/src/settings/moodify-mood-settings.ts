@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { FER_LABELS } from '../../../models/labels.js';
 import { api } from '../dashboard/session.js';
+import { base, tokens } from '../design/tokens.js';
 
 export const STRATEGY_TEXT = {
   match: 'Match: music that fits how you feel',
@@ -24,16 +25,16 @@ interface Settings {
 
 @customElement('moodify-mood-settings')
 export class MoodifyMoodSettings extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, base, css`
     :host { display: block; }
-    fieldset { border: 1px solid #999; border-radius: 6px; margin: 0 0 1rem; padding: 0.5rem 1rem 1rem; }
+    fieldset { border: 1px solid var(--md-border); border-radius: 6px; margin: 0 0 1rem; padding: 0.5rem 1rem 1rem; }
     legend { font-weight: 600; }
     .row { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: end; }
     label.stack { display: grid; gap: 0.25rem; }
     .radio { display: block; margin: 0.25rem 0; }
     input[type='number'] { width: 5rem; }
-    .error { color: #a00; }
-  `;
+    .error { color: var(--md-danger); }
+  `];
 
   @state() private settings: Settings | undefined;
   @state() private error = '';
