@@ -46,7 +46,9 @@ export function journeyStep(journey: Journey, now: number): number {
 
 /** Where the music should be at `now`: step k of n is k/n of the way from `from` to `to`. */
 export function journeyTarget(journey: Journey, now: number): MoodPoint {
-  const f = journeyStep(journey, now) / journey.steps;
+  const step = journeyStep(journey, now);
+  if (step >= journey.steps) return { ...journey.to };
+  const f = step / journey.steps;
   return {
     valence: journey.from.valence + f * (journey.to.valence - journey.from.valence),
     arousal: journey.from.arousal + f * (journey.to.arousal - journey.from.arousal),

@@ -145,7 +145,9 @@ export function pickSentence(decision: PickDecision): string {
       ? `Nobody's in the room, so we're ${strategyClause(decision, false)}.`
       : `We can't read the room right now, so we're ${strategyClause(decision, false)}.`;
   }
-  if (decision.cause === 'mood') return `The mood changed: ${lowerFirst(phrase)} now, so we're ${strategyClause(decision, false)}.`;
+  // A sensed change is news ("the mood changed"); a pinned mood is what the person just said.
+  const pinnedAlone = decision.mood.overrides.length > 0 && decision.mood.members <= 1;
+  if (decision.cause === 'mood' && !pinnedAlone) return `The mood changed: ${lowerFirst(phrase)} now, so we're ${strategyClause(decision, false)}.`;
   return `${phrase}, so we're ${strategyClause(decision, false)}.`;
 }
 
