@@ -1,13 +1,14 @@
 /**
- * npm run bench:models [-- --threads 1 --min-ms 1000]
+ * npm run bench:models [-- --threads 1 --min-ms 1000 --provider auto|cpu|cuda]
  *
- * Milliseconds per inference at batch 1, 8 and 32 for every model under models/, with one intra-op
+ * Milliseconds per inference at batch 1, 8, 16 and 32 for every model under models/, with one intra-op
  * thread (so inferences/s is per core), random inputs of the real shapes, after warm-up; median of
- * repeated runs. The execution provider follows MODELS_EXECUTION_PROVIDER (auto|cuda|cpu) and is
+ * repeated runs (16 is the batch of the analysis pool's CUDA worker). The execution provider is
+ * --provider, else MODELS_EXECUTION_PROVIDER (auto|cuda|cpu), and is
  * printed. The last line is one JSON object.
  */
 import os from 'node:os';
-import { loadModel, ort, type LoadedModel } from '../models/runtime/session.js';
+import { loadModel, ort, providerSetting, type LoadedModel } from '../models/runtime/session.js';
 import { speakerInputDim } from '../models/voice/voice-analyzer.js';
 
 interface Spec {
@@ -54,14 +55,16 @@ async function main() {
     return i >= 0 ? Number(args[i + 1]) : d;
   };
   const threads = arg('threads', 1);
+  const providerIndex = args.indexOf('--provider');
+  const provider = providerIndex >= 0 ? providerSetting({ MODELS_EXECUTION_PROVIDER: args[providerIndex + 1] }) : providerSetting();
   const minMs = arg('min-ms', 1000);
-  const batches = [1, 8, 32];
+  const batches = [1, 8, 16, 32];
   const results: Record<string, unknown>[] = [];
   console.log(`bench:models — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), load average ${os.loadavg()[0]!.toFixed(1)}, intra-op threads ${threads}`);
   console.log('| model | provider | batch | ms per run | ms per inference | inferences/s per core |');
   console.log('|---|---|---|---|---|---|');
   for (const s of SPECS) {
-    const m = await loadModel(s.file, { threads });
+    const m = await loadModel(s.file, { threads, provider });
     const row: Record<string, unknown> = { model: s.file, provider: m.provider };
     for (const b of batches) {
       const feeds = s.feeds(b, m);
@@ -84,7 +87,7 @@ async function main() {
     }
     results.push(row);
   }
-  console.log(JSON.stringify({ threads, load_average: +os.loadavg()[0]!.toFixed(2), cores: os.cpus().length, results }));
+  console.log(JSON.stringify({ threads, provider_setting: provider, load_average: +os.loadavg()[0]!.toFixed(2), cores: os.cpus().length, results }));
 }
 
 main().catch((e) => {

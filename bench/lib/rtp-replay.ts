@@ -15,6 +15,8 @@ export interface RecordedStream {
   loopTicks: number;
   /** RTP ticks per video frame or audio packet. */
   frameTicks: number;
+  /** video coded in temporal layers (L1T2) */
+  scalabilityMode?: string;
 }
 
 const FFMPEG = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
@@ -41,17 +43,55 @@ async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArg
   return { kind, payloadType, clockRate, packets, loopTicks: ((last - first) >>> 0) + frameTicks, frameTicks };
 }
 
-/** VP8 at the capture client's settings (320×240, 12–15 fps, ~250 kbit/s), a keyframe every second. */
-export function recordVp8(videoFile: string, fps = 15): Promise<RecordedStream> {
-  return recordRtp(
+/**
+ * VP8 at the capture client's settings (320×240, 12–15 fps, ~250 kbit/s), a keyframe about every second,
+ * in two temporal layers (L1T2, as the capture client's L1T3 is to the server: the base layer alone is
+ * a decodable half-rate stream) unless `temporalLayers` is 1.
+ */
+export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 | 2 = 2): Promise<RecordedStream> {
+  // keyframes on even frames, so that each is in the base layer
+  const gop = temporalLayers === 2 ? 2 * Math.round(fps / 2) : fps;
+  const layers = temporalLayers === 2
+    ? ['-ts-parameters', 'ts_number_layers=2:ts_target_bitrate=150,250:ts_rate_decimator=2,1:ts_periodicity=2:ts_layer_id=0,1:ts_layering_mode=2']
+    : [];
+  const stream = await recordRtp(
     'video',
     ['-i', videoFile],
     ['-an', '-vf', `fps=${fps},scale=320:240`, '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '250k',
-      '-g', String(fps), '-keyint_min', String(fps), '-auto-alt-ref', '0', '-lag-in-frames', '0', '-error-resilient', '1'],
+      '-g', String(gop), '-keyint_min', String(gop), '-auto-alt-ref', '0', '-lag-in-frames', '0', '-error-resilient', '1', ...layers],
     101,
     90000,
     90000 / fps,
   );
+  if (temporalLayers === 2) {
+    addTemporalLayerIds(stream.packets);
+    stream.scalabilityMode = 'L1T2';
+  }
+  return stream;
+}
+
+/**
+ * ffmpeg's VP8 packetizer writes a payload descriptor with a picture id only (X|S, I, 15-bit id). A
+ * router needs each frame's temporal layer to forward a subset: this adds TL0PICIDX and TID (L and T
+ * bits), frame n in layer n % 2 as the L1T2 encoder made it, the base layer marked as a layer sync.
+ */
+function addTemporalLayerIds(packets: { data: Buffer; ts: number }[]): void {
+  let frame = -1;
+  let lastTs: number | undefined;
+  let tl0 = 0;
+  for (const packet of packets) {
+    if (packet.ts !== lastTs) {
+      frame++;
+      lastTs = packet.ts;
+      if (frame % 2 === 0) tl0 = (tl0 + 1) & 0xff;
+    }
+    const header = 12 + 4 * (packet.data[0]! & 0x0f); // fixed header + CSRCs (ffmpeg writes no extension)
+    const d = packet.data;
+    if (!(d[header]! & 0x80) || d[header + 1] !== 0x80) throw new Error('unexpected VP8 payload descriptor from ffmpeg');
+    const tid = frame % 2;
+    const layerBytes = Buffer.from([tl0, (tid << 6) | (tid === 0 ? 0x20 : 0)]);
+    packet.data = Buffer.concat([d.subarray(0, header + 1), Buffer.from([0xe0]), d.subarray(header + 2, header + 4), layerBytes, d.subarray(header + 4)]);
+  }
 }
 
 /** Opus 20 ms frames, mono voice. */
@@ -64,7 +104,7 @@ export function producerRtpParameters(stream: RecordedStream, ssrc: number): Rec
     stream.kind === 'video'
       ? { mimeType: 'video/VP8', payloadType: stream.payloadType, clockRate: 90000 }
       : { mimeType: 'audio/opus', payloadType: stream.payloadType, clockRate: 48000, channels: 2 };
-  return { codecs: [codec], encodings: [{ ssrc }] };
+  return { codecs: [codec], encodings: [{ ssrc, ...(stream.scalabilityMode && { scalabilityMode: stream.scalabilityMode }) }] };
 }
 
 interface Target {

@@ -76,10 +76,26 @@ export abstract class ProducerTap {
     this.consumer.on('producerclose', () => void this.close());
     this.consumer.on('transportclose', () => void this.close());
     await this.transport.connect({ ip: '127.0.0.1', port: this.port, rtcpPort: this.port + 1 });
+    await this.preferAnalysisLayer();
     await this.spawnDecoder();
     if (this.closed) return;
     await this.consumer.resume();
     await this.requestKeyFrame();
+  }
+
+  /**
+   * Decode only what is analysed: when the sender codes temporal layers (VP8 L1T2/L1T3), this consumer
+   * takes the lowest layer that still carries the analysis rate, so the decoder gets e.g. 6 of the 12
+   * frames a second instead of all of them. Other consumers of the producer (watchers) keep every layer.
+   */
+  private async preferAnalysisLayer(): Promise<void> {
+    const consumer = this.consumer!;
+    if (this.kind !== 'video' || consumer.type !== 'simulcast') return;
+    const encoding = this.options.producer.rtpParameters.encodings?.[0];
+    const temporalLayer = analysisTemporalLayer(encoding?.scalabilityMode, this.options.fps ?? 5);
+    if (temporalLayer === undefined) return;
+    await consumer.setPreferredLayers({ spatialLayer: 0, temporalLayer });
+    this.options.log?.('info', 'decoding a temporal layer', { participantId: this.options.participantId, temporalLayer, scalabilityMode: encoding?.scalabilityMode });
   }
 
   /** Kills the decoder as a crash would (tests and chaos checks). */
@@ -173,6 +189,23 @@ export abstract class ProducerTap {
       else void ask();
     }, 300);
   }
+}
+
+/**
+ * The sender's full frame rate, which RTP parameters do not carry: the capture client sends 12 fps and
+ * the bench 15. Taken as 15, a 12 fps L1T3 stream gives the analysis its middle layer, 6 fps.
+ */
+const ASSUMED_SENDER_FPS = 15;
+
+/**
+ * The lowest temporal layer of an `L1Tn` stream whose frame rate reaches `analysisFps`, or undefined when
+ * the stream has no temporal layers. Layers are dyadic: layer t of n carries fps / 2^(n-1-t).
+ */
+export function analysisTemporalLayer(scalabilityMode: string | undefined, analysisFps: number, senderFps = ASSUMED_SENDER_FPS): number | undefined {
+  const layers = Number(/^L1T(\d)$/.exec(scalabilityMode ?? '')?.[1] ?? 1);
+  if (!(layers > 1)) return undefined;
+  for (let t = 0; t < layers - 1; t++) if (senderFps / 2 ** (layers - 1 - t) >= analysisFps) return t;
+  return layers - 1;
 }
 
 /**

@@ -5,8 +5,9 @@
  * After a detection the tracker keeps the face and a coarse luma thumbnail of the frame. A later frame
  * of the same participant reuses that face while both hold:
  * - less than `redetectMs` has passed since the detection (re-detect at least once a second), and
- * - the picture around the face has not changed: the mean absolute difference of the thumbnail blocks
- *   under the face box (widened by half its size each way) stays below `motionThreshold` (0..1 luma).
+ * - the face has not moved: the mean absolute difference of the thumbnail blocks under the face box
+ *   stays below `motionThreshold` (0..1 luma). A head that turns, nods or leaves changes the pixels
+ *   in its own box; what happens elsewhere in the picture (a screen, a passer-by) does not count.
  * The thumbnail is compared with the one taken at the detection, not with the previous frame, so slow
  * drift adds up and triggers a re-detection too. A frame without a face is never reused.
  */
@@ -16,7 +17,7 @@ import type { Detection } from './detector.js';
 export interface FaceTrackingOptions {
   /** longest time a detection is reused, ms (default 1000: at least one detection a second) */
   redetectMs?: number;
-  /** mean absolute luma change (0..1) of the face's surroundings above which the face is re-detected (default 0.03) */
+  /** mean absolute luma change (0..1) under the face box above which the face is re-detected (default 0.03) */
   motionThreshold?: number;
 }
 
@@ -103,13 +104,13 @@ export function thumbnail(frame: VideoFrame): Thumbnail {
   return { cols, rows, width, height, means };
 }
 
-/** Mean absolute block difference over the face box widened by half its size on every side. */
+/** Mean absolute block difference over the blocks the face box covers. */
 export function motionAround(a: Thumbnail, b: Thumbnail, face: Detection): number {
   const { x, y, width, height } = face.box;
-  const c0 = clamp(Math.floor((x - width / 2) / BLOCK), 0, a.cols - 1);
-  const c1 = clamp(Math.floor((x + width * 1.5) / BLOCK), 0, a.cols - 1);
-  const r0 = clamp(Math.floor((y - height / 2) / BLOCK), 0, a.rows - 1);
-  const r1 = clamp(Math.floor((y + height * 1.5) / BLOCK), 0, a.rows - 1);
+  const c0 = clamp(Math.floor(x / BLOCK), 0, a.cols - 1);
+  const c1 = clamp(Math.floor((x + width) / BLOCK), 0, a.cols - 1);
+  const r0 = clamp(Math.floor(y / BLOCK), 0, a.rows - 1);
+  const r1 = clamp(Math.floor((y + height) / BLOCK), 0, a.rows - 1);
   let sum = 0;
   let n = 0;
   for (let r = r0; r <= r1; r++) {

@@ -5,6 +5,7 @@
  * every result back; the pool decides what is worth analysing (latest frame wins).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceAnalyzer } from '../face/face-analyzer.js';
 import { VoiceAnalyzer } from '../voice/voice-analyzer.js';
@@ -19,7 +20,25 @@ function kernelThreadId(): number {
   }
 }
 
+/**
+ * Analysis yields to the media path: under overload the worker threads would otherwise compete with the
+ * main thread (routing frames, signalling, HTTP), the decoders and mediasoup for the same cores, and
+ * the event loop would lag. Skipping frames is how analysis degrades; media must not.
+ */
+const WORKER_NICE = 5;
+
+function lowerPriority(threadId: number): void {
+  if (threadId === 0) return;
+  try {
+    os.setPriority(threadId, WORKER_NICE); // Linux: a thread id sets that thread's nice value alone
+  } catch {
+    // not permitted (a container without CAP_SYS_NICE can still lower its priority; nothing else to do)
+  }
+}
+
 async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettings): Promise<void> {
+  const threadId = kernelThreadId();
+  lowerPriority(threadId);
   const post = (message: FromWorker) => port.postMessage(message);
   const logger = {
     info: (message: string) => post({ type: 'log', level: 'info', message }),
@@ -102,7 +121,7 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
         break;
     }
   });
-  post({ type: 'ready', threadId: kernelThreadId(), providers: { face: face.providers.classifier, voice: voice.providers.ser } });
+  post({ type: 'ready', threadId, providers: { face: face.providers.classifier, voice: voice.providers.ser } });
 }
 
 /** Test-only overload: burns CPU like a slow model would (a sleep would not load the core). */
