@@ -16,10 +16,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
+import { conflict } from '../auth/http-error.js';
+import { MAX_UPLOAD_FILES, uploadRoute } from './upload-route.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
 import { rooms, trackFeatures, tracks } from '../../sql/schema.js';
@@ -31,7 +31,7 @@ import { AnalysisWorker } from './analysis-worker.js';
 import { attributionEntries, BUNDLED_SOURCES, installedSources } from './bundled.js';
 import { countTracks } from './catalog.js';
 import { MusicDirector, roomSession, UnknownTrackError, type NextTrack } from './director.js';
-import { AUDIO_EXTENSIONS, importFiles, listAudioFiles, type ImportSummary } from './importer.js';
+import { importFiles, listAudioFiles, type ImportSummary } from './importer.js';
 import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
 import { MusicMoodModel } from './valence-arousal.js';
 import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS } from './first-pick.js';
@@ -289,8 +289,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   }
 
   // ------------------------------------------------------------ routes
-  const maxUploadBytes = options.maxUploadBytes ?? Number(process.env.MUSIC_MAX_UPLOAD_MB || 200) * 1024 * 1024;
-  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 20, fields: 10 } });
+  const maxUploadBytes = options.maxUploadBytes ?? Number(process.env.MUSIC_MAX_UPLOAD_MB || 100) * 1024 * 1024;
+  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: MAX_UPLOAD_FILES, fields: 10 } });
 
   app.get<{ Querystring: { limit?: number; offset?: number } }>(
     '/api/music/tracks',
@@ -335,8 +335,9 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
       },
     },
     async (request) => {
-      // Only the room's members steer its music (401 no token, 404 unknown room, 403 not a member).
-      await requireRoomRole(app, request, request.params.roomId, 'member');
+      // Only the room's members steer its music (401 no token, 404 unknown room, 403 not a member), and only while it is open (409).
+      const { room } = await requireRoomRole(app, request, request.params.roomId, 'member');
+      if (room.closedAt) throw conflict('the room is closed');
       director.setStrategy(roomSession(request.params.roomId), request.body.strategy);
       return { roomId: request.params.roomId, strategy: request.body.strategy };
     },
@@ -345,52 +346,11 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
   // Play next, and journeys to a destination (steering-routes.ts).
   await steeringRoutes(app, { director, switcher, roomMood });
 
-  app.post('/api/music/import', async (request, reply) => {
-    await requireAccount(app, request);
-    if (!request.isMultipart()) return reply.code(415).send({ error: 'send the audio files as multipart/form-data' });
-    const uploadDir = path.join(config.DATA_DIR_ABS, 'library', 'uploads');
-    fs.mkdirSync(uploadDir, { recursive: true });
-    const saved: string[] = [];
-    const rejected: { file: string; error: string }[] = [];
-    const limitMb = Math.round((maxUploadBytes / 1024 / 1024) * 10) / 10;
-    let name = '';
-    try {
-      for await (const part of request.files()) {
-        name = path.basename(part.filename || 'upload');
-        const ext = path.extname(name).toLowerCase();
-        if (!AUDIO_EXTENSIONS.includes(ext)) {
-          part.file.resume();
-          rejected.push({ file: name, error: `unsupported file type "${ext || 'none'}" (accepted: ${AUDIO_EXTENSIONS.join(', ')})` });
-          continue;
-        }
-        const target = path.join(uploadDir, `${crypto.randomUUID()}-${name.replace(/[^\w.\- ]/g, '_')}`);
-        await pipeline(part.file, fs.createWriteStream(target));
-        if (part.file.truncated) {
-          fs.rmSync(target, { force: true });
-          rejected.push({ file: name, error: `larger than the ${limitMb} MB upload limit` });
-          continue;
-        }
-        saved.push(target);
-      }
-    } catch (err) {
-      for (const f of saved) fs.rmSync(f, { force: true });
-      const e = err as { code?: string; message: string };
-      if (e.code === 'FST_REQ_FILE_TOO_LARGE') return reply.code(413).send({ error: `${name} is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)` });
-      if (e.code === 'FST_FILES_LIMIT') return reply.code(413).send({ error: 'at most 20 files per upload' });
-      throw err;
-    }
-    if (saved.length === 0) return reply.code(400).send({ error: rejected.length ? 'no supported audio file in the upload' : 'no file in the upload', rejected });
-    const summary = await importAndReload(saved, 'upload');
-    // Files that did not become tracks (corrupt, duplicate) are not kept.
-    for (const o of summary.outcomes) if (o.status !== 'imported') fs.rmSync(o.file, { force: true });
-    const failed = summary.outcomes.filter((o) => o.status === 'failed').map((o) => ({ file: displayName(o.file), error: o.status === 'failed' ? o.error : '' }));
-    const { outcomes: _o, ...counts } = summary;
-    return reply.code(summary.imported > 0 ? 201 : 422).send({
-      ...counts,
-      tracks: summary.outcomes.flatMap((o) => (o.status === 'imported' ? [{ trackId: o.trackId, title: o.title }] : [])),
-      duplicates: summary.outcomes.flatMap((o) => (o.status === 'duplicate' ? [displayName(o.file)] : [])),
-      failed: [...failed, ...rejected],
-    });
+  // Uploads into the shared catalogue: full accounts only, bounded, cleaned up on every exit (upload-route.ts).
+  uploadRoute(app, {
+    uploadDir: path.join(config.DATA_DIR_ABS, 'library', 'uploads'),
+    maxFileBytes: maxUploadBytes,
+    importFiles: (files) => importAndReload(files, 'upload'),
   });
 
   app.setErrorHandler((err, _request, reply) => {
@@ -398,10 +358,6 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     return reply.send(err);
   });
 };
-
-function displayName(file: string): string {
-  return path.basename(file).replace(/^[0-9a-f-]{36}-/, '');
-}
 
 function trackRows(app: FastifyInstance) {
   return app.services.database.db
