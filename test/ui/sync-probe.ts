@@ -11,6 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 export interface PlayerReading {
   /** Program date playing minus the page's wall time, ms. */
   offsetMs: number;
+  /** The same from the player's own fragment lookup (what its sync steers), ms. */
+  ownOffsetMs: number | null;
   currentTime: number;
   playbackRate: number;
   /** What the player's own sync measured last (position minus target), ms. */
@@ -42,6 +44,7 @@ const READ = `(() => {
   const at = performance.timeOrigin + performance.now();
   return {
     offsetMs: date ? date.getTime() - at : null,
+    ownOffsetMs: player.playingDateMs() === undefined ? null : player.playingDateMs() - at,
     currentTime: audio.currentTime,
     playbackRate: audio.playbackRate,
     syncErrorMs: player.syncErrorMs ?? null,

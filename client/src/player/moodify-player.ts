@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import Hls from 'hls.js';
 import { tokens, base } from '../design/tokens.js';
-import { ServerClock, correctionFor, dateAtMediaTime, localNowMs, mediaTimeAtDate, type DatedSpan } from './wall-clock-sync.js';
+import { PlayerSync } from './player-sync.js';
 import { ListenerCredentials, type AccessProblem } from './listener-credentials.js';
 
 /** The plain-word story of a pick (CONTRACTS §1; rendered when the server sends it). */
@@ -27,15 +27,6 @@ interface NowPlaying {
 }
 
 const NOW_PLAYING_POLL_MS = 2000;
-/** How often the wall-clock sync looks at the playing position. */
-const SYNC_TICK_MS = 200;
-/** After a seek, let playback settle before judging the position again. */
-const SEEK_SETTLE_MS = 1500;
-/** The first load takes a moment: start that far past the target so no seek is needed once it plays. */
-const START_LOAD_ALLOWANCE_MS = 250;
-/** Re-read the server clock now and then (device clocks drift, NTP steps them). */
-const CLOCK_REFRESH_MS = 30_000;
-
 /** A per-browser listener id: the server counts distinct listeners with it. */
 function listenerId(): string {
   const key = 'moodify-listener-id';
@@ -116,16 +107,12 @@ export class MoodifyPlayer extends LitElement {
   @query('audio') audio!: HTMLAudioElement;
 
   hls: Hls | undefined;
-  /** Last measured sync error, ms (position minus target on the program-date clock), for tests and the bench. */
-  syncErrorMs: number | undefined;
-  readonly clock = new ServerClock();
+  /** The wall-clock sync of this player (player-sync.ts). */
+  readonly sync = new PlayerSync(() => this.audio, () => this.hls);
 
   private nowPlaying: NowPlaying | undefined;
   private pollTimer: number | undefined;
-  private syncTimer: number | undefined;
-  private clockTimer: number | undefined;
   private retryTimer: number | undefined;
-  private settleUntil = 0;
   /** The listener pressed Play (or autoplay): keep playing across re-attaches. */
   private wantsPlay = false;
   private refused = false;
@@ -145,7 +132,7 @@ export class MoodifyPlayer extends LitElement {
     this.audio.addEventListener('playing', () => ((this.playing = true), (this.status = '')));
     this.audio.addEventListener('pause', () => (this.playing = false));
     this.audio.addEventListener('waiting', () => (this.status = 'Loading the music…'));
-    void this.startSync().then(() => this.attach());
+    void (this.nosync ? Promise.resolve() : this.sync.start()).then(() => this.attach());
     void this.pollNowPlaying();
     if (this.autoplay) void this.play();
   }
@@ -157,8 +144,7 @@ export class MoodifyPlayer extends LitElement {
 
   private stopAll(): void {
     clearTimeout(this.pollTimer);
-    clearInterval(this.syncTimer);
-    clearInterval(this.clockTimer);
+    this.sync.stop();
     clearTimeout(this.retryTimer);
     this.hls?.destroy();
     this.hls = undefined;
@@ -169,7 +155,7 @@ export class MoodifyPlayer extends LitElement {
     this.refused = false;
     this.stopAll();
     this.status = '';
-    void this.startSync().then(() => this.attach());
+    void (this.nosync ? Promise.resolve() : this.sync.start()).then(() => this.attach());
     void this.pollNowPlaying();
   }
 
@@ -209,7 +195,7 @@ export class MoodifyPlayer extends LitElement {
           this.retryTimer = window.setTimeout(() => this.attach(), 1500);
         }
       });
-      if (!this.nosync) hls.once(Hls.Events.LEVEL_LOADED, () => hls.startLoad(this.syncedStartPosition()));
+      if (!this.nosync) hls.once(Hls.Events.LEVEL_LOADED, () => hls.startLoad(this.sync.startPosition()));
       hls.loadSource(this.playlistUrl);
       hls.attachMedia(this.audio);
       this.hls = hls;
@@ -242,7 +228,7 @@ export class MoodifyPlayer extends LitElement {
       return;
     }
     this.refused = true;
-    clearInterval(this.syncTimer);
+    this.sync.stop();
     this.status = problem.message;
     this.dispatchEvent(new CustomEvent('moodify-player-access', { detail: { status: problem.status, message: problem.message }, bubbles: true, composed: true }));
   }
@@ -275,63 +261,14 @@ export class MoodifyPlayer extends LitElement {
     this.audio.volume = this.volume;
   }
 
-  /** The stream's segments and, near the live edge, its parts, each with its program date. */
-  private datedSpans(): DatedSpan[] {
-    const details = this.hls?.latestLevelDetails;
-    if (!details) return [];
-    const parts = (details.partList ?? []).map((p) => ({
-      start: p.start,
-      duration: p.duration,
-      programDateTime: p.fragment.programDateTime === null ? null : p.fragment.programDateTime + (p.start - p.fragment.start) * 1000,
-    }));
-    return [...details.fragments, ...parts];
-  }
-
   /** The playback position on the program-date clock (ms), when the player knows it. */
   playingDateMs(): number | undefined {
-    if (this.hls) return dateAtMediaTime(this.datedSpans(), this.audio.currentTime) ?? this.hls.playingDate?.getTime();
-    const start = (this.audio as HTMLAudioElement & { getStartDate?: () => Date }).getStartDate?.();
-    if (start && !Number.isNaN(start.getTime())) return start.getTime() + this.audio.currentTime * 1000;
-    return undefined;
+    return this.sync.playingDateMs();
   }
 
-  /** Where loading starts: the media time of the sync target (a little ahead, for the first load), else hls.js's choice. */
-  private syncedStartPosition(): number {
-    if (this.nosync || !this.clock.ready) return -1;
-    const target = this.clock.now() + this.clock.playAtOffsetMs! + START_LOAD_ALLOWANCE_MS;
-    return mediaTimeAtDate(this.datedSpans(), target) ?? -1;
-  }
-
-  private async startSync(): Promise<void> {
-    if (this.nosync) return;
-    try {
-      await this.clock.measure();
-    } catch {
-      // Without the server's clock the player still plays, near the live edge; it tries again later.
-    }
-    clearInterval(this.syncTimer);
-    clearInterval(this.clockTimer);
-    this.syncTimer = window.setInterval(() => this.syncTick(), SYNC_TICK_MS);
-    this.clockTimer = window.setInterval(() => void this.clock.measure(2).catch(() => {}), CLOCK_REFRESH_MS);
-  }
-
-  /** One step of the wall-clock sync: measure the error, seek or nudge the playback rate. */
-  private syncTick(): void {
-    const audio = this.audio;
-    if (!this.clock.ready || audio.paused || audio.seeking || audio.readyState < 3 || localNowMs() < this.settleUntil) return;
-    const position = this.playingDateMs();
-    if (position === undefined) return;
-    const target = this.clock.now() + this.clock.playAtOffsetMs!;
-    const errorMs = position - target;
-    this.syncErrorMs = errorMs;
-    const correction = correctionFor(errorMs);
-    if (correction.kind === 'seek') {
-      audio.playbackRate = 1;
-      audio.currentTime = Math.max(0, audio.currentTime + correction.bySeconds);
-      this.settleUntil = localNowMs() + SEEK_SETTLE_MS;
-    } else if (Math.abs(audio.playbackRate - correction.rate) >= 0.001) {
-      audio.playbackRate = correction.rate;
-    }
+  /** Last measured sync error, ms (position minus target on the program-date clock), for tests and the bench. */
+  get syncErrorMs(): number | undefined {
+    return this.sync.errorMs;
   }
 
   private async pollNowPlaying(): Promise<void> {
