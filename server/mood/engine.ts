@@ -304,8 +304,11 @@ export class MoodEngine {
    * readings stayed on screen beside members who had moved on: "angry" beside two happy people).
    */
   private maybeEmitRoom(roomId: string, t: number): void {
+    // Paced by the engine's clock, not by the readings' timestamps (a burst of readings stamped
+    // in the past must not hold the room back for seconds); the snapshot is taken at the reading's t.
+    const now = this.now();
     const last = this.lastRoomEmit.get(roomId);
-    if (last === undefined || t - last >= this.roomIntervalMs) return this.emitRoom(roomId, t);
+    if (last === undefined || now - last >= this.roomIntervalMs) return this.emitRoom(roomId, t);
     const trailing = this.trailingRoomEmit.get(roomId);
     if (trailing) {
       trailing.t = Math.max(trailing.t, t);
@@ -315,7 +318,7 @@ export class MoodEngine {
       const due = this.trailingRoomEmit.get(roomId);
       this.trailingRoomEmit.delete(roomId);
       if (due) this.emitRoom(roomId, due.t);
-    }, Math.max(0, last + this.roomIntervalMs - t));
+    }, Math.min(this.roomIntervalMs, Math.max(0, last + this.roomIntervalMs - now)));
     timer.unref();
     this.trailingRoomEmit.set(roomId, { t, timer });
   }
@@ -346,7 +349,7 @@ export class MoodEngine {
       counted: m.member.confidence >= minConfidence,
     }));
     if (status === 'empty') this.lastRoomEmit.delete(roomId);
-    else this.lastRoomEmit.set(roomId, t);
+    else this.lastRoomEmit.set(roomId, this.now());
     const overrides = members.flatMap((m) => (m.override ? [m.override] : []));
     this.events.emit('roomMood', { roomId, mood: group ?? NO_MOOD, t, status, memberMoods, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
   }

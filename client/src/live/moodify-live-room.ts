@@ -12,6 +12,7 @@ import type { ParticipantMood } from './live-types.js';
 import { RoomFeed } from './room-feed.js';
 import './moodify-emotion-flow.js';
 import './moodify-group-mood.js';
+import './moodify-journey.js';
 import './moodify-now-playing.js';
 import './moodify-presence.js';
 
@@ -108,6 +109,7 @@ export class MoodifyLiveRoom extends LitElement {
         </section>
         <section class="card" aria-labelledby="group">
           <h3 id="group">The room’s mood</h3>
+          <moodify-journey .journey=${feed.nowPlaying?.story?.journey ?? null} .mood=${feed.roomMood}></moodify-journey>
           <moodify-group-mood .mood=${feed.roomMood} members=${feed.members.length}></moodify-group-mood>
           <moodify-presence .members=${feed.members} .moods=${feed.latestByParticipant}></moodify-presence>
         </section>

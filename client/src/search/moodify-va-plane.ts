@@ -5,6 +5,7 @@
  */
 import { LitElement, css, html, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { tokens } from '../design/tokens.js';
 
 const STEP = 0.1;
 const round = (x: number) => Math.round(Math.max(-1, Math.min(1, x)) * 100) / 100;
@@ -19,14 +20,16 @@ const CORNERS = [
 
 @customElement('moodify-va-plane')
 export class MoodifyVaPlane extends LitElement {
-  static override styles = css`
+  static override styles = [tokens, css`
     :host { display: block; }
-    svg { width: min(100%, 18rem); aspect-ratio: 1; display: block; cursor: crosshair; background: #fafafa; border: 1px solid #777; border-radius: 4px; }
-    svg:focus-visible { outline: 3px solid #1565c0; outline-offset: 2px; }
-    .sliders { display: grid; gap: 0.25rem; margin-top: 0.5rem; max-width: 18rem; }
-    label { display: grid; grid-template-columns: 5rem 1fr 3rem; gap: 0.5rem; align-items: center; }
-    text { font: 0.09px system-ui, sans-serif; fill: #444; }
-  `;
+    svg { width: min(100%, 18rem); aspect-ratio: 1; display: block; cursor: crosshair; background: var(--md-surface-2); border: 1px solid var(--md-border); border-radius: var(--md-radius-s); }
+    svg:focus-visible { outline: 3px solid var(--md-focus); outline-offset: 2px; }
+    .sliders { display: grid; gap: var(--md-space-1); margin-top: var(--md-space-2); max-width: 18rem; }
+    label { display: grid; grid-template-columns: 5rem 1fr 3rem; gap: var(--md-space-2); align-items: center; }
+    text { font: 0.09px system-ui, sans-serif; fill: var(--md-text-muted); }
+    .axis { stroke: var(--md-border); }
+    .point { fill: var(--md-accent); }
+  `];
 
   @property({ type: Number }) valence = 0;
   @property({ type: Number }) arousal = 0;
@@ -61,12 +64,12 @@ export class MoodifyVaPlane extends LitElement {
     return html`
       <svg viewBox="-1 -1 2 2" role="button" tabindex="0" aria-label=${`Valence/arousal plane. ${description}`}
         @click=${(e: MouseEvent) => this.onClick(e)} @keydown=${(e: KeyboardEvent) => this.onKey(e)}>
-        ${svg`<line x1="-1" y1="0" x2="1" y2="0" stroke="#bbb" stroke-width="0.01" />
-          <line x1="0" y1="-1" x2="0" y2="1" stroke="#bbb" stroke-width="0.01" />
+        ${svg`<line class="axis" x1="-1" y1="0" x2="1" y2="0" stroke-width="0.01" />
+          <line class="axis" x1="0" y1="-1" x2="0" y2="1" stroke-width="0.01" />
           ${CORNERS.map((c) => svg`<text x=${c.x} y=${c.y} text-anchor=${c.anchor}>${c.text}</text>`)}
           <text x="0.95" y="-0.03" text-anchor="end">valence →</text>
           <text x="0.03" y="-0.93">↑ arousal</text>
-          <circle cx=${this.valence} cy=${-this.arousal} r="0.05" fill="#6a1b9a" />`}
+          <circle class="point" cx=${this.valence} cy=${-this.arousal} r="0.05" />`}
       </svg>
       <div class="sliders">
         <label>Valence <input type="range" min="-1" max="1" step="0.05" .value=${String(this.valence)}

@@ -1,0 +1,76 @@
+/**
+ * `<moodify-journey>`: a steered journey ("take the room to calm over 10 minutes") drawn over a
+ * small valence/arousal plane: where it started, where it goes, the steps between, the step the
+ * music is on now and the room's mood and the music's target from the latest room mood. A line
+ * says it in words, with the end in the viewer's local time. Renders nothing without a journey.
+ */
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { StoryJourney } from '../../../server/live/live-types.js';
+import { tokens } from '../design/tokens.js';
+
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+const word = (n: number) => NUMBER_WORDS[n] ?? String(n);
+
+/** Where step k of n sits: k/n of the way from `from` to `to` (as the server's director steps it). */
+export function journeyPoints(journey: StoryJourney): { valence: number; arousal: number }[] {
+  return Array.from({ length: journey.steps }, (_, i) => {
+    const f = (i + 1) / journey.steps;
+    return { valence: journey.from.valence + f * (journey.to.valence - journey.from.valence), arousal: journey.from.arousal + f * (journey.to.arousal - journey.from.arousal) };
+  });
+}
+
+export function journeyLine(journey: StoryJourney, now = Date.now()): string {
+  const ends = new Date(journey.endsAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (journey.step >= journey.steps && now >= journey.endsAt) return `Arrived at ${journey.label}; the music stays there.`;
+  return `Step ${word(journey.step)} of ${word(journey.steps)} towards ${journey.label}, arriving about ${ends}.`;
+}
+
+@customElement('moodify-journey')
+export class MoodifyJourney extends LitElement {
+  static override styles = [tokens, css`
+    :host { display: block; }
+    figure { margin: var(--md-space-3) 0 0; display: grid; grid-template-columns: 7rem 1fr; gap: var(--md-space-3); align-items: center; }
+    svg { width: 7rem; aspect-ratio: 1; background: var(--md-surface-2); border: 1px solid var(--md-border); border-radius: var(--md-radius-s); }
+    figcaption { font-size: var(--md-text-s); color: var(--md-text); }
+    .legend { color: var(--md-text-muted); font-size: var(--md-text-xs); }
+  `];
+
+  @property({ attribute: false }) journey: StoryJourney | null = null;
+  /** The latest room mood (only its status and point are used). */
+  @property({ attribute: false }) mood: { status?: string; valence: number | null; arousal: number | null } | null = null;
+
+  override render() {
+    const j = this.journey;
+    if (!j) return nothing;
+    const points = journeyPoints(j);
+    const current = points[Math.max(0, Math.min(points.length, j.step) - 1)]!;
+    const room = this.mood?.status === 'mood' && this.mood.valence !== null && this.mood.arousal !== null ? { valence: this.mood.valence, arousal: this.mood.arousal } : null;
+    const line = journeyLine(j);
+    return html`
+      <figure>
+        <svg viewBox="-1.05 -1.05 2.1 2.1" role="img" aria-label=${`Journey on the valence and arousal plane. ${line}`}>
+          ${svg`
+            <line x1="-1" y1="0" x2="1" y2="0" stroke="currentColor" stroke-opacity="0.25" stroke-width="0.01" />
+            <line x1="0" y1="-1" x2="0" y2="1" stroke="currentColor" stroke-opacity="0.25" stroke-width="0.01" />
+            <line x1=${j.from.valence} y1=${-j.from.arousal} x2=${j.to.valence} y2=${-j.to.arousal} stroke="var(--md-accent)" stroke-width="0.03" stroke-dasharray="0.06 0.04" />
+            ${points.map((p, i) => svg`<circle cx=${p.valence} cy=${-p.arousal} r=${i + 1 === j.step ? 0.08 : 0.035}
+              fill=${i + 1 <= j.step ? 'var(--md-accent)' : 'var(--md-surface)'} stroke="var(--md-accent)" stroke-width="0.015" />`)}
+            <circle cx=${j.from.valence} cy=${-j.from.arousal} r="0.04" fill="var(--md-text-muted)" />
+            ${room ? svg`<circle cx=${room.valence} cy=${-room.arousal} r="0.06" fill="none" stroke="var(--md-text)" stroke-width="0.02" />` : nothing}
+          `}
+        </svg>
+        <figcaption>
+          ${line}
+          <div class="legend">Filled dots: steps taken; the large one is where the music is now (valence ${current.valence.toFixed(2)}, arousal ${current.arousal.toFixed(2)})${room ? '; the ring is the room' : ''}.</div>
+        </figcaption>
+      </figure>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'moodify-journey': MoodifyJourney;
+  }
+}
