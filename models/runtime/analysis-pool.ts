@@ -215,10 +215,10 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
 
   /**
    * Stops every worker. Each is asked to finish its running batch and exit: terminating a thread while
-   * onnxruntime runs in it aborts the whole process. One that has not exited after `graceMs` (hung in
-   * JavaScript, not in a model) is terminated.
+   * onnxruntime runs in it aborts the whole process. Closed streams drop their queued audio, so a worker
+   * exits within one model run; one that has not after `graceMs` (hung in JavaScript) is terminated.
    */
-  async close(graceMs = 5000): Promise<void> {
+  async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     clearTimeout(this.audioTimer);
     await Promise.all(

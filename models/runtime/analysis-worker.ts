@@ -26,6 +26,8 @@ function kernelThreadId(): number {
  * the event loop would lag. Skipping frames is how analysis degrades; media must not.
  */
 const WORKER_NICE = 5;
+/** 10 s of 20 ms chunks waiting in one voice stream (bursts from a restarted decoder or a test pass; a starved worker stops here) */
+const MAX_AUDIO_BACKLOG = 500;
 
 function lowerPriority(threadId: number): void {
   if (threadId === 0) return;
@@ -78,8 +80,18 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
   };
 
   const openStreams = new Set<string>();
+  /** chunks dropped per participant since its last accepted one, reported to its stream as a gap */
+  const dropped = new Map<string, number>();
   const pushPcm = (c: PcmChunk) => {
     const stream = voice.stream(c.participantId);
+    // A starved worker must not build an unbounded audio queue: past MAX_AUDIO_BACKLOG chunks the
+    // newest are dropped and the stream told of the gap (a gap of 2 s or more restarts its window).
+    if (stream.backlog >= MAX_AUDIO_BACKLOG) {
+      dropped.set(c.participantId, (dropped.get(c.participantId) ?? 0) + 1);
+      return;
+    }
+    const gap = (c.gapChunks ?? 0) + (dropped.get(c.participantId) ?? 0);
+    dropped.delete(c.participantId);
     if (!openStreams.has(c.participantId)) {
       openStreams.add(c.participantId);
       stream.onResult((result) => post({ type: 'voice', participantId: c.participantId, result }));
@@ -88,7 +100,7 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
     stream.push({
       participantId: c.participantId, sampleRate: 16000, index: c.index, receivedAt: 0,
       samples: new Int16Array(c.buffer, c.byteOffset, c.length),
-      ...(c.gapChunks !== undefined && { gapChunks: c.gapChunks }),
+      ...(gap > 0 && { gapChunks: gap }),
     });
   };
 
@@ -105,6 +117,7 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
         else {
           voice.closeStream(m.participantId);
           openStreams.delete(m.participantId);
+          dropped.delete(m.participantId);
         }
         break;
       case 'close':

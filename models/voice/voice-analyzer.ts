@@ -366,8 +366,20 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
     };
   }
 
+  /** Pushed work not yet done (chunks waiting for VAD and the speech model). */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  private queued = 0;
+
   private enqueue(fn: () => Promise<void>): void {
-    this.chain = this.chain.then(fn).catch((e) => this.emitError(e));
+    this.queued++;
+    // A closed stream drops what is still queued: its owner is leaving or shutting down.
+    this.chain = this.chain
+      .then(() => (this.closed ? undefined : fn()))
+      .catch((e) => this.emitError(e))
+      .finally(() => this.queued--);
   }
 
   private gap(samples: number): void {
