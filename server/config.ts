@@ -75,6 +75,7 @@ export const ConfigSchema = Type.Object({
   MUSIC_FIRST_PICK_WAIT_S: Type.Number({ minimum: 0, maximum: 10, default: 10, description: "a room's first track waits at most this long for a confident reading of the room" }),
   REQUEST_TIMEOUT_S: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'a request (headers and body) must arrive within this many seconds, or its connection is closed' }),
   DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 4000, description: 'a PostgreSQL query (or a wait for a connection) that takes longer fails with 503' }),
+  REFRESH_REUSE_GRACE_S: Type.Number({ minimum: 0, maximum: 60, default: 10, description: 'a refresh token presented again this soon after its rotation gets the same successor (concurrent refreshes), not a revoked log-in' }),
 });
 
 export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };

@@ -106,28 +106,31 @@ export async function issueRefreshToken(db: Db, userId: string, ttlDays: number,
 }
 
 /**
- * Rotations in progress in this process, by token hash. Two requests racing with the same
- * token (a page firing two refreshes at once) share the first one's result instead of the second
- * looking like a stolen token and revoking the log-in. Only while the first is in flight: a
- * token replayed afterwards is reuse, and revokes its family as before.
+ * Rotations in progress, and finished ones for `graceMs`, in this process, by token hash. Two
+ * requests racing with one token (a page firing two refreshes at once) both get the first one's
+ * successor instead of the second looking like a stolen token and revoking the log-in. After the
+ * grace a replay is reuse, and revokes its family as before. A replay inside the grace (a thief
+ * quicker than 10 s) gets the same successor as the owner, not a branch of its own: the next
+ * rotation by either spends it, and the other's copy then revokes the family.
  */
-const rotationsInFlight = new Map<string, Promise<{ userId: string } & IssuedRefreshToken>>();
+const rotations = new Map<string, { result: Promise<{ userId: string } & IssuedRefreshToken>; until: number }>();
 
-export function rotateRefreshToken(db: Db, token: unknown, ttlDays: number): Promise<{ userId: string } & IssuedRefreshToken> {
+export function rotateRefreshToken(db: Db, token: unknown, ttlDays: number, graceMs = 10_000): Promise<{ userId: string } & IssuedRefreshToken> {
   if (!looksLikeOpaqueToken(token)) return Promise.reject(unauthorized('refresh token invalid'));
   const hash = hashOpaqueToken(token);
-  const running = rotationsInFlight.get(hash);
-  if (running) return running;
-  const rotation = rotateOnce(db, token, ttlDays).finally(() => rotationsInFlight.delete(hash));
-  rotationsInFlight.set(hash, rotation);
-  return rotation;
+  const now = Date.now();
+  const known = rotations.get(hash);
+  if (known && known.until > now) return known.result;
+  for (const [key, entry] of rotations) if (entry.until <= now) rotations.delete(key);
+  const entry = { result: rotateOnce(db, token, ttlDays), until: Number.POSITIVE_INFINITY };
+  rotations.set(hash, entry);
+  entry.result.then(
+    () => (entry.until = Date.now() + graceMs),
+    () => rotations.delete(hash),
+  );
+  return entry.result;
 }
 
-/**
- * Exchanges a refresh token for a new one in the same family. A token works once: presenting an
- * already-rotated token means it was copied, so the whole family (the thief's copy and the
- * owner's current one) is revoked and both must log in again.
- */
 async function rotateOnce(db: Db, token: string, ttlDays: number): Promise<{ userId: string } & IssuedRefreshToken> {
   const now = new Date();
   const claimed = await db

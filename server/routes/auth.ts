@@ -90,7 +90,7 @@ export const authRoutes: FastifyPluginAsync<{ throttle: AuthThrottle }> = async 
   });
 
   app.post<{ Body: Static<typeof RefreshBody> }>('/refresh', { schema: { body: RefreshBody }, config: { rateLimit } }, async (request) => {
-    const rotated = await rotateRefreshToken(db, request.body.refreshToken, config.REFRESH_TOKEN_TTL_DAYS);
+    const rotated = await rotateRefreshToken(db, request.body.refreshToken, config.REFRESH_TOKEN_TTL_DAYS, config.REFRESH_REUSE_GRACE_S * 1000);
     const user = await findUserById(db, rotated.userId);
     if (!user) throw unauthorized('account no longer exists');
     return sessionFor(app, db, user, rotated);

@@ -35,7 +35,8 @@ test('JWT secret: configured wins; otherwise generated once, kept with mode 0600
 
 test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, restart, rate limit', async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-auth-'));
-  let first = await startTestApp({}, dataDir);
+  // No reuse grace: the replay below comes milliseconds after the rotation and must count as theft.
+  let first = await startTestApp({ REFRESH_REUSE_GRACE_S: '0' }, dataDir);
   let ada: Session;
   try {
     const { app } = first;
