@@ -1,7 +1,7 @@
 /** The first pick waits for the room to be read, at most the bounded wait, on a fake clock. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS, type Scheduler } from './first-pick.js';
+import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS, readyForFirstPick, type Scheduler } from './first-pick.js';
 
 /** A clock that only moves when the test says so. */
 function fakeClock() {
@@ -56,4 +56,11 @@ test('without a reading it waits the bound and no longer (never more than ten se
   await clock.advance(1);
   assert.equal(outcome, 'timed-out');
   assert.equal(await new FirstReadingGate(0, clock.schedule).wait('r', () => false), 'ready', 'a wait of 0 turns it off');
+});
+
+test('a mood one reading old (still mostly the neutral start) is not enough; a sure one or an override is', () => {
+  assert.equal(readyForFirstPick({ status: 'mood', confidence: 0.22 }), false);
+  assert.equal(readyForFirstPick({ status: 'listening', confidence: 0 }), false);
+  assert.equal(readyForFirstPick({ status: 'mood', confidence: 0.7 }), true);
+  assert.equal(readyForFirstPick({ status: 'mood', confidence: 1 }), true, 'an override counts with confidence 1');
 });

@@ -1,7 +1,7 @@
 /**
  * A room's first track waits for the room to be read: picked at neutral before any reading, a
  * smiling room used to start on whatever suits "no mood". The stream's first request for a track
- * waits here until the room has a confident mood, or `waitMs` (at most 10 s) has passed, or
+ * waits here until the room has a confident mood (readyForFirstPick), or `waitMs` (at most 10 s) has passed, or
  * nobody is in the room to be read (a listener-only stream starts at once). Meanwhile the room's
  * status is 'listening' (server/mood/engine.ts).
  */
@@ -17,6 +17,19 @@ export const realScheduler: Scheduler = (fn, ms) => {
 
 /** Longest wait the issue allows for the first reading. */
 export const MAX_FIRST_PICK_WAIT_MS = 10_000;
+
+/**
+ * How sure the room mood must be to start the music on it. The group counts members from 0.15,
+ * but a fresh participant's first readings make a mood that is still mostly the neutral start of
+ * the smoothing (seen: "neutral (0.22)" one reading into a happy face); a second later it is the
+ * real one. Below this the first pick waits on (up to the bound) for a surer reading.
+ */
+export const FIRST_PICK_MIN_CONFIDENCE = 0.3;
+
+/** Whether a room mood is sure enough to start the music on. */
+export function readyForFirstPick(mood: { status?: string; confidence: number }): boolean {
+  return (mood.status ?? 'mood') === 'mood' && mood.confidence >= FIRST_PICK_MIN_CONFIDENCE;
+}
 
 export type FirstPickOutcome = 'ready' | 'read' | 'timed-out';
 

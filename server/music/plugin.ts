@@ -34,7 +34,7 @@ import { MusicDirector, roomSession, UnknownTrackError, type NextTrack } from '.
 import { importFiles, listAudioFiles, type ImportSummary } from './importer.js';
 import { STRATEGIES, type MoodReading, type Strategy } from './recommender.js';
 import { MusicMoodModel } from './valence-arousal.js';
-import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS } from './first-pick.js';
+import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS, readyForFirstPick } from './first-pick.js';
 import { RoomStories } from './room-story.js';
 import { steeringRoutes } from './steering-routes.js';
 import type { MusicStory } from './story-types.js';
@@ -132,7 +132,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
       : { ...NEUTRAL, status };
     if (overrides?.length) reading.overrides = overrides.map((o) => ({ emotion: o.emotion, until: o.until, ...(o.displayName ? { displayName: o.displayName } : {}) }));
     roomMoods.set(roomId, reading);
-    if (status === 'mood' || status === 'empty') firstReading.moodRead(roomId);
+    if (status === 'empty' || readyForFirstPick(reading)) firstReading.moodRead(roomId);
     // Nobody there: nothing to follow (listeners keep the music; the next pick is for an empty room).
     if (status !== 'empty') switcher.moodChanged(roomId, reading, cause === 'override');
   });
@@ -210,7 +210,7 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
         // The stream itself stores a skip as its listener's feedback; reason only goes out with trackPicked.
         await applyRoomStrategy(roomId).catch(logStrategyError(roomId));
         // The first track waits (≤ 10 s) for the room to be read, unless nobody is there to read.
-        if (reason === 'start') await firstReading.wait(roomId, () => !livePeers.get(roomId)?.size || roomMood(roomId).status === 'mood' || roomMood(roomId).confidence > 0);
+        if (reason === 'start') await firstReading.wait(roomId, () => !livePeers.get(roomId)?.size || readyForFirstPick(roomMood(roomId)));
         const cause = reason === 'start' ? 'first' : reason;
         const pick = await director.next({ sessionKey: roomSession(roomId), mood: roomMood(roomId), userIds: [...usersOf(roomId)], cause });
         if (pick) {
