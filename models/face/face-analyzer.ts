@@ -12,7 +12,7 @@ import { FER_LABELS, type FerLabel } from '../labels.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';
-import { checkFrame, cropGray, letterboxRgb, resizeGray, rgbToGray, type CropSpec, type GrayImage, type Letterbox } from './image.js';
+import { checkFrame, cropGray, grayAround, letterboxRgb, resizeGray, type CropSpec, type GrayImage, type Letterbox } from './image.js';
 import { FaceTracker, type FaceTrackingOptions } from './tracker.js';
 
 export type FaceBox = { x: number; y: number; width: number; height: number };
@@ -181,8 +181,8 @@ export class FaceAnalyzer {
       this.tracker?.detected(key, frame, face);
       if (!face) return { status: 'no-face' };
     }
-    const gray = rgbToGray(frame.data, frame.width, frame.height);
-    const spec = cropFor(face);
+    // gray of the face's surroundings only: the crops read nothing else
+    const { image: gray, spec } = grayAround(frame, cropFor(face));
     const cls = await this.classifyQ.submit(key, this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)));
     if (cls.status === 'superseded') return { status: 'superseded' };
     return { ...toResult(cls.value), box: roundBox(face.box), detectorScore: face.score };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VideoFrame } from '../../media/types.js';
-import { letterboxGeometry, letterboxRgb } from './image.js';
+import { cropGray, grayAround, letterboxGeometry, letterboxRgb, rgbToGray } from './image.js';
 
 /** The per-pixel definition letterboxRgb implements: k×k bilinear taps per output pixel, black padding. */
 function referenceLetterbox(frame: VideoFrame, size: number): Float32Array {
@@ -68,4 +68,32 @@ test('letterboxRgb: padding stays black, a 0×0 frame gives an all-black square'
   const empty = new Float32Array(16 * 16 * 3).fill(7);
   letterboxRgb({ width: 0, height: 0, data: new Uint8Array(0), format: 'rgb24' } as VideoFrame, 16, empty);
   assert.ok(empty.every((v) => v === 0));
+});
+
+test('grayAround: a crop from the face\'s surroundings equals the crop from the whole frame\'s gray, edges and rotation included', () => {
+  const width = 320;
+  const height = 240;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919 + (i >> 5)) % 251;
+  const frame: VideoFrame = { participantId: 'p', width, height, format: 'rgb24', data, decodedAt: 0, seq: 0 };
+  const whole = rgbToGray(data, width, height);
+  const specs = [
+    { cx: 160, cy: 120, side: 140, angle: 0 },
+    { cx: 150, cy: 110, side: 150, angle: 0.3 },
+    { cx: 20, cy: 30, side: 120, angle: -0.6 }, // reaches past the top-left corner
+    { cx: 300, cy: 230, side: 200, angle: 0.7 }, // and the bottom-right
+  ];
+  for (const spec of specs) {
+    const part = grayAround(frame, spec);
+    assert.ok(part.image.width * part.image.height < width * height || spec.side >= 200, 'converts less than the frame');
+    for (const view of [spec, { ...spec, cx: spec.cx + spec.side / 48, side: (spec.side * 46) / 48 }]) {
+      const moved = { ...view, cx: view.cx - (spec.cx - part.spec.cx), cy: view.cy - (spec.cy - part.spec.cy) };
+      const a = new Float32Array(64 * 64);
+      const b = new Float32Array(64 * 64);
+      cropGray(whole, view, 64, a);
+      cropGray(part.image, moved, 64, b);
+      const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      assert.ok(worst < 1e-5, `spec ${JSON.stringify(view)}: differs by ${worst}`);
+    }
+  }
 });

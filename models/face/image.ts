@@ -42,6 +42,31 @@ export function rgbToGray(rgb: Uint8Array, width: number, height: number): GrayI
   return { width, height, data: out };
 }
 
+/**
+ * Gray of only the part of a frame that a crop (and views within `marginFraction` of its side) samples,
+ * with the crop moved into that part's coordinates: the crop's bilinear taps read the same pixels as
+ * from the whole frame's gray (the part reaches 2 px past the outermost tap, or the frame's edge, where
+ * clamping happens as before), at a fraction of rgbToGray's cost over the whole frame.
+ */
+export function grayAround(frame: VideoFrame, spec: CropSpec, marginFraction = 0.05): { image: GrayImage; spec: CropSpec } {
+  const reach = (spec.side * (Math.abs(Math.cos(spec.angle)) + Math.abs(Math.sin(spec.angle)))) / 2 + spec.side * marginFraction + 2;
+  const x0 = Math.max(0, Math.floor(spec.cx - reach));
+  const y0 = Math.max(0, Math.floor(spec.cy - reach));
+  const x1 = Math.min(frame.width, Math.ceil(spec.cx + reach));
+  const y1 = Math.min(frame.height, Math.ceil(spec.cy + reach));
+  if (x1 <= x0 || y1 <= y0) return { image: rgbToGray(frame.data, frame.width, frame.height), spec };
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const out = new Float32Array(w * h);
+  const rgb = frame.data;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, j = ((y0 + y) * frame.width + x0) * 3, i = y * w; x < w; x++, j += 3, i++) {
+      out[i] = (0.299 * rgb[j]! + 0.587 * rgb[j + 1]! + 0.114 * rgb[j + 2]!) / 255;
+    }
+  }
+  return { image: { width: w, height: h, data: out }, spec: { ...spec, cx: spec.cx - x0, cy: spec.cy - y0 } };
+}
+
 /** Geometry of the detector input: the frame centred in a square of side `side`, scaled to `size`. */
 export interface Letterbox {
   side: number;
