@@ -173,4 +173,18 @@ test('a worker that dies is restarted and its participants are analysed again', 
   }
 });
 
-after(() => {});
+test('the CUDA switch: one worker batching across participants; here, without a GPU, its sessions fall back to the CPU', async () => {
+  const warnings: string[] = [];
+  const pool = await AnalysisPool.create({ provider: 'cuda', logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+  try {
+    assert.equal(pool.size, 1);
+    assert.equal(pool.layout, 'cuda');
+    assert.equal(pool.maxInFlight, 32);
+    const got = nextFace(pool, 'gpu-less');
+    pool.submitFrame(sharedFrame(happy, 'gpu-less', 0));
+    assert.equal((await got).result?.status, 'ok');
+    if (pool.provider === 'cpu') assert.ok(warnings.some((w) => /falling back to cpu/.test(w)), 'the fallback is logged');
+  } finally {
+    await pool.close();
+  }
+});

@@ -97,7 +97,10 @@ interface Slot {
 }
 
 export class AnalysisPool extends EventEmitter<PoolEvents> {
-  readonly provider: Provider;
+  /** the provider the pool was laid out for (one batching worker for cuda, one per core for cpu) */
+  readonly layout: Provider;
+  /** the provider the workers' sessions actually run on (cuda falls back to cpu when it cannot start) */
+  provider: Provider;
   readonly maxInFlight: number;
   readonly stats: PoolStats = {
     framesSubmitted: 0, framesSkipped: 0, framesAnalysed: 0, copied: 0, audioChunks: 0, audioChunksDropped: 0, workerRestarts: 0,
@@ -113,8 +116,9 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     private readonly opts: AnalysisPoolOptions,
   ) {
     super();
-    this.provider = settings.provider === 'cuda' ? 'cuda' : 'cpu';
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? (this.provider === 'cuda' ? 32 : 2));
+    this.layout = settings.provider === 'cuda' ? 'cuda' : 'cpu';
+    this.provider = this.layout;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? (this.layout === 'cuda' ? 32 : 2));
     this.slots = Array.from({ length: workers }, (_, index) => ({
       index, worker: undefined, ready: false, threadId: 0, mailbox: new FrameMailbox<VideoFrame>(), inFlight: 0, audio: [],
       participants: new Map(), restartDelayMs: opts.restartDelayMs ?? 300,
@@ -301,6 +305,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
             started = true;
             slot.ready = true;
             slot.threadId = m.threadId;
+            this.provider = m.providers.face;
             slot.restartDelayMs = this.opts.restartDelayMs ?? 300;
             resolve();
             this.emit('workerReady', slot.index);

@@ -67,7 +67,7 @@ const analysis: FastifyPluginAsync = async (app) => {
     return;
   }
   app.services.analysis = { pool };
-  app.log.info({ workers: pool.size, provider: pool.provider, cores: os.availableParallelism() }, 'emotion analysis pool started');
+  app.log.info({ workers: pool.size, layout: pool.layout, provider: pool.provider, cores: os.availableParallelism() }, 'emotion analysis pool started');
   app.addHook('onClose', async () => {
     await pool.close();
   });
