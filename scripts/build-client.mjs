@@ -15,7 +15,8 @@ for (const [entry, outfile] of [['main.ts', 'app.js'], ['player/listen-page.ts',
   format: 'esm',
   target: ['chrome111', 'firefox115', 'safari16'],
   minify: true,
-  sourcemap: true,
+  // Source maps hand the whole client source to anyone who asks: only for local debugging (CLIENT_SOURCEMAPS=1).
+  sourcemap: process.env.CLIENT_SOURCEMAPS === '1' ? 'linked' : false,
   outfile: path.join(dist, outfile),
   tsconfig: path.join(root, 'tsconfig.json'),
   // Stylesheets come in as text: components adopt them inside their shadow roots (uPlot's CSS).

@@ -117,7 +117,9 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(pairingPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
-    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/' });
+    // Source maps hand out the whole client source: served only to a developer who asked for them (CLIENT_SOURCEMAPS=1).
+    const mapsAllowed = process.env.CLIENT_SOURCEMAPS === '1';
+    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/', allowedPath: (pathName) => mapsAllowed || !pathName.endsWith('.map') });
     app.get('/room/:roomId', async (_request, reply) => reply.sendFile('room.html'));
   } else {
     app.get('/', async (_request, reply) =>

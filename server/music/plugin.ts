@@ -315,6 +315,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     { schema: { querystring: SearchQuery }, preValidation: async (request) => void (await requireAccount(app, request)) },
     async (request, reply) => {
       const { q, valence, arousal, limit } = request.query;
+      // "Infinity" and "NaN" get through the query-string coercion: a point must be finite and on the plane.
+      if ([valence, arousal].some((v) => v !== undefined && !(Number.isFinite(v) && Math.abs(v) <= 1))) return reply.code(400).send({ error: 'valence and arousal are numbers from -1 to 1' });
       if ((valence === undefined) !== (arousal === undefined)) return reply.code(400).send({ error: 'give valence and arousal together (a point on the plane)' });
       try {
         const result = searchTracks(director.library, { ...(q !== undefined ? { q } : {}), ...(valence !== undefined ? { point: { valence, arousal: arousal! } } : {}), limit });
