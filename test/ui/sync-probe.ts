@@ -24,16 +24,32 @@ export async function openListener(browser: Browser, baseUrl: string, room: stri
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${baseUrl}/listen/${encodeURIComponent(room)}${options.nosync ? '?nosync' : ''}`);
-  await page.locator('moodify-player button', { hasText: 'Play' }).click();
-  await page.waitForFunction(
-    () => {
-      const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as (HTMLElement & { audio?: HTMLAudioElement }) | null;
-      return (player?.audio?.currentTime ?? 0) > 0.5;
-    },
-    undefined,
-    { timeout: 30_000 },
-  );
+  await startPlaying(page);
   return page;
+}
+
+const CURRENT_TIME = `(() => { const l = document.querySelector('moodify-listen'); const p = l && l.shadowRoot && l.shadowRoot.querySelector('moodify-player'); return p && p.audio ? p.audio.currentTime : 0; })()`;
+
+async function advancesWithin(page: Page, ms: number): Promise<boolean> {
+  const start = (await page.evaluate(CURRENT_TIME)) as number;
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    await page.waitForTimeout(250);
+    if (((await page.evaluate(CURRENT_TIME)) as number) > start + 0.5) return true;
+  }
+  return false;
+}
+
+/**
+ * Gets the page's player playing: the page autoplays where the browser allows it; only when the
+ * music has not started after a while is Play clicked (clicking while autoplay is just starting
+ * would land on the button as it turns into Pause).
+ */
+export async function startPlaying(page: Page): Promise<void> {
+  await page.locator('moodify-player button').first().waitFor({ timeout: 30_000 });
+  if (await advancesWithin(page, 8000)) return;
+  await page.locator('moodify-player button', { hasText: /^Play$/ }).click();
+  if (!(await advancesWithin(page, 30_000))) throw new Error('the player did not start playing');
 }
 
 // A string, not a function: tsx would wrap a function's inner helpers in a `__name` the page lacks.

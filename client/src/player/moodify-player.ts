@@ -179,13 +179,15 @@ export class MoodifyPlayer extends LitElement {
         },
       });
       hls.on(Hls.Events.ERROR, (_event, data) => {
-        if (!data.fatal || hls !== this.hls) return;
+        if (hls !== this.hls) return;
+        // A refusal, fatal or not (hls.js keeps reloading a live playlist that answers 403).
         const code = (data.response as { code?: number } | undefined)?.code;
         const playlist = data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR || data.details === Hls.ErrorDetails.LEVEL_LOAD_ERROR;
         if (isRefusal(code, playlist)) {
           void this.onRefused(code!);
           return;
         }
+        if (!data.fatal) return;
         this.status = navigator.onLine === false ? 'This screen is offline. The music comes back when the network does.' : 'Reconnecting to the room…';
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
         else {
