@@ -50,8 +50,6 @@ export class MoodifyRoom extends LitElement {
       .share-grid h2 { font-size: var(--md-text-m); }
       moodify-header button, moodify-header a.button { min-height: 2.25rem; padding: var(--md-space-1) var(--md-space-3); }
       @media (max-width: 480px) { .hide-narrow { display: none; } }
-      /* A TV across the room: bigger type, nothing clipped (long titles truncate in the player). */
-      @media (min-width: 1800px) { :host { font-size: 1.2rem; } main { max-width: 96rem; } }
     `,
   ];
 
@@ -126,14 +124,20 @@ export class MoodifyRoom extends LitElement {
     }
   }
 
-  /** Plays the room; where the browser wants a click first, says so with one button. */
+  /**
+   * Plays the room; where the browser wants a click first, says so with one button. A page that
+   * has had no click since it loaded (a reload, a restored tab) may not start audio: Chromium,
+   * Safari and Firefox all key autoplay on the page's sticky user activation.
+   */
   private async startMusic(): Promise<void> {
     const player = this.player;
     if (!player) return;
     await player.updateComplete;
     await player.play();
-    this.needsClick = player.audio ? player.audio.paused : false;
-    player.audio?.addEventListener('playing', () => (this.needsClick = false), { once: true });
+    const audio = player.audio;
+    const activated = (navigator as Navigator & { userActivation?: { hasBeenActive: boolean } }).userActivation?.hasBeenActive ?? true;
+    this.needsClick = !activated && Boolean(audio?.paused);
+    audio?.addEventListener('playing', () => (this.needsClick = false), { once: true });
   }
 
   /** The one click: start the music inside it (autoplay rules), then camera and microphone. */

@@ -56,8 +56,8 @@ export async function userWithRoom(server: TestApp, name: string, roomName: stri
 }
 
 /** A browser context whose pages are signed in as `session` (as the app stores it after a log-in). */
-export async function signedInContext(browser: Browser, server: TestApp, session: Session, viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport });
+export async function signedInContext(browser: Browser, server: TestApp, session: Session, viewport = { width: 1280, height: 800 }, colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, colorScheme });
   const stored = JSON.stringify({ user: session.user, accessToken: session.accessToken, refreshToken: session.refreshToken });
   await context.addInitScript(`try { if (!localStorage.getItem('moodify.session')) localStorage.setItem('moodify.session', ${JSON.stringify(stored)}); } catch {}`);
   return context;
@@ -78,13 +78,16 @@ export function audioLevel(page: Page, ms = 1500): Promise<{ rms: number; paused
     const find = (root) => root.querySelector('audio') ?? [...root.querySelectorAll('*')].map((el) => el.shadowRoot && find(el.shadowRoot)).find(Boolean) ?? null;
     const audio = find(document);
     if (!audio) return { rms: 0, paused: true, currentTime: 0 };
-    if (!window.__moodifyProbe) {
+    // The captured stream has an audio track only while media plays; a new source re-creates it.
+    const track = audio.captureStream().getAudioTracks()[0];
+    if (!track) return { rms: 0, paused: audio.paused, currentTime: audio.currentTime };
+    if (!window.__moodifyProbe || window.__moodifyProbe.audio !== audio) {
       const ctx = new AudioContext();
       const source = ctx.createMediaStreamSource(audio.captureStream());
       const analyser = ctx.createAnalyser();
       analyser.fftSize = 2048;
       source.connect(analyser);
-      window.__moodifyProbe = { ctx, analyser };
+      window.__moodifyProbe = { ctx, analyser, audio };
     }
     const { ctx, analyser } = window.__moodifyProbe;
     await ctx.resume();
@@ -128,7 +131,9 @@ export function visibleText(page: Page, selector = 'body'): Promise<string> {
         }
       }
     };
-    walk(document.querySelector(${JSON.stringify(selector)}));
+    const root = document.querySelector(${JSON.stringify(selector)});
+    if (root && root.shadowRoot) walk(root.shadowRoot);
+    if (root) walk(root);
     return out.join('\\n');
   })()`) as Promise<string>;
 }

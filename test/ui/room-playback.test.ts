@@ -83,13 +83,13 @@ test('room page: its own audio is heard (listen only, then camera + music in one
     assert.ok((await audioLevel(page)).rms > HEARD_RMS, 'the music plays on while the camera joins');
     await page.screenshot({ path: path.join(ARTIFACTS, 'room-capture-laptop.png') });
 
-    // A second tab of the same session: no consent asked again, one click joins with camera and music.
-    const second = await context.newPage();
-    await second.goto(`${server.url}/room/${roomId}`);
-    await second.getByRole('button', { name: 'Join with camera and microphone' }).click().catch(() => {});
-    await second.locator('moodify-capture[data-status="live"]').waitFor({ timeout: 60_000 });
-    assert.equal(await second.locator('moodify-consent').count(), 0, 'consent remembered for the room in this session');
-    await waitFor('the second tab’s audio', 60_000, async () => (await audioLevel(second)).rms > HEARD_RMS);
+    // Leave, and enter again from the dashboard: consent is not asked again in this session, and
+    // the click on "Enter" starts the camera and the music together.
+    await page.getByRole('button', { name: 'Leave' }).click();
+    await page.locator('moodify-rooms').getByRole('button', { name: 'Enter Living room' }).click();
+    await page.locator('moodify-capture[data-status="live"]').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('moodify-consent').count(), 0, 'consent remembered for the room in this session');
+    await waitFor('the audio after entering again', 60_000, async () => (await audioLevel(page)).rms > HEARD_RMS);
   } finally {
     await browser?.close();
     await server?.close();

@@ -20,7 +20,8 @@ export class MoodifyHeader extends LitElement {
       .title::before { content: '/'; margin-right: var(--md-space-3); color: var(--md-border); }
       .spacer { flex: 1 1 auto; }
       .actions { display: flex; gap: var(--md-space-2); align-items: center; flex: none; }
-      @media (max-width: 480px) { .brand-name { display: none; } }
+      /* On a phone a page's title needs the room: the wordmark keeps its logo only. */
+      @media (max-width: 480px) { .titled .brand-name { display: none; } }
     `,
   ];
 
@@ -28,7 +29,7 @@ export class MoodifyHeader extends LitElement {
   @property() heading = '';
 
   override render() {
-    return html`<div class="bar">
+    return html`<div class="bar ${this.heading ? 'titled' : ''}">
       <a class="brand" href="/" aria-label="Moodify home"><span class="logo" aria-hidden="true"></span><span class="brand-name">Moodify</span></a>
       ${this.heading ? html`<span class="title" title=${this.heading}>${this.heading}</span>` : html`<span class="spacer"></span>`}
       <div class="actions"><slot></slot></div>

@@ -189,6 +189,8 @@ export function applyDocumentTokens(doc: Document = document): void {
     :root { ${scale.cssText} ${light.cssText} }
     @media (prefers-color-scheme: dark) { :root { ${dark.cssText} } }
     html { background: var(--md-bg); color: var(--md-text); font-family: var(--md-font); -webkit-text-size-adjust: 100%; }
+    /* A TV across the room: everything in rem grows a quarter, so type reads from the sofa. */
+    @media (min-width: 1800px) { html { font-size: 125%; } }
     body { margin: 0; min-height: 100vh; background: var(--md-bg); }
   `;
   doc.head.append(style);

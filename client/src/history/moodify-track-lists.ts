@@ -3,6 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { FeedbackTrack, HistoryPlay } from './history-types.js';
 import { base, tokens } from '../design/tokens.js';
+import { plainExplanation } from '../live/story.js';
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
@@ -42,7 +43,7 @@ export class MoodifyTrackLists extends LitElement {
                 (p) => html`<li data-track=${p.trackId}>
                   ${p.title}${p.artist ? ` · ${p.artist}` : ''} <time datetime=${p.startedAt}>${when(p.startedAt)}</time>
                   ${p.feedback.length ? html`<strong>(${p.feedback.join(', ')})</strong>` : nothing}
-                  <span class="why">${p.strategy}: ${p.explanation}</span>
+                  <span class="why">${plainExplanation(p.explanation, p.strategy)}</span>
                 </li>`,
               )}
             </ol>`}

@@ -35,7 +35,7 @@ export class MoodifyGroupMood extends LitElement {
     const m = this.mood;
     const members = m?.members ?? this.members;
     const status = m?.status ?? (members === 0 ? 'empty' : m ? 'mood' : members > 0 ? 'listening' : 'none');
-    if (status === 'empty') return html`<div class="mood" data-state="empty"><span class="word">Nobody is in the room yet</span></div>`;
+    if (status === 'empty') return html`<div class="mood" data-state="empty"><span class="word">Nobody has joined with a camera or microphone yet</span></div>`;
     if (status === 'none') return html`<p class="muted" data-state="none">No mood yet.</p>`;
     if (status === 'listening' || !m) {
       return html`<div class="mood listening" data-state="listening"><span class="dot" aria-hidden="true"></span>

@@ -23,7 +23,8 @@ export class MoodifyLiveRoom extends LitElement {
     base,
     css`
       :host { display: block; }
-      .grid { display: grid; gap: var(--md-space-4); grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); }
+      .grid { display: grid; gap: var(--md-space-4); grid-template-columns: minmax(0, 1fr); }
+      @media (min-width: 760px) { .grid { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); } }
       .wide { grid-column: 1 / -1; }
       h3 { font-size: var(--md-text-xs); text-transform: uppercase; letter-spacing: 0.08em; color: var(--md-text-muted); margin: 0 0 var(--md-space-3); }
       .state { font-size: var(--md-text-s); color: var(--md-text-muted); margin: 0 0 var(--md-space-3); min-height: 1.5em; }
@@ -99,11 +100,11 @@ export class MoodifyLiveRoom extends LitElement {
     const feed = this.feed;
     if (!feed) return nothing;
     return html`
-      <p class="state" role="status">${feed.watching ? '' : feed.error ? '' : 'Connecting to the room…'}</p>
+      ${feed.watching || feed.error ? nothing : html`<p class="state" role="status">Connecting to the room…</p>`}
       ${feed.error ? html`<p class="error" role="alert">${plainFeedError(feed.error)}</p>` : nothing}
       <div class="grid">
         <section class="card" aria-labelledby="np">
-          <h3 id="np">${this.withPlayer ? 'Now playing' : 'Now playing'}</h3>
+          <h3 id="np">Now playing</h3>
           <slot name="player"></slot>
           <moodify-now-playing .track=${feed.nowPlaying} .mood=${feed.roomMood} ?why-only=${this.withPlayer}></moodify-now-playing>
         </section>
@@ -111,7 +112,7 @@ export class MoodifyLiveRoom extends LitElement {
           <h3 id="group">The room’s mood</h3>
           <moodify-journey .journey=${feed.nowPlaying?.story?.journey ?? null} .mood=${feed.roomMood}></moodify-journey>
           <moodify-group-mood .mood=${feed.roomMood} members=${feed.members.length}></moodify-group-mood>
-          <moodify-presence .members=${feed.members} .moods=${feed.latestByParticipant}></moodify-presence>
+          ${feed.members.length ? html`<moodify-presence .members=${feed.members} .moods=${feed.latestByParticipant}></moodify-presence>` : nothing}
         </section>
         ${this.noFlow
           ? nothing

@@ -30,7 +30,7 @@ export class MoodifyNowPlaying extends LitElement {
   @property({ attribute: false }) track: NowPlaying | null = null;
   /** The room's mood, for the sentence where the server sent no story yet. */
   @property({ attribute: false }) mood: RoomMood | null = null;
-  /** Leave out the title and artist, and the server's sentence (the page's player shows them already). */
+  /** Leave out the title and artist (the page's player shows them already). */
   @property({ type: Boolean, attribute: 'why-only' }) whyOnly = false;
   @state() private now = Date.now();
   /** The details list is rendered only while open, so the page's text holds no numbers otherwise. */
@@ -63,7 +63,7 @@ export class MoodifyNowPlaying extends LitElement {
       ${this.whyOnly
         ? nothing
         : html`<div class="title" title=${t.title}>${t.title}</div>${t.artist ? html`<div class="artist">${t.artist}</div>` : nothing}`}
-      ${this.whyOnly && story?.sentence ? nothing : html`<p class="why">${storySentence(t, this.mood)}</p>`}
+      <p class="why">${storySentence(t, this.mood)}</p>
       ${story?.waiting
         ? html`<p class="waiting" data-waiting>
             <span>${story.waiting.sentence}</span>

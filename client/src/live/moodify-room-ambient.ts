@@ -62,7 +62,7 @@ export class MoodifyRoomAmbient extends LitElement {
       <div class="glow two" style=${styleMap({ '--mood': colour })}></div>
       <button class="close" @click=${() => this.close()}>Close</button>
       <div class="text" role="status" aria-live="polite">
-        <p class="mood">${m?.status === 'empty' ? 'Nobody is in the room yet' : listening ? 'Listening to the room…' : `The room feels ${moodWord(m.emotion)}`}</p>
+        <p class="mood">${m?.status === 'empty' ? 'Waiting for people to join' : listening ? 'Listening to the room…' : `The room feels ${moodWord(m.emotion)}`}</p>
         ${this.track
           ? html`<p class="title" title=${this.track.title}>${this.track.title}${this.track.artist ? ` · ${this.track.artist}` : ''}</p>
               <p class="why">${storySentence(this.track, m)}</p>`

@@ -70,3 +70,16 @@ function fmt(x: number | null | undefined): string {
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+const AIMS: Record<string, string> = { match: 'the music matched it', lift: 'the music lifted it a little', calm: 'the music calmed things down' };
+
+/** A past pick's one-line explanation (with model numbers) as a sentence without them, for the history. */
+export function plainExplanation(explanation: string, strategy: string): string {
+  const pinned = /\b(you set your mood to \w+|[^;(,]+ set their mood to \w+)/.exec(explanation)?.[1]?.trim();
+  if (pinned) return `${capitalise(pinned)}.`;
+  const seemed = /(\w+) seemed (\w+)/.exec(explanation);
+  const aim = AIMS[strategy] ?? 'the music followed it';
+  if (!seemed) return capitalise(`${strategy}.`);
+  const who = seemed[1] === 'you' ? 'You' : 'The room';
+  return `${who} seemed ${moodWord(seemed[2]!)}, so ${aim}.`;
+}
