@@ -173,6 +173,36 @@ test('a worker that dies is restarted and its participants are analysed again', 
   }
 });
 
+test('a steady face is analysed at the lowered rate; a new expression gets the full rate back', async () => {
+  const pool = await AnalysisPool.create({ provider: 'cpu', workers: 1, logger: quiet, steadyFps: 2, steadyAfter: 4 });
+  const times: number[] = [];
+  const labels: string[] = [];
+  pool.on('face', (r) => {
+    times.push(performance.now());
+    labels.push(r.result?.status === 'ok' ? r.result.label : r.result?.status ?? 'error');
+  });
+  let seq = 0;
+  let image = happy;
+  const timer = setInterval(() => pool.submitFrame(sharedFrame(image, 'p', seq++)), 100); // 10 fps offered
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const steadyFrom = times[4]!;
+    const steadyCount = times.filter((t) => t > steadyFrom + 500).length;
+    const steadySeconds = (performance.now() - steadyFrom - 500) / 1000;
+    assert.ok(labels.slice(0, 4).every((l) => l === 'happy'), `the happy fixture reads happy: ${labels}`);
+    assert.ok(steadyCount <= 2 * steadySeconds + 2, `about 2 fps while steady: ${steadyCount} in ${steadySeconds.toFixed(1)} s`);
+    image = sad;
+    const changedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const afterChange = labels.slice(times.findIndex((t) => t > changedAt));
+    assert.ok(afterChange.includes('sad'), `the change is seen: ${afterChange}`);
+    assert.ok(afterChange.length >= 4, `the full rate is back after the change: ${afterChange.length} results in 1.5 s`);
+  } finally {
+    clearInterval(timer);
+    await pool.close();
+  }
+});
+
 test('the CUDA switch: one worker batching across participants; here, without a GPU, its sessions fall back to the CPU', async () => {
   const warnings: string[] = [];
   const pool = await AnalysisPool.create({ provider: 'cuda', logger: { info: () => {}, warn: (m) => warnings.push(m) } });

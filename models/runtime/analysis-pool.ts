@@ -31,6 +31,7 @@ import type { FaceTrackingOptions } from '../face/tracker.js';
 import type { VoiceResult } from '../voice/voice-analyzer.js';
 import type { FromWorker, PcmChunk, ToWorker, WorkerSettings } from './analysis-protocol.js';
 import { FrameMailbox } from './frame-mailbox.js';
+import { SteadyRate } from './steady-rate.js';
 import { cudaInstalled, providerSetting, type ExecutionProviderSetting, type ModelLogger, type Provider } from './session.js';
 
 export interface AnalysisPoolOptions {
@@ -47,6 +48,9 @@ export interface AnalysisPoolOptions {
   logger?: ModelLogger;
   /** tests only: extra busy milliseconds per frame in every worker */
   testFrameDelayMs?: number;
+  /** analysis rate while a participant's expression is steady (steady-rate.ts; default 0: off) */
+  steadyFps?: number;
+  steadyAfter?: number;
 }
 
 export interface FaceOutcome {
@@ -94,6 +98,7 @@ interface Slot {
   audio: PcmChunk[];
   participants: Map<string, Set<'face' | 'voice'>>;
   restartDelayMs: number;
+  releaseTimer: NodeJS.Timeout | undefined;
 }
 
 export class AnalysisPool extends EventEmitter<PoolEvents> {
@@ -107,6 +112,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
   };
   private readonly slots: Slot[];
   private readonly assignment = new Map<string, Slot>();
+  private readonly steady: SteadyRate;
   private audioTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -119,9 +125,10 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     this.layout = settings.provider === 'cuda' ? 'cuda' : 'cpu';
     this.provider = this.layout;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? (this.layout === 'cuda' ? 32 : 2));
+    this.steady = new SteadyRate(opts.steadyFps ?? 0, opts.steadyAfter);
     this.slots = Array.from({ length: workers }, (_, index) => ({
       index, worker: undefined, ready: false, threadId: 0, mailbox: new FrameMailbox<VideoFrame>(), inFlight: 0, audio: [],
-      participants: new Map(), restartDelayMs: opts.restartDelayMs ?? 300,
+      participants: new Map(), restartDelayMs: opts.restartDelayMs ?? 300, releaseTimer: undefined,
     }));
   }
 
@@ -201,7 +208,10 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
   endParticipant(participantId: string, modality: 'face' | 'voice'): void {
     const slot = this.assignment.get(participantId);
     if (!slot) return;
-    if (modality === 'face') slot.mailbox.remove(participantId);
+    if (modality === 'face') {
+      slot.mailbox.remove(participantId);
+      this.steady.forget(participantId);
+    }
     else this.flushAudio();
     this.post(slot, { type: 'end', participantId, modality });
     const open = slot.participants.get(participantId);
@@ -225,6 +235,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
   async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     clearTimeout(this.audioTimer);
+    for (const slot of this.slots) clearTimeout(slot.releaseTimer);
     await Promise.all(
       this.slots.map(async (slot) => {
         const worker = slot.worker;
@@ -263,14 +274,25 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
 
   private pump(slot: Slot): void {
     while (slot.ready && slot.inFlight < this.maxInFlight) {
-      const next = slot.mailbox.take();
-      if (!next) return;
+      const now = performance.now();
+      const next = slot.mailbox.take(now);
+      if (!next) break;
       const frame = next[1];
+      const interval = this.steady.intervalMs(frame.participantId);
+      if (interval > 0) slot.mailbox.hold(frame.participantId, now + interval);
       slot.inFlight++;
       this.post(slot, {
         type: 'frame', participantId: frame.participantId, seq: frame.seq, decodedAt: frame.decodedAt, width: frame.width, height: frame.height,
         buffer: frame.data.buffer as SharedArrayBuffer, byteOffset: frame.data.byteOffset, byteLength: frame.data.byteLength,
       });
+    }
+    // frames held back by a steady participant's lower rate: come back when the first may go
+    const release = slot.ready && slot.inFlight < this.maxInFlight ? slot.mailbox.nextRelease() : undefined;
+    if (release !== undefined && !slot.releaseTimer) {
+      slot.releaseTimer = setTimeout(() => {
+        slot.releaseTimer = undefined;
+        this.pump(slot);
+      }, Math.max(1, release - performance.now()));
     }
   }
 
@@ -322,6 +344,8 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
             slot.inFlight--;
             slot.mailbox.done(m.participantId);
             this.stats.framesAnalysed++;
+            // a steady spell that ends restores the full rate at once
+            if (this.steady.note(m.participantId, m.result)) slot.mailbox.hold(m.participantId, 0);
             this.emit('face', m);
             this.pump(slot);
             break;

@@ -13,6 +13,8 @@ export class FrameMailbox<T> {
   private readonly busy = new Set<string>();
   /** every participant, least recently served first (Map keeps insertion order) */
   private readonly line = new Map<string, true>();
+  /** participants whose next frame may not be taken before a time (a lowered analysis rate) */
+  private readonly held = new Map<string, number>();
   /** frames replaced by a newer one before they were taken */
   skipped = 0;
 
@@ -29,11 +31,11 @@ export class FrameMailbox<T> {
     return replaced;
   }
 
-  /** The frame of the participant waiting longest without one in flight; marks it in flight. */
-  take(): [key: string, value: T] | undefined {
+  /** The frame of the participant waiting longest without one in flight (nor held past `now`); marks it in flight. */
+  take(now = performance.now()): [key: string, value: T] | undefined {
     for (const key of this.line.keys()) {
       const value = this.waiting.get(key);
-      if (value === undefined || this.busy.has(key)) continue;
+      if (value === undefined || this.busy.has(key) || (this.held.get(key) ?? 0) > now) continue;
       this.waiting.delete(key);
       this.busy.add(key);
       this.line.delete(key);
@@ -53,6 +55,23 @@ export class FrameMailbox<T> {
     this.waiting.delete(key);
     this.busy.delete(key);
     this.line.delete(key);
+    this.held.delete(key);
+  }
+
+  /** No frame of `key` is taken before `until` (0 releases it). */
+  hold(key: string, until: number): void {
+    if (until > 0) this.held.set(key, until);
+    else this.held.delete(key);
+  }
+
+  /** The earliest time a held participant's waiting frame may be taken, if any waits on a hold. */
+  nextRelease(now = performance.now()): number | undefined {
+    let next: number | undefined;
+    for (const [key, until] of this.held) {
+      if (until <= now || !this.waiting.has(key) || this.busy.has(key)) continue;
+      next = next === undefined ? until : Math.min(next, until);
+    }
+    return next;
   }
 
   /** Every participant with a frame in flight (to release them when a worker is lost). */

@@ -57,6 +57,7 @@ const analysis: FastifyPluginAsync = async (app) => {
       provider: config.MODELS_EXECUTION_PROVIDER,
       logger,
       ...(config.ANALYSIS_WORKERS > 0 && { workers: config.ANALYSIS_WORKERS }),
+      steadyFps: config.ANALYSIS_STEADY_FPS,
       ...(config.FACE_CLASSIFIER && { classifier: config.FACE_CLASSIFIER }),
     });
   } catch (err) {
