@@ -61,7 +61,10 @@ export class MoodifyListen extends LitElement {
       .rooms { display: flex; flex-wrap: wrap; gap: var(--md-space-2); margin: 0; padding: 0; list-style: none; }
       .rooms a { max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .error-text { font-size: clamp(1.1rem, 2.4vw, 2.2rem); }
+      .room button { font-size: clamp(0.9rem, 1.2vw, 1.4rem); }
       :host([immersive]) .room .actions button:not(.keep) { display: none; }
+      /* Full screen: the mood's colour shows through; text keeps its contrast on a lighter veil. */
+      :host([immersive]) .panel { background: color-mix(in srgb, var(--md-surface) 62%, transparent); border-color: transparent; box-shadow: none; }
     `,
   ];
 
@@ -210,7 +213,7 @@ export class MoodifyListen extends LitElement {
   override render() {
     const view = this.view;
     return html`
-      <moodify-ambient .mood=${view.kind === 'play' ? this.mood : null}></moodify-ambient>
+      <moodify-ambient .mood=${view.kind === 'play' ? this.mood : null} ?vivid=${this.hasAttribute('immersive')}></moodify-ambient>
       <main>
         ${view.kind === 'pair' ? this.renderPair(view.reason) : nothing}
         ${view.kind === 'claiming' ? html`<section class="panel"><h1>Pairing this screen…</h1></section>` : nothing}

@@ -61,6 +61,8 @@ export class MoodifyAmbient extends LitElement {
   ];
 
   @property({ attribute: false }) mood: AmbientMood = null;
+  /** Stronger colour (the listen page's full-screen view). */
+  @property({ type: Boolean }) vivid = false;
 
   override render() {
     const mood = this.mood;
@@ -69,7 +71,8 @@ export class MoodifyAmbient extends LitElement {
     // Lively rooms move faster: 26 s per sweep when calm, 7 s when excited.
     const arousal = known ? Math.max(-1, Math.min(1, mood.arousal)) : -0.5;
     const period = `${Math.round(16.5 - arousal * 9.5)}s`;
-    const strength = known ? (0.25 + 0.35 * Math.max(0, Math.min(1, mood.confidence))).toFixed(2) : '0.18';
+    const base = known ? 0.3 + 0.35 * Math.max(0, Math.min(1, mood.confidence)) : 0.3;
+    const strength = Math.min(0.95, base * (this.vivid ? 1.5 : 1)).toFixed(2);
     return html`<div aria-hidden="true" style="--colour:${colour};--period:${period};--strength:${strength};position:absolute;inset:0">
       <div class="blob a"></div>
       <div class="blob b"></div>

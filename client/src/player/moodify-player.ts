@@ -70,7 +70,7 @@ export class MoodifyPlayer extends LitElement {
     base,
     css`
       :host { display: block; min-width: 0; }
-      .card { display: grid; gap: var(--md-space-1); margin-bottom: var(--md-space-4); min-width: 0; }
+      .now { display: grid; gap: var(--md-space-1); margin-bottom: var(--md-space-4); min-width: 0; }
       .title, .artist, .why { min-width: 0; overflow: hidden; text-overflow: ellipsis; }
       .title { font-size: var(--md-text-xl); font-weight: 650; white-space: nowrap; }
       .artist { color: var(--md-text-muted); white-space: nowrap; }
@@ -82,7 +82,9 @@ export class MoodifyPlayer extends LitElement {
       :host([tv]) { font-size: clamp(16px, 2.2vw, 40px); }
       :host([tv]) .title { font-size: clamp(1.6rem, 4.4vw, 5rem); }
       :host([tv]) .artist, :host([tv]) .why { font-size: clamp(1rem, 2.2vw, 2.4rem); }
-      :host([tv]) button { font-size: clamp(0.9rem, 1.4vw, 1.6rem); min-height: 2.8em; }
+      :host([tv]) button, :host([tv]) .controls label { font-size: clamp(0.9rem, 1.4vw, 1.6rem); }
+      :host([tv]) button { min-height: 2.8em; }
+      :host([tv][minimal]) .title { font-size: clamp(1.8rem, 6vw, 7rem); }
     `,
   ];
 
@@ -320,7 +322,7 @@ export class MoodifyPlayer extends LitElement {
     const t = this.entry?.track;
     const sentence = this.entry ? storySentence(this.entry) : '';
     return html`
-      <section class="card" aria-live="polite">
+      <section class="now" aria-live="polite">
         ${t
           ? html`<div class="title" title=${t.title}>${t.title}</div>
               ${t.artist ? html`<div class="artist" title=${t.artist}>${t.artist}</div>` : nothing}
