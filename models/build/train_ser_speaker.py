@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Speech emotion, fourth attempt: window statistics normalised per SPEAKER -> logistic regression (one ONNX graph).
 
-Outcome (2026-11-27), SHIPPED as models/voice/ser_speaker_lr.onnx. Version 2 (with Prosody): CV inside actors 01-12
+Outcome (2026-11-27), shipped as models/voice/ser_speaker_lr.onnx until 2026-12-07, when version 3
+(train_ser_speaker_cv.py: same graph, nested actor-grouped CV over all 16 actors, augmentation) replaced it. Version 2 (with Prosody): CV inside actors 01-12
 (online) picked C 0.002 (59.2 %); actors 13-16 through `npm run eval:voice`: 60.4 % online, 61.7 % enrolled, 40.0 %
 cold (card: models/voice/ser_speaker_lr.md). Version 1 (without Prosody, C 0.003): CV 57.9 %; 59.2 / 60.4 / 39.6 %.
 --train-norm online / both were not better in CV (56.1 / 56.5 %, version 1).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { FER_LABELS, type FerLabel } from '../../models/labels.js';
-import { MoodFusion } from './fusion.js';
+import { DEFAULT_FUSION_OPTIONS, MoodFusion } from './fusion.js';
 import type { ModalityReading } from './types.js';
 
 const idx = (l: FerLabel) => FER_LABELS.indexOf(l);
@@ -53,10 +53,10 @@ test('weights always sum to 1, whatever arrives (including missing modalities)',
   );
 });
 
-test('default weights are face 0.6 / voice 0.4 at equal confidence; a missing modality gets weight 0', () => {
-  const fusion = new MoodFusion();
+test('equal base weights without calibration; a missing modality gets weight 0', () => {
+  const fusion = new MoodFusion({ calibration: null });
   let mood = fusion.update({ t: 0, face: reading('happy', 0.8), voice: reading('happy', 0.8) });
-  assert.ok(Math.abs(mood.weights.face - 0.6) < 1e-9 && Math.abs(mood.weights.voice - 0.4) < 1e-9);
+  assert.ok(Math.abs(mood.weights.face - 0.5) < 1e-9 && Math.abs(mood.weights.voice - 0.5) < 1e-9);
   mood = fusion.update({ t: 200, face: null });
   assert.deepEqual(mood.weights, { face: 0, voice: 1 });
   assert.equal(mood.rule, 'single');
@@ -68,7 +68,7 @@ test('default weights are face 0.6 / voice 0.4 at equal confidence; a missing mo
 });
 
 test('configurable weights', () => {
-  const fusion = new MoodFusion({ weights: { face: 1, voice: 3 } });
+  const fusion = new MoodFusion({ weights: { face: 1, voice: 3 }, calibration: null });
   const mood = fusion.update({ t: 0, face: reading('sad'), voice: reading('sad') });
   assert.ok(Math.abs(mood.weights.voice - 0.75) < 1e-9);
   assert.throws(() => new MoodFusion({ weights: { face: 0, voice: 0 } }), /weights/);
@@ -144,21 +144,22 @@ test('contradiction: the more confident modality leads; a tie keeps the previous
     return t;
   };
   // Happy face (0.9) vs sad voice (0.5): face leads.
-  let fusion = new MoodFusion();
+  const plain = () => new MoodFusion({ calibration: null });
+  let fusion = plain();
   let t = settle(fusion);
   let mood = fusion.update({ t, face: reading('happy', 0.9), voice: reading('sad', 0.5) });
   assert.equal(mood.rule, 'face-led');
   assert.ok(Math.abs(mood.weights.face - 0.8) < 1e-9 && Math.abs(mood.weights.voice - 0.2) < 1e-9);
   for (t += 200; t < 8000; t += 200) mood = fusion.update({ t, face: reading('happy', 0.9), voice: reading('sad', 0.5) });
   assert.equal(mood.emotion, 'happy');
-  // Happy face (0.4) vs confident sad voice (0.95): voice leads despite the face's larger base weight.
-  fusion = new MoodFusion();
+  // Happy face (0.4) vs confident sad voice (0.95): voice leads.
+  fusion = plain();
   t = settle(fusion);
   for (; t < 8000; t += 200) mood = fusion.update({ t, face: reading('happy', 0.4), voice: reading('sad', 0.95) });
   assert.equal(mood.rule, 'voice-led');
   assert.equal(mood.emotion, 'sad');
   // A tie holds the previous mood however long it lasts.
-  fusion = new MoodFusion();
+  fusion = plain();
   t = settle(fusion);
   for (; t < 10000; t += 200) mood = fusion.update({ t, face: reading('happy', 0.7), voice: reading('sad', 0.72) });
   assert.equal(mood.rule, 'tie-held');
@@ -177,4 +178,70 @@ test('bad readings are rejected with a clear error', () => {
   const fusion = new MoodFusion();
   assert.throws(() => fusion.push('face', { probabilities: [1, 2], confidence: 1 }, 0), /7 non-negative probabilities/);
   assert.throws(() => fusion.push('voice', { probabilities: [0, 0, 0, 0, 0, 0, 0], confidence: 1 }, 0), /sum to 0/);
+});
+
+// ---- calibration, per-class reliability and "not sure" (issue #17)
+
+const uniformCal = (temperature: number, reliability = [1, 1, 1, 1, 1, 1, 1]) => ({ temperature, reliability });
+
+test('the measured calibration is the default: face temperature from its file, voice calibrated in its graph, per-class F1 in 0..1', () => {
+  const cal = DEFAULT_FUSION_OPTIONS.calibration!;
+  assert.ok(cal.face.temperature > 0 && cal.face.temperature !== 1, `face T ${cal.face.temperature}`);
+  assert.equal(cal.voice.temperature, 1);
+  for (const m of [cal.face, cal.voice]) {
+    assert.equal(m.reliability.length, 7);
+    assert.ok(m.reliability.every((r) => r >= 0 && r <= 1) && m.reliability.some((r) => r > 0.3));
+  }
+});
+
+test('a face temperature softens the face probabilities before fusion (and its confidence with them)', () => {
+  const fusion = new MoodFusion({ calibration: { face: uniformCal(2), voice: uniformCal(1) } });
+  const p = [0.02, 0.02, 0.02, 0.86, 0.02, 0.02, 0.04];
+  let mood = fusion.last;
+  for (let t = 0; t <= 10000; t += 200) mood = fusion.update({ t, face: { probabilities: p, confidence: 0.86 } });
+  const sq = p.map(Math.sqrt);
+  const expected = sq[3]! / sq.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(mood.probabilities[3]! - expected) < 1e-3, `${mood.probabilities[3]} vs p^(1/2) normalised ${expected}`);
+  assert.ok(mood.confidence < 0.86 * 0.86, 'the calibrated confidence is lower too');
+  assert.equal(mood.emotion, 'happy');
+});
+
+test('per-class reliability: a class one modality reads badly is decided by the one that reads it well', () => {
+  // The face says disgust (a class it reads badly, F1 0.1), the voice says angry; the voice reads both well.
+  const face = { probabilities: [0.1, 0.8, 0.02, 0.02, 0.02, 0.02, 0.02], confidence: 0.6 };
+  const voice = { probabilities: [0.5, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05], confidence: 0.6 };
+  const run = (options: ConstructorParameters<typeof MoodFusion>[0]) => {
+    const f = new MoodFusion(options);
+    let m = f.last;
+    for (let t = 0; t <= 6000; t += 200) m = f.update({ t, face, voice });
+    return m;
+  };
+  assert.equal(run({ calibration: null }).emotion, 'disgust', 'equal trust in every class: the face\'s strong disgust wins');
+  const m = run({ calibration: { face: uniformCal(1, [0.8, 0.1, 0.5, 0.8, 0.5, 0.5, 0.5]), voice: uniformCal(1, [0.8, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5]) } });
+  assert.equal(m.emotion, 'angry');
+  assert.ok(m.weights.voice > m.weights.face, JSON.stringify(m.weights));
+  assert.ok(Math.abs(m.weights.face + m.weights.voice - 1) < 1e-9);
+});
+
+test('"not sure": at the start, on a flat reading, and when face and voice confidently disagree; sure when they agree', () => {
+  const fusion = new MoodFusion({ calibration: null });
+  assert.equal(fusion.last.unsure, true, 'no evidence yet');
+  let mood = fusion.last;
+  let t = 0;
+  for (; t <= 4000; t += 200) mood = fusion.update({ t, face: reading('happy', 0.85), voice: reading('happy', 0.8) });
+  assert.equal(mood.emotion, 'happy');
+  assert.equal(mood.unsure, false);
+  assert.equal(mood.unsureReason, null);
+  // confident happy face, confident angry voice (different emotions, both ≥ conflictConfidence)
+  mood = fusion.update({ t, face: reading('happy', 0.85), voice: reading('angry', 0.8) });
+  assert.equal(mood.unsure, true);
+  assert.equal(mood.unsureReason, 'conflict');
+  // a weak disagreeing voice is not a conflict
+  mood = fusion.update({ t: (t += 200), face: reading('happy', 0.85), voice: reading('angry', 0.3) });
+  assert.equal(mood.unsureReason, null);
+  // flat readings for a while: the current emotion's probability sinks below unsureBelow
+  const flat = { probabilities: [0.15, 0.14, 0.14, 0.15, 0.14, 0.14, 0.14], confidence: 0.25 };
+  for (t += 200; t <= 12000; t += 200) mood = fusion.update({ t, face: flat, voice: flat });
+  assert.equal(mood.unsure, true);
+  assert.equal(mood.unsureReason, 'low-confidence');
 });

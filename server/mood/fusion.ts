@@ -1,15 +1,27 @@
 /**
  * Per-participant mood fusion: face and voice readings in, one smoothed mood out.
  * Time comes only from the timestamps the caller passes, so tests drive it directly.
- * The rules (weights, contradiction, hysteresis, decay) are documented in MOOD.md.
+ * The rules (calibration, per-class reliability weights, contradiction, "not sure", hysteresis, decay)
+ * are documented in MOOD.md.
  */
+import { temperatureScale } from '../../models/calibration.js';
 import { FER_LABELS } from '../../models/labels.js';
 import { CIRCUMPLEX, pointOf } from './circumplex.js';
+import { measuredCalibration, type ModalityCalibration } from './reliability.js';
 import type { FusedMood, FusionWeights, Modality, ModalityReading } from './types.js';
 
 export interface FusionOptions {
-  /** Base weights before confidence and availability re-weighting. */
+  /** Base weights before confidence, per-class reliability and availability re-weighting. */
   weights: FusionWeights;
+  /**
+   * Per modality: the temperature that calibrates its probabilities and the per-class reliability of its
+   * readings (measured by CV, `reliability.ts`). null: probabilities taken as they come, every class equally reliable.
+   */
+  calibration: Record<Modality, ModalityCalibration> | null;
+  /** "Not sure": the current emotion's smoothed (calibrated) probability is below this… */
+  unsureBelow: number;
+  /** …or face and voice name different emotions, each with at least this (calibrated) confidence. */
+  conflictConfidence: number;
   /** A reading below this confidence counts as absent. */
   minConfidence: number;
   /** A reading older than this no longer counts (the modality went quiet). */
@@ -29,7 +41,11 @@ export interface FusionOptions {
 }
 
 export const DEFAULT_FUSION_OPTIONS: FusionOptions = {
-  weights: { face: 0.6, voice: 0.4 },
+  // Equal base weights: what the modalities are worth is measured, per class, in `calibration`.
+  weights: { face: 0.5, voice: 0.5 },
+  calibration: measuredCalibration(),
+  unsureBelow: 0.4,
+  conflictConfidence: 0.5,
   minConfidence: 0.2,
   staleAfterMs: 2500,
   smoothingMs: 600,
@@ -58,6 +74,7 @@ export class MoodFusion {
   private lastEvidenceT: number | undefined;
   private lastT: number | undefined;
   private lastWeights: FusionWeights;
+  private conflict = false; // the latest evidence: face and voice confidently named different emotions
   private mood: FusedMood;
 
   constructor(options: Partial<FusionOptions> = {}) {
@@ -70,7 +87,7 @@ export class MoodFusion {
 
   /** Records one modality's reading (null = nothing usable: no face, camera off, silence). */
   push(modality: Modality, reading: ModalityReading | null, t: number): void {
-    this.latest[modality] = { reading: reading ? validate(reading, modality) : null, t };
+    this.latest[modality] = { reading: reading ? this.calibrate(modality, validate(reading, modality)) : null, t };
   }
 
   /** Convenience: push whatever modalities the sample carries, then read the mood at t. */
@@ -94,9 +111,12 @@ export class MoodFusion {
       // Nothing seen or heard: hold the last mood, with confidence halving every holdHalfLifeMs.
       const since = this.lastEvidenceT === undefined ? 0 : t - this.lastEvidenceT;
       const decay = Math.pow(0.5, Math.max(0, since) / o.holdHalfLifeMs);
+      this.conflict = false;
       this.mood = this.snapshot(t, true, 'no-evidence', this.evidence * decay);
       return this.mood;
     }
+    this.conflict = !!(face && voice) && argmax(face.probabilities) !== argmax(voice.probabilities) &&
+      Math.min(face.confidence, voice.confidence) >= o.conflictConfidence;
 
     let weights: FusionWeights = { face: rawFace / (rawFace + rawVoice), voice: rawVoice / (rawFace + rawVoice) };
     let rule: FusedMood['rule'] = face && voice ? 'fused' : 'single';
@@ -113,9 +133,8 @@ export class MoodFusion {
       rule = faceLeads ? 'face-led' : 'voice-led';
     }
 
-    const instant = FER_LABELS.map(
-      (_, i) => weights.face * (face?.probabilities[i] ?? 0) + weights.voice * (voice?.probabilities[i] ?? 0),
-    );
+    const { instant, shares } = this.pool(weights, face, voice);
+    weights = shares;
     const instantConfidence = weights.face * (face?.confidence ?? 0) + weights.voice * (voice?.confidence ?? 0);
     const alpha = Math.min(o.maxStep, 1 - Math.exp(-dt / o.smoothingMs));
     this.smoothed = this.smoothed.map((s, i) => s + alpha * (instant[i]! - s));
@@ -125,6 +144,39 @@ export class MoodFusion {
     this.advanceClass(argmax(instant), t);
     this.mood = this.snapshot(t, false, rule, this.evidence);
     return this.mood;
+  }
+
+  /**
+   * Linear pool with per-class weights: class c gets modality m's probability with weight
+   * w_m · reliability_m[c], normalised over the modalities present. So a face that is reliable for happy
+   * but not for disgust leads on happy and defers to the voice on disgust. Returns the fused vector (sums to
+   * 1) and each modality's share of it, which is what `weights` reports.
+   */
+  private pool(w: FusionWeights, face: ModalityReading | undefined, voice: ModalityReading | undefined): { instant: number[]; shares: FusionWeights } {
+    const cal = this.options.calibration;
+    let fromFace = 0;
+    let fromVoice = 0;
+    const raw = FER_LABELS.map((_, c) => {
+      let a = face ? w.face * (cal ? cal.face.reliability[c]! : 1) : 0;
+      let b = voice ? w.voice * (cal ? cal.voice.reliability[c]! : 1) : 0;
+      if (a + b === 0) [a, b] = [face ? w.face : 0, voice ? w.voice : 0]; // a class neither reads reliably: plain weights
+      const f = (a / (a + b)) * (face?.probabilities[c] ?? 0);
+      const v = (b / (a + b)) * (voice?.probabilities[c] ?? 0);
+      fromFace += f;
+      fromVoice += v;
+      return f + v;
+    });
+    const total = fromFace + fromVoice;
+    return { instant: raw.map((x) => x / total), shares: { face: fromFace / total, voice: fromVoice / total } };
+  }
+
+  /** The modality's probabilities through its temperature; its confidence scaled as its top probability moved. */
+  calibrate(modality: Modality, r: ModalityReading): ModalityReading {
+    const T = this.options.calibration?.[modality].temperature ?? 1;
+    if (T === 1) return r;
+    const p = temperatureScale(r.probabilities, T);
+    const top = argmax(r.probabilities);
+    return { probabilities: p, confidence: clamp01(r.confidence * (p[top]! / r.probabilities[top]!)) };
   }
 
   get last(): FusedMood {
@@ -161,11 +213,19 @@ export class MoodFusion {
   private snapshot(t: number, held: boolean, rule: FusedMood['rule'], evidence: number): FusedMood {
     const label = FER_LABELS[this.current]!;
     const point = pointOf(this.smoothed);
+    const confidence = clamp01(evidence * this.smoothed[this.current]!);
+    const unsureReason: FusedMood['unsureReason'] = this.conflict
+      ? 'conflict'
+      : this.smoothed[this.current]! < this.options.unsureBelow || confidence < this.options.minConfidence
+        ? 'low-confidence'
+        : null;
     return {
       emotion: label,
       valence: point.valence,
       arousal: point.arousal,
-      confidence: clamp01(evidence * this.smoothed[this.current]!),
+      confidence,
+      unsure: unsureReason !== null,
+      unsureReason,
       probabilities: [...this.smoothed],
       weights: { ...this.lastWeights },
       held,

@@ -24,6 +24,13 @@ export interface FusedMood extends MoodPoint {
   emotion: FerLabel;
   /** 0..1: how much to trust this mood (evidence strength × agreement; decays while nothing is seen or heard). */
   confidence: number;
+  /**
+   * "Not sure yet": the UI should say so instead of naming `emotion`. 'conflict': face and voice confidently
+   * name different emotions; 'low-confidence': the current emotion's calibrated probability is below
+   * `unsureBelow` (0.4), or the confidence below `minConfidence` (no evidence yet, or it faded).
+   */
+  unsure: boolean;
+  unsureReason: 'conflict' | 'low-confidence' | null;
   /** Smoothed probabilities over FER_LABELS. */
   probabilities: number[];
   /** The weights the latest evidence was fused with (always sum to 1). */
