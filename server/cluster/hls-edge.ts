@@ -128,7 +128,7 @@ export class StreamContinuity {
   private streamId: string | undefined;
   private msnOffset = 0;
   private discontinuityOffset = 0;
-  /** The highest (edge-numbered) media sequence handed out, counting the segment being written. */
+  /** The highest (edge-numbered) media sequence a player may hold part of. */
   private lastMsn = -1;
   private lastDiscontinuity = 0;
 
@@ -147,15 +147,33 @@ export class StreamContinuity {
       this.discontinuityOffset = this.lastDiscontinuity + 1 - discontinuity;
     }
     this.streamId = id;
-    const segments = (text.match(/^#EXTINF:/gm) ?? []).length;
     const tags = (text.match(/^#EXT-X-DISCONTINUITY$/gm) ?? []).length;
-    this.lastMsn = Math.max(this.lastMsn, sequence + segments + this.msnOffset);
+    this.lastMsn = Math.max(this.lastMsn, lastStartedSegment(text, sequence) + this.msnOffset);
     this.lastDiscontinuity = Math.max(this.lastDiscontinuity, discontinuity + tags + this.discontinuityOffset);
     if (this.msnOffset === 0 && this.discontinuityOffset === 0) return text;
     return text
       .replace(/^#EXT-X-MEDIA-SEQUENCE:\d+$/m, `#EXT-X-MEDIA-SEQUENCE:${sequence + this.msnOffset}`)
       .replace(/^#EXT-X-DISCONTINUITY-SEQUENCE:\d+$/m, `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuity + this.discontinuityOffset}`);
   }
+}
+
+/**
+ * The last segment a player may hold part of: the last complete one, or the one being written
+ * when some of its parts are listed. (A player waiting for the first part of the next segment, as
+ * the preload hint names it, must get the new stream's first segment under that number: hls.js
+ * does not skip a whole missing segment.)
+ */
+function lastStartedSegment(text: string, firstSequence: number): number {
+  let complete = 0;
+  let partsOfOpen = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#EXT-X-PART:')) partsOfOpen++;
+    else if (line.length > 0 && !line.startsWith('#')) {
+      complete++;
+      partsOfOpen = 0;
+    }
+  }
+  return firstSequence + complete - 1 + (partsOfOpen > 0 ? 1 : 0);
 }
 
 function pick(headers: Record<string, string>): Record<string, string> {

@@ -6,6 +6,7 @@
  *     LL-HLS edge, the owner gives a room up when nobody uses it, and steps down when it lost it.
  */
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { authorizeListener } from '../auth/room-access.js';
@@ -160,8 +161,30 @@ const clusterWiring: FastifyPluginAsync = async (app) => {
     }
   });
   node.edge = edge;
+  // What bench:cluster reads: requests served to listeners and sent upstream by this edge, and
+  // the part requests this node answered as an origin (per distinct part: the collapsing figure).
   const originRequests = { parts: 0, distinctParts: new Set<string>() };
-  (node as ClusterNode & { originRequests: typeof originRequests }).originRequests = originRequests;
+  const metrics = app.services.registry;
+  new Gauge({
+    name: 'moodify_cluster_edge_requests', help: 'LL-HLS requests at this edge by kind: served to listeners, and sent upstream to the owner',
+    labelNames: ['kind', 'side'], registers: [metrics],
+    collect() {
+      for (const [kind, n] of Object.entries(edge.stats.served)) this.set({ kind, side: 'served' }, n);
+      for (const [kind, n] of Object.entries(edge.stats.upstream)) this.set({ kind, side: 'upstream' }, n);
+    },
+  });
+  new Gauge({
+    name: 'moodify_cluster_origin_part_requests', help: 'part requests from edges answered here as the owner: all, and distinct parts',
+    labelNames: ['count'], registers: [metrics],
+    collect() {
+      this.set({ count: 'requests' }, originRequests.parts);
+      this.set({ count: 'distinct' }, originRequests.distinctParts.size);
+    },
+  });
+  new Gauge({
+    name: 'moodify_cluster_held_rooms', help: 'rooms this node owns', registers: [metrics],
+    collect() { this.set(cluster.ownership.heldRooms.length); },
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '';

@@ -1,11 +1,11 @@
 /**
- * The machine's Redis for cluster tests: REDIS_URL (set by .ci/run) or 127.0.0.1:6379. Each test
+ * The machine's Redis for cluster tests: MOODIFY_TEST_REDIS_URL or 127.0.0.1:6379 (.ci/run starts it). Each test
  * run uses its own key prefix, so runs never see each other's nodes, rooms or locks.
  */
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.MOODIFY_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 export function testPrefix(label: string): string {
   return `moodify-test:${label}:${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;

@@ -23,6 +23,7 @@ export function spawnServer(env: Record<string, string> = {}): { child: ChildPro
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-test-data-'));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   delete childEnv.DATABASE_URL; // each test says which database it wants
+  delete childEnv.REDIS_URL; // a cluster only where a test asks for one (test/helpers/cluster.ts)
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...childEnv, ...env },
