@@ -22,6 +22,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     MEDIASOUP_LISTEN_IP: '127.0.0.1',
     // Media tests join ad-hoc rooms; the accounts tests cover the token policy.
     ALLOW_ANONYMOUS_ROOMS: 'true',
+    // Sign-up, log-in, refresh and invites share one budget per address (SECURITY.md); a test signs
+    // up several users from 127.0.0.1 within a minute. test/security/tokens.test.ts tests the limit.
+    AUTH_RATE_LIMIT_MAX: '1000',
     ...env,
   });
   const app = await buildApp(config);

@@ -21,7 +21,8 @@ export interface ServerProcess {
 
 export function spawnServer(env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-test-data-'));
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  // AUTH_RATE_LIMIT_MAX: tests sign up several users from one address within a minute (the shared auth budget has its own test).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', AUTH_RATE_LIMIT_MAX: '1000' };
   delete childEnv.DATABASE_URL; // each test says which database it wants
   delete childEnv.REDIS_URL; // a cluster only where a test asks for one (test/helpers/cluster.ts)
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
