@@ -22,7 +22,7 @@ import { proxySignalling } from './signalling-proxy.js';
 export interface ClusterNode {
   cluster: Cluster;
   /** Signalling: relays a join for a room owned elsewhere (server/signalling/session.ts routeJoin). */
-  routeJoin(socket: WebSocket, join: { id: number; data: RequestData<'join'> }, headers: Record<string, string | string[] | undefined>): Promise<boolean>;
+  routeJoin(socket: WebSocket, join: { id: number; data: RequestData<'join'>; relayable: boolean }, headers: Record<string, string | string[] | undefined>): Promise<boolean>;
   edge: HlsEdge | undefined;
   isEdgeRequest(headers: Record<string, string | string[] | undefined>): boolean;
   /** Runs a periodic job on one node per period (false: another node has this period's turn). */
@@ -79,6 +79,9 @@ export async function createClusterNode(app: FastifyInstance): Promise<ClusterNo
     async routeJoin(socket, join, headers) {
       const placed = await placeOrExplain(cluster, join.data.roomId);
       if (placed.local) return false;
+      if (!join.relayable) {
+        throw new SignallingError('already-watching', `room ${join.data.roomId} is served by another node and this socket watches a room: join from a new socket (or unwatch first)`);
+      }
       if (cluster.isEdgeRequest(headers)) {
         // Relayed here by a node that thought we own it; we don't (any more): start over there.
         socket.close(1012, 'the room moved to another node; reconnect');

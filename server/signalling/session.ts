@@ -45,7 +45,7 @@ export interface SessionOptions {
    * Cluster (server/cluster/): a join for a room another node owns is relayed there. Returns true
    * when it took over the socket; throws a SignallingError when the room cannot be placed now.
    */
-  routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'> }) => Promise<boolean>;
+  routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'>; relayable: boolean }) => Promise<boolean>;
 }
 
 export class SignallingSession {
@@ -106,8 +106,8 @@ export class SignallingSession {
         throw new SignallingError('invalid-params', `${message.method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid data'}`);
       }
       // Not joined and watching nothing: the whole socket may move to the room's owner node.
-      if (message.method === 'join' && this.options.routeJoin && !this.peer && this.liveSubs.size === 0 &&
-          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'> }))) {
+      if (message.method === 'join' && this.options.routeJoin && !this.peer &&
+          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'>, relayable: this.liveSubs.size === 0 }))) {
         this.handedOver = true;
         return;
       }
