@@ -223,7 +223,8 @@ export class LiveHub {
       arousal: null,
       members: 0,
       agreeing: 0,
-      memberMoods: members,
+      unsure: false,
+      memberMoods: members.map((m) => ({ ...m, unsure: false })),
       override: null,
       overrides: [],
       target: this.targetFor(roomId, null),
@@ -309,6 +310,7 @@ export class LiveHub {
       arousal: round(m.arousal),
       source: m.source,
       counted: m.counted,
+      unsure: m.unsure ?? false,
     }));
     const overrides: PinnedMoodView[] = (e.overrides ?? []).map((o) => ({
       participantId: o.participantId,
@@ -326,6 +328,7 @@ export class LiveHub {
       arousal: point && round(point.arousal),
       members: hasMood ? e.mood.members : 0,
       agreeing: hasMood ? (e.mood.agreeing ?? e.mood.members) : 0,
+      unsure: hasMood && (e.unsure ?? false),
       memberMoods,
       override: overrides[0] ?? null,
       overrides,

@@ -21,6 +21,8 @@ export interface MemberMoodView {
   source: 'fused' | 'override';
   /** Confident enough to count in the group mood. */
   counted: boolean;
+  /** Fusion is "not sure yet" about this member: show that instead of `emotion`. */
+  unsure: boolean;
 }
 
 /** A pinned mood (a member's override) that counts in the room mood. */
@@ -46,6 +48,8 @@ export interface RoomMoodView {
   members: number;
   /** Of those, how many share `emotion`. */
   agreeing: number;
+  /** Every counted member is "not sure yet": `emotion` is only a leaning (say "not sure yet"). */
+  unsure: boolean;
   /** Everyone in the room at that instant, counted or not. */
   memberMoods: MemberMoodView[];
   /** The first pinned mood in effect (or null), and all of them. */

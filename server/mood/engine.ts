@@ -69,6 +69,8 @@ export interface MemberMoodSnapshot {
   source: 'fused' | 'override';
   /** Whether the member was confident enough to count in the group mood. */
   counted: boolean;
+  /** Fusion is "not sure yet" about this member (MOOD.md, fusion rule 7); never under an override. */
+  unsure: boolean;
 }
 
 export interface RoomMoodEvent {
@@ -79,6 +81,8 @@ export interface RoomMoodEvent {
   status?: RoomStatus;
   /** Every member of the room at this instant, counted or not (the engine always sets it). */
   memberMoods?: MemberMoodSnapshot[];
+  /** Every counted member is "not sure yet": the group word is only a leaning (the music still follows it). */
+  unsure?: boolean;
   /** Members whose mood override counted in this group mood. */
   overrides?: OverrideInGroup[];
   /** 'override': published because an override was set, cleared or ran out (a deliberate change). */
@@ -233,6 +237,9 @@ export class MoodEngine {
         valence: point.valence,
         arousal: point.arousal,
         probabilities: FER_LABELS.map((label) => (label === override.emotion ? 1 : 0)),
+        // A pinned mood is what the person said: never "not sure".
+        unsure: false,
+        unsureReason: null,
         held: false,
         rule: 'override',
         t,
@@ -268,6 +275,7 @@ export class MoodEngine {
             member: { participantId, valence: point.valence, arousal: point.arousal, confidence: 1, emotion: override.emotion },
             who,
             source: 'override' as const,
+            unsure: false,
             override: { ...override, participantId, userId: p.userId!, ...(p.displayName ? { displayName: p.displayName } : {}) },
           };
         }
@@ -275,7 +283,7 @@ export class MoodEngine {
         const m = p.fusion.last;
         const halfLife = p.fusion.options.holdHalfLifeMs;
         const confidence = m.confidence * Math.pow(0.5, Math.max(0, t - m.t) / halfLife);
-        return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence, emotion: m.emotion }, who, source: 'fused' as const, override: undefined };
+        return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence, emotion: m.emotion }, who, source: 'fused' as const, unsure: m.unsure, override: undefined };
       });
   }
 
@@ -347,11 +355,14 @@ export class MoodEngine {
       arousal: m.member.arousal,
       source: m.source,
       counted: m.member.confidence >= minConfidence,
+      unsure: m.unsure,
     }));
+    const counted = memberMoods.filter((m) => m.counted);
+    const unsure = counted.length > 0 && counted.every((m) => m.unsure);
     if (status === 'empty') this.lastRoomEmit.delete(roomId);
     else this.lastRoomEmit.set(roomId, this.now());
     const overrides = members.flatMap((m) => (m.override ? [m.override] : []));
-    this.events.emit('roomMood', { roomId, mood: group ?? NO_MOOD, t, status, memberMoods, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
+    this.events.emit('roomMood', { roomId, mood: group ?? NO_MOOD, t, status, memberMoods, unsure, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
   }
 }
 

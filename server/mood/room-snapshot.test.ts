@@ -104,3 +104,23 @@ test('group word by vote: two happy and one sad make a happy room that two agree
   // Without labels (points only) the members vote for the emotion nearest their own point.
   assert.equal(groupMood([{ participantId: 'x', confidence: 0.8, ...CIRCUMPLEX.sad }])!.emotion, 'sad');
 });
+
+test('"not sure yet" travels with each member and the group; a pinned mood is never unsure', async () => {
+  const { bus, clock, rooms, engine } = setup();
+  bus.emit('peerJoined', { roomId: 'r', participantId: 'p1', userId: 'u1', displayName: 'Ada' });
+  // A weak, spread reading: fusion leans to neutral but is not sure.
+  for (; clock.now <= 3000; clock.now += 200) engine.observe({ roomId: 'r', participantId: 'p1', userId: 'u1', modality: 'face', reading: { probabilities: [0.15, 0.1, 0.15, 0.15, 0.15, 0.1, 0.2], confidence: 0.9 } });
+  const sensed = engine.participantMood('p1')!;
+  assert.equal(sensed.unsure, true, 'a weak, spread reading is not sure');
+  const last = rooms.at(-1)!;
+  assert.equal(last.status, 'listening', 'nobody confident: listening, not a mood');
+  assert.equal(last.memberMoods![0]!.unsure, sensed.unsure, 'the member as fusion read them');
+  if (last.memberMoods![0]!.counted) assert.equal(last.unsure, sensed.unsure, 'one counted member: the group is as sure as they are');
+  engine.setOverride('u1', { emotion: 'sad', until: clock.now + 60_000 });
+  const pinned = rooms.at(-1)!;
+  assert.equal(pinned.cause, 'override');
+  assert.equal(pinned.memberMoods![0]!.unsure, false);
+  assert.equal(pinned.unsure, false);
+  assert.equal(engine.participantMood('p1')!.unsure, false);
+  engine.close();
+});

@@ -15,6 +15,7 @@ export interface PlayerReading {
   ownOffsetMs: number | null;
   currentTime: number;
   playbackRate: number;
+  paused: boolean;
   /** What the player's own sync measured last (position minus target), ms. */
   syncErrorMs: number | null;
 }
@@ -41,16 +42,22 @@ async function advancesWithin(page: Page, ms: number): Promise<boolean> {
 }
 
 /**
- * Gets the page's player playing: the page autoplays where the browser allows it; only when the
- * music has not started after a while is Play clicked (clicking while autoplay is just starting
- * would land on the button as it turns into Pause).
+ * Gets the page's player playing: the page autoplays where the browser allows it; Play is clicked
+ * only when the player says the browser refused (a click while autoplay is just starting could
+ * land on the button as it turns into Pause).
  */
 export async function startPlaying(page: Page): Promise<void> {
   await page.locator('moodify-player button').first().waitFor({ timeout: 30_000 });
-  if (await advancesWithin(page, 8000)) return;
-  await page.locator('moodify-player button', { hasText: /^Play$/ }).click();
-  if (!(await advancesWithin(page, 30_000))) throw new Error('the player did not start playing');
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    if (await advancesWithin(page, 1000)) return;
+    // The player asks for a click only when the browser refused to autoplay.
+    if (((await page.evaluate(STATUS)) as string).includes('Press Play')) await page.locator('moodify-player button', { hasText: /^Play$/ }).click();
+  }
+  throw new Error(`the player did not start playing: ${await page.evaluate(STATUS)}`);
 }
+
+const STATUS = `(() => { const p = document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player'); return p ? p.shadowRoot.querySelector('.status').textContent : ''; })()`;
 
 // A string, not a function: tsx would wrap a function's inner helpers in a `__name` the page lacks.
 const READ = `(() => {
@@ -63,6 +70,7 @@ const READ = `(() => {
     ownOffsetMs: player.playingDateMs() === undefined ? null : player.playingDateMs() - at,
     currentTime: audio.currentTime,
     playbackRate: audio.playbackRate,
+    paused: audio.paused,
     syncErrorMs: player.syncErrorMs ?? null,
   };
 })()`;
