@@ -51,7 +51,7 @@ test('search results and a plane point play next and take the room somewhere', {
   const trackId = await firstRow.getAttribute('data-track');
   const title = await firstRow.locator('td').first().innerText();
 
-  await firstRow.getByRole('button', { name: 'Play next', exact: false }).click();
+  await firstRow.getByRole('button', { name: `Play ${title} next` }).click();
   await search.getByText(new RegExp(`“${title}” plays next in Open room`)).waitFor();
   assert.equal(director.queuedOf(roomKey)?.trackId, trackId);
   assert.equal(director.queuedOf(roomKey)?.by, 'Owner');
