@@ -64,6 +64,7 @@ test('a room stream plays the recommender\'s picks, switches on a mood change, a
     body: JSON.stringify({ trackId: switched.trackId, kind: 'like', listenerId: 'tv-1' }),
   });
   assert.equal(like.status, 201, await like.clone().text());
-  const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'tv-1'));
+  // A player's own id is stored namespaced (lid:), so it can never name a user (SECURITY.md, feedback identity).
+  const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'lid:tv-1'));
   assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[switched.trackId, 'like']]);
 });
