@@ -157,6 +157,9 @@ export const base: CSSResult = css`
     min-height: 2.5rem;
     max-width: 100%;
   }
+  /* A long option (a room's name) must not widen its form past a phone's screen. */
+  label { max-width: 100%; min-width: 0; }
+  select { min-width: 0; text-overflow: ellipsis; }
   input[type='checkbox'], input[type='radio'] { min-height: 0; accent-color: var(--md-accent); width: 1.1rem; height: 1.1rem; }
   input[type='range'] { accent-color: var(--md-accent); padding: 0; border: 0; background: transparent; }
   :focus-visible { outline: 3px solid var(--md-focus); outline-offset: 2px; }
