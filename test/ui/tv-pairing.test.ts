@@ -199,6 +199,42 @@ test('the QR code URL pairs a screen, and the code leaves the address bar', { ti
   await context.close();
 });
 
+test('end to end through both screens: the owner shows a code in the room page, the TV types it, the owner revokes it there', { timeout: 240_000 }, async () => {
+  const ownerContext = await browser.newContext({ viewport: SIZES[1] });
+  await ownerContext.addInitScript(`localStorage.setItem('moodify.session', ${JSON.stringify(JSON.stringify(owner))})`);
+  const room = await ownerContext.newPage();
+  await room.goto(`${server.url}/room/${roomId}`);
+  await room.getByRole('button', { name: 'Listen only' }).click();
+  await room.locator('summary', { hasText: 'play on a TV' }).click();
+  const share = room.locator('moodify-share-tv');
+  await share.locator('button', { hasText: 'Show on TV' }).click();
+  const codeText = (await share.locator('.code').textContent({ timeout: 20_000 }))!.replace(/\s/g, '');
+  assert.match(codeText, /^[A-Z2-9]{6}$/);
+  await share.locator('img.qr').waitFor();
+  await share.locator('button', { hasText: 'Create a listener link' }).click();
+  assert.match(await share.locator('.link input').inputValue(), new RegExp(`/listen/${roomId}\\?lt=`));
+  for (const size of SIZES.slice(0, 2)) {
+    await room.setViewportSize(size);
+    await share.scrollIntoViewIfNeeded();
+    await room.screenshot({ path: path.join(ARTIFACTS, `share-tv-${size.width}x${size.height}.png`), fullPage: true });
+    assert.ok(((await room.evaluate(OVERFLOW)) as number) <= 0, `room page with the share panel overflows at ${size.width}px`);
+  }
+
+  const tv = await (await tvContext()).newPage();
+  await tv.goto(`${server.url}/listen`);
+  await tv.locator('moodify-pair-form input').fill(codeText);
+  await tv.locator('moodify-pair-form button[type=submit]').click();
+  await waitForPlayback(tv);
+
+  // The owner's panel notices the new screen by itself, and revoking it there stops the TV.
+  await share.locator('[role=status]', { hasText: 'is paired and playing' }).waitFor({ timeout: 20_000 });
+  // Screens are listed oldest first: this TV is the last one.
+  await share.locator('li', { hasText: 'Chrome on Linux' }).last().locator('button', { hasText: 'Revoke' }).click();
+  await tv.locator('moodify-listen [role=alert]', { hasText: 'revoked' }).waitFor({ timeout: 30_000 });
+  await tv.context().close();
+  await ownerContext.close();
+});
+
 test('the signed-in owner listens on /listen/<room> without a code, also after the access token expired', { timeout: 120_000 }, async () => {
   const context = await tvContext();
   // A stale access token (as after an hour away) and a valid refresh token.
