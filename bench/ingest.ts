@@ -1,6 +1,6 @@
 /**
  * npm run bench:ingest -- --participants N[,N2,…] --seconds S [--no-browser] [--no-analysis] [--single-layer] [--room-size K]
- *                         [--join-timeout T] [--workers W] [--provider auto|cpu|cuda] [--steady-fps F]
+ *                         [--join-timeout T] [--workers W] [--provider auto|cpu|cuda] [--steady-fps F] [--worker-nice 0-19]
  *
  * N synthetic senders (a real face clip, encoded once as the capture client sends it: VP8
  * 320×240 15 fps ~250 kbit/s in two temporal layers + Opus; replayed from ONE separate process) plus one real headless
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '0' },
     // ANALYSIS_STEADY_FPS: a lower face rate while a participant's expression stays the same (0 = off)
     'steady-fps': { type: 'string', default: '0' },
+    // ANALYSIS_WORKER_NICE (default 5): 0 puts the models at the priority of everything else on the machine
+    'worker-nice': { type: 'string', default: '5' },
     provider: { type: 'string', default: process.env.MODELS_EXECUTION_PROVIDER ?? 'auto' },
     seconds: { type: 'string', default: '20' },
     'room-size': { type: 'string', default: '10' },
@@ -99,7 +101,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   const server = await startTestApp({
     LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000',
     ANALYSIS_ENABLED: String(!values['no-analysis']), ANALYSIS_WORKERS: values.workers, MODELS_EXECUTION_PROVIDER: values.provider,
-    ANALYSIS_STEADY_FPS: values['steady-fps'],
+    ANALYSIS_STEADY_FPS: values['steady-fps'], ANALYSIS_WORKER_NICE: values['worker-nice'],
   });
   const pool = server.app.services.analysis?.pool;
   const wsUrl = server.url.replace('http', 'ws') + '/ws';

@@ -44,6 +44,7 @@ export const ConfigSchema = Type.Object({
   ANALYSIS_WIDTH: Type.Integer({ minimum: 64, maximum: 1920, default: 320 }),
   ANALYSIS_HEIGHT: Type.Integer({ minimum: 48, maximum: 1080, default: 240 }),
   ANALYSIS_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0, description: 'emotion-model worker threads; 0 = one per core (CPU), one batching worker (CUDA)' }),
+  ANALYSIS_WORKER_NICE: Type.Integer({ minimum: 0, maximum: 19, default: 5, description: 'nice value of the emotion-model threads: above 0 the media path keeps the cores first' }),
   ANALYSIS_STEADY_FPS: Type.Number({ minimum: 0, maximum: 30, default: 0, description: 'face frames per second while a participant\'s expression is steady; 0 = always ANALYSIS_FPS' }),
   ROOM_MAX_PARTICIPANTS: Type.Integer({ minimum: 1, maximum: 1000, default: 60 }),
   SIGNALLING_RATE_PER_SECOND: Type.Integer({ minimum: 1, default: 100, description: 'signalling messages per second per socket' }),

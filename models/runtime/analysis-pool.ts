@@ -48,6 +48,8 @@ export interface AnalysisPoolOptions {
   logger?: ModelLogger;
   /** tests only: extra busy milliseconds per frame in every worker */
   testFrameDelayMs?: number;
+  /** nice value of the worker threads (default 5: media first; 0 = the main thread's priority) */
+  workerNice?: number;
   /** analysis rate while a participant's expression is steady (steady-rate.ts; default 0: off) */
   steadyFps?: number;
   steadyAfter?: number;
@@ -146,6 +148,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
       maxBatch: cuda ? 16 : 4,
       maxWaitMs: cuda ? 2 : 0,
       tracking: opts.tracking ?? {},
+      nice: opts.workerNice ?? 5,
       ...(opts.testFrameDelayMs && { testFrameDelayMs: opts.testFrameDelayMs }),
     };
     const pool = new AnalysisPool(settings, workers, opts);

@@ -16,6 +16,8 @@ export interface WorkerSettings {
   /** how long a request waits for company in the batcher, ms */
   maxWaitMs?: number;
   tracking: FaceTrackingOptions | false;
+  /** nice value of the worker threads (Linux): above the main thread's, so media keeps the cores first */
+  nice: number;
   /** extra milliseconds of busy work per frame: only tests set it, to overload a worker on purpose */
   testFrameDelayMs?: number;
 }

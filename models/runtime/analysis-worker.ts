@@ -21,18 +21,17 @@ function kernelThreadId(): number {
 }
 
 /**
- * Analysis yields to the media path: under overload the worker threads would otherwise compete with the
- * main thread (routing frames, signalling, HTTP), the decoders and mediasoup for the same cores, and
- * the event loop would lag. Skipping frames is how analysis degrades; media must not.
+ * Analysis yields to the media path (settings.nice, default 5): under overload the worker threads would
+ * otherwise compete with the main thread (routing frames, signalling, HTTP), the decoders and mediasoup
+ * for the same cores, and the event loop would lag. Skipping frames is how analysis degrades; media must not.
  */
-const WORKER_NICE = 5;
 /** 10 s of 20 ms chunks waiting in one voice stream (bursts from a restarted decoder or a test pass; a starved worker stops here) */
 const MAX_AUDIO_BACKLOG = 500;
 
-function lowerPriority(threadId: number): void {
-  if (threadId === 0) return;
+function lowerPriority(threadId: number, nice: number): void {
+  if (threadId === 0 || nice <= 0) return;
   try {
-    os.setPriority(threadId, WORKER_NICE); // Linux: a thread id sets that thread's nice value alone
+    os.setPriority(threadId, nice); // Linux: a thread id sets that thread's nice value alone
   } catch {
     // not permitted (a container without CAP_SYS_NICE can still lower its priority; nothing else to do)
   }
@@ -40,7 +39,7 @@ function lowerPriority(threadId: number): void {
 
 async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettings): Promise<void> {
   const threadId = kernelThreadId();
-  lowerPriority(threadId);
+  lowerPriority(threadId, settings.nice);
   const post = (message: FromWorker) => port.postMessage(message);
   const logger = {
     info: (message: string) => post({ type: 'log', level: 'info', message }),

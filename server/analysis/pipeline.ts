@@ -58,6 +58,7 @@ const analysis: FastifyPluginAsync = async (app) => {
       logger,
       ...(config.ANALYSIS_WORKERS > 0 && { workers: config.ANALYSIS_WORKERS }),
       steadyFps: config.ANALYSIS_STEADY_FPS,
+      workerNice: config.ANALYSIS_WORKER_NICE,
       ...(config.FACE_CLASSIFIER && { classifier: config.FACE_CLASSIFIER }),
     });
   } catch (err) {
