@@ -46,7 +46,7 @@ const cluster = await startCluster(NODES, {
   library,
   label: 'bench',
   // No models: this measures the cluster, not the analysis.
-  env: { ANALYSIS_ENABLED: 'false', STREAM_IDLE_STOP_S: '60', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000' },
+  env: { ANALYSIS_ENABLED: 'false', STREAM_IDLE_STOP_S: '60', RATE_LIMIT_MAX: '1000000' },
 });
 const url = (node: string) => cluster.nodes.get(node)!.url;
 const wsUrl = (node: string) => `${url(node).replace(/^http/, 'ws')}/ws`;
