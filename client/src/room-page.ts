@@ -67,6 +67,8 @@ export class MoodifyRoom extends LitElement {
   @state() private consentOpen = false;
   /** Said once capture stopped because the user deleted their data in another tab. */
   @state() private notice = '';
+  /** The capture's state, for the way out it offers when the camera cannot be used. */
+  @state() private captureStatus = '';
   private stopListening: (() => void) | undefined;
 
   @query('moodify-live-room') private liveRoom?: MoodifyLiveRoom;
@@ -158,6 +160,12 @@ export class MoodifyRoom extends LitElement {
     void this.startMusic();
   }
 
+  private listenInstead(): void {
+    this.capture?.stop();
+    this.captureStatus = '';
+    this.enter('listen');
+  }
+
   private onConsent(): void {
     rememberConsent(this.roomId);
     this.enter('capture');
@@ -243,7 +251,15 @@ export class MoodifyRoom extends LitElement {
           ?no-video=${this.params.has('novideo')}
           ?no-audio=${this.params.has('noaudio')}
           @own-mood=${this.onOwnMood}
+          @capture-status=${(e: CustomEvent<{ status: string }>) => (this.captureStatus = e.detail.status)}
         ></moodify-capture>
+        ${['permission-denied', 'no-devices', 'error'].includes(this.captureStatus)
+          ? html`<div class="choices">
+              <button @click=${() => this.listenInstead()}>Listen without camera and microphone</button>
+              ${this.capture?.errorCode === 'unauthorized' ? html`<a class="button" href="/">Sign in again</a>` : nothing}
+              <a class="button quiet" href="/">Back to your rooms</a>
+            </div>`
+          : nothing}
       </section>`;
     }
     return html`<section class="card join" aria-labelledby="join-title">

@@ -23,17 +23,28 @@ export class SignallingClient {
   private readonly listeners = new Map<string, Set<Listener>>();
   private stopped = false;
   private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Back on a network (a laptop woke up, Wi-Fi came back): retry now, not after the backoff. */
+  private readonly onOnline = () => {
+    if (this.stopped || this.socket?.readyState === WebSocket.OPEN || this.socket?.readyState === WebSocket.CONNECTING) return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.open();
+  };
 
   constructor(private readonly url: string) {}
 
   /** Opens the socket; after a drop it reconnects by itself and emits 'open' again. */
   start(): void {
     this.stopped = false;
+    globalThis.addEventListener?.('online', this.onOnline);
     this.open();
   }
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
+    globalThis.removeEventListener?.('online', this.onOnline);
     this.socket?.close();
   }
 
@@ -86,7 +97,7 @@ export class SignallingClient {
       if (this.stopped) return;
       // 0.5 s, 1 s, 2 s … capped at 10 s, with jitter so a server restart is not stampeded.
       const delay = Math.min(10000, 500 * 2 ** this.attempt++) * (0.75 + Math.random() / 2);
-      setTimeout(() => !this.stopped && this.open(), delay);
+      this.retryTimer = setTimeout(() => !this.stopped && this.open(), delay);
     };
   }
 

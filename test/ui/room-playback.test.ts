@@ -4,7 +4,8 @@
  * "Join with camera and microphone" (one click starts camera and music; consent asked once per
  * room in a session). A reload mid-session comes back by itself, with at most one click where
  * the browser's autoplay rule wants one. What the page says about the music carries no model
- * numbers until "Details" is opened. The room is named, never shown by its id.
+ * numbers until "Details" is opened. The room is named, never shown by its id. Access tokens
+ * expire within the test, so the rejoins run on a refreshed session.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -27,7 +28,9 @@ test('room page: its own audio is heard (listen only, then camera + music in one
   let server: TestApp | undefined;
   let browser: Browser | undefined;
   try {
-    server = await startUiApp();
+    // Access tokens live 15 s here: the reload and the camera join below come after the first one
+    // ran out, so the page must refresh its session (once, under a lock) to rejoin.
+    server = await startUiApp({ ACCESS_TOKEN_TTL_S: '15' });
     const { session, roomId } = await userWithRoom(server, 'Dana', 'Living room');
     browser = await launchChromium();
     const context = await signedInContext(browser, server, session);
@@ -90,6 +93,8 @@ test('room page: its own audio is heard (listen only, then camera + music in one
     await page.locator('moodify-capture[data-status="live"]').waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('moodify-consent').count(), 0, 'consent remembered for the room in this session');
     await waitFor('the audio after entering again', 60_000, async () => (await audioLevel(page)).rms > HEARD_RMS);
+    const stored = JSON.parse((await page.evaluate('localStorage.getItem("moodify.session")')) as string) as { accessToken: string };
+    assert.notEqual(stored.accessToken, session.accessToken, 'the expired access token was refreshed, and the user is still signed in');
   } finally {
     await browser?.close();
     await server?.close();

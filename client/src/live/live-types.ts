@@ -40,6 +40,12 @@ export interface RoomMood {
   status?: 'empty' | 'listening' | 'mood';
   /** The pinned override shaping the room's mood, or null. */
   override?: RoomOverrideView | null;
+  /** Each member's mood from the same fused state as the group mood (one story on the screen). */
+  memberMoods?: { participantId: string; displayName: string; emotion: FerLabel; counted: boolean; unsure: boolean }[];
+  /** The group reading is shaky (members disagree, low confidence). */
+  unsure?: boolean;
+  /** Where the music aims now, from the same instant. */
+  target?: { valence: number; arousal: number } | null;
 }
 
 /** A pinned mood as the room shows it (who pinned it, to what, until when). */

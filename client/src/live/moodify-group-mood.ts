@@ -43,7 +43,9 @@ export class MoodifyGroupMood extends LitElement {
         <p class="small muted">The music waits for a confident reading of the room before it follows it.</p>
         ${this.pinned(m)}`;
     }
-    const plural = m.members === 1 ? 'You seem' : 'The room seems';
+    // Named when one person is the whole room: "You seem" would be wrong for a listener watching.
+    const one = m.members === 1 ? m.memberMoods?.find((x) => x.counted)?.displayName : undefined;
+    const plural = `${one ?? 'The room'} ${m.unsure ? 'might be' : 'seems'}`;
     return html`
       <div class="mood" data-state="mood" style=${styleMap({ color: moodColour(m.emotion) })}>
         <span class="dot" aria-hidden="true"></span>
@@ -56,6 +58,7 @@ export class MoodifyGroupMood extends LitElement {
           <li>Emotion: ${m.emotion}, confidence ${m.confidence.toFixed(2)}</li>
           <li>Valence ${m.valence.toFixed(2)}, arousal ${m.arousal.toFixed(2)}</li>
           <li>${m.members} ${m.members === 1 ? 'person' : 'people'} counted</li>
+          ${m.target ? html`<li>Music target: valence ${m.target.valence.toFixed(2)}, arousal ${m.target.arousal.toFixed(2)}</li>` : nothing}
         </ul>
       </details>
     `;

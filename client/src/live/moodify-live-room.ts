@@ -112,7 +112,7 @@ export class MoodifyLiveRoom extends LitElement {
           <h3 id="group">The room’s mood</h3>
           <moodify-journey .journey=${feed.nowPlaying?.story?.journey ?? null} .mood=${feed.roomMood}></moodify-journey>
           <moodify-group-mood .mood=${feed.roomMood} members=${feed.members.length}></moodify-group-mood>
-          ${feed.members.length ? html`<moodify-presence .members=${feed.members} .moods=${feed.latestByParticipant}></moodify-presence>` : nothing}
+          ${feed.members.length ? html`<moodify-presence .members=${feed.members} .moods=${memberMoods(feed)}></moodify-presence>` : nothing}
         </section>
         ${this.noFlow
           ? nothing
@@ -123,6 +123,16 @@ export class MoodifyLiveRoom extends LitElement {
       </div>
     `;
   }
+}
+
+/**
+ * Each member's mood as the room's mood snapshot has it (the same instant as the group mood, so
+ * the two never contradict), else their latest own reading.
+ */
+function memberMoods(feed: RoomFeed): ReadonlyMap<string, { emotion: string }> {
+  const fromRoom = feed.roomMood?.status === 'mood' ? feed.roomMood.memberMoods : undefined;
+  if (!fromRoom?.length) return feed.latestByParticipant;
+  return new Map(fromRoom.filter((m) => m.counted).map((m) => [m.participantId, { emotion: m.emotion }]));
 }
 
 /** The feed's errors (server words) as a person would read them. */

@@ -23,7 +23,8 @@ export class MoodifyPresence extends LitElement {
   ];
 
   @property({ attribute: false }) members: readonly Member[] = [];
-  @property({ attribute: false }) moods: ReadonlyMap<string, ParticipantMood> = new Map();
+  /** Each member's latest mood word (the room's own member moods where the server sends them). */
+  @property({ attribute: false }) moods: ReadonlyMap<string, Pick<ParticipantMood, 'emotion'>> = new Map();
 
   override render() {
     if (this.members.length === 0) return html`<p class="muted">Nobody is in the room yet.</p>`;
