@@ -37,6 +37,8 @@ export class RoomSwitcher {
   /** One pending early switch per room (mood, override or steering), and one journey-step timer. */
   private readonly pending = new Map<string, () => void>();
   private readonly stepTimers = new Map<string, () => void>();
+  /** Rooms whose pending switch is a steering one (a mood that settles must not cancel it). */
+  private readonly steering = new Set<string>();
   private readonly now: () => number;
   private readonly schedule: Scheduler;
 
@@ -71,9 +73,6 @@ export class RoomSwitcher {
       stories.setWaiting(roomId, null);
     }
   }
-
-  /** Rooms whose pending switch is a steering one (a mood that settles must not cancel it). */
-  private readonly steering = new Set<string>();
 
   /** "Play next" or a journey step: switch once the current track has played its minimum time. */
   steer(roomId: string, cause: WaitingCause): void {
