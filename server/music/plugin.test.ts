@@ -64,7 +64,7 @@ test('upload import: sign-in required, wrong types and corrupt files reported, a
 
   const big = await upload([{ name: 'big.wav', bytes: Buffer.alloc(1.5 * 1024 * 1024, 1) }]);
   assert.equal(big.status, 413);
-  assert.match(((await big.json()) as { error: string }).error, /^big\.wav is larger than the 1 MB upload limit/);
+  assert.match(((await big.json()) as { message: string }).message, /^big\.wav is larger than the 1 MB upload limit/);
 
   const res = await upload([
     { name: 'click.wav', bytes: clickWav },

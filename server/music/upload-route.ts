@@ -67,6 +67,7 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
     let kept = new Set<string>();
     let total = 0;
     let receiving = true;
+    let current = 'a file';
     try {
       let parts;
       try {
@@ -76,6 +77,7 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
       }
       for await (const part of parts) {
         const name = cleanName(path.basename(part.filename || 'upload'), 120) || 'upload';
+        current = name;
         const ext = path.extname(name).toLowerCase();
         if (!AUDIO_EXTENSIONS.includes(ext)) {
           part.file.resume();
@@ -117,7 +119,7 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
     } catch (err) {
       const e = err as { code?: string; statusCode?: number };
       if (err instanceof HttpError || !receiving) throw err;
-      if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, `a file is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)`);
+      if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, `${current} is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)`);
       if (e.code === 'FST_FILES_LIMIT') throw new HttpError(413, `at most ${MAX_UPLOAD_FILES} files per upload`);
       if (e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FIELDS_LIMIT') throw new HttpError(413, 'too many parts in the upload');
       // Busboy's "Unexpected end of form", "Malformed part header", an aborted body: the request's fault.
