@@ -26,6 +26,8 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '100,200,400,800').split(',').map(Nu
 const LEVEL_S = Number(process.env.BENCH_LEVEL_S ?? 10);
 const COLLAPSE_LEVELS = (process.env.BENCH_COLLAPSE_LEVELS ?? '10,50,200').split(',').map(Number);
 const KILLS = Math.max(5, Number(process.env.BENCH_KILLS ?? 5));
+/** Which figures to measure: any of a, b, c (default all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'abc').split(''));
 const ROOM = 'bench-cluster';
 const NODES = ['a', 'b', 'c'];
 
@@ -37,7 +39,7 @@ const pct = (values: number[], p: number) => {
 };
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
-console.log(`command: npm run bench:cluster (BENCH_LEVELS=${LEVELS} BENCH_LEVEL_S=${LEVEL_S} BENCH_COLLAPSE_LEVELS=${COLLAPSE_LEVELS} BENCH_KILLS=${KILLS})`);
+console.log(`command: npm run bench:cluster (BENCH_ONLY=${[...ONLY].join('')} BENCH_LEVELS=${LEVELS} BENCH_LEVEL_S=${LEVEL_S} BENCH_COLLAPSE_LEVELS=${COLLAPSE_LEVELS} BENCH_KILLS=${KILLS})`);
 console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load ${loadAverage().join(' ')}`);
 
 const library = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-bench-cluster-'));
@@ -87,12 +89,12 @@ try {
     }
     return { best, levels };
   };
-  const one = await ladder('1 (owner a)', ['a']);
-  const three = await ladder('3 (owner a + edges b, c)', ['a', 'b', 'c']);
+  const one = ONLY.has('a') ? await ladder('1 (owner a)', ['a']) : { best: null };
+  const three = ONLY.has('a') ? await ladder('3 (owner a + edges b, c)', ['a', 'b', 'c']) : { best: null };
 
   // ---------------------------------------------------------------- (b) collapsing at the owner
   const collapse = [];
-  for (const n of COLLAPSE_LEVELS) {
+  for (const n of ONLY.has('b') ? COLLAPSE_LEVELS : []) {
     const requestsBefore = await metric('a', /moodify_cluster_origin_part_requests\{count="requests"\} (\d+)/);
     const distinctBefore = await metric('a', /moodify_cluster_origin_part_requests\{count="distinct"\} (\d+)/);
     const servedBefore = await metric('c', /moodify_cluster_edge_requests\{kind="part",side="served"\} (\d+)/);
@@ -112,7 +114,7 @@ try {
 
   // ---------------------------------------------------------------- (c) failover
   const failovers: { killed: string; via: string; new_owner: string; participant_s: number; edge_s: number; failover_s: number }[] = [];
-  for (let k = 0; k < KILLS; k++) {
+  for (let k = 0; k < (ONLY.has('c') ? KILLS : 0); k++) {
     const owner = await waitFor(() => cluster.owner(ROOM), 30_000, 'an owner');
     const via = NODES.find((n) => n !== owner && cluster.nodes.has(n))!;
     // A participant whose node (its load balancer's pick) is not the owner, and a listener there.
