@@ -27,6 +27,11 @@ export interface ClusterNode {
   isEdgeRequest(headers: Record<string, string | string[] | undefined>): boolean;
   /** Runs a periodic job on one node per period (false: another node has this period's turn). */
   takeTurn(job: string, periodMs: number): Promise<boolean>;
+  /**
+   * A one-off cluster job (the bundled-library import): true on the one node that runs it; the
+   * others get false and call `follow` every 30 s for an hour (to pick up its results).
+   */
+  takeTurnOrFollow(job: string, follow: () => Promise<unknown>): Promise<boolean>;
   /** Options for @fastify/rate-limit: limits shared by every node. */
   rateLimitStore: { redis: Cluster['redis']; nameSpace: string; skipOnError: true };
 }
@@ -42,6 +47,8 @@ const STREAM_PATH = /^\/stream\/([A-Za-z0-9_-]{1,64})\/([0-9a-f]{8}-(?:init\d{1,
 const BLOCK_PARAM = /^\d{1,9}$/;
 /** A room with no participants, no stream and no listener for this long is given up. */
 const UNUSED_ROOM_RELEASE_MS = 20_000;
+/** A one-off job's turn lasts this long; the other nodes follow its results meanwhile. */
+const FOLLOW_FOR_MS = 60 * 60_000;
 
 /** Creates the node, connects to Redis and decorates `app.cluster`. */
 export async function createClusterNode(app: FastifyInstance): Promise<ClusterNode> {
@@ -68,13 +75,30 @@ export async function createClusterNode(app: FastifyInstance): Promise<ClusterNo
     const address = app.server.address();
     await cluster.announce(typeof address === 'object' && address ? address.port : config.PORT);
   });
-  app.addHook('onClose', async () => cluster.close());
+  const followers = new Set<NodeJS.Timeout>();
+  app.addHook('onClose', async () => {
+    for (const timer of followers) clearInterval(timer);
+    await cluster.close();
+  });
 
   const node: ClusterNode = {
     cluster,
     edge: undefined,
     isEdgeRequest: (headers) => cluster.isEdgeRequest(headers),
     takeTurn: (job, periodMs) => cluster.jobs.once(job, periodMs),
+    async takeTurnOrFollow(job, follow) {
+      const mine = await cluster.jobs.once(job, FOLLOW_FOR_MS).catch(() => false);
+      if (mine) return true;
+      app.log.info({ job }, 'cluster: another node runs this job; following its results');
+      const startedAt = Date.now();
+      const timer = setInterval(() => {
+        if (Date.now() - startedAt > FOLLOW_FOR_MS) clearInterval(timer);
+        else void follow().catch((err: unknown) => app.log.warn({ job, err: String(err) }, 'cluster: following a job failed'));
+      }, 30_000);
+      timer.unref();
+      followers.add(timer);
+      return false;
+    },
     rateLimitStore: { redis: cluster.redis, nameSpace: cluster.keys.rateLimit, skipOnError: true },
     async routeJoin(socket, join, headers) {
       const placed = await placeOrExplain(cluster, join.data.roomId);

@@ -261,6 +261,8 @@ export const musicPlugin: FastifyPluginAsync<MusicPluginOptions> = async (app, o
     else {
       // In the background, after listen: readiness never waits for a library import.
       services.bundledImport = new Promise<ImportSummary | undefined>((resolve) => app.addHook('onReady', async () => resolve(undefined))).then(async () => {
+        // In a cluster one node imports (server/cluster/); the others pick the tracks up as they land.
+        if (app.cluster && !(await app.cluster.takeTurnOrFollow('bundled-import', () => director.reloadCatalog()))) return undefined;
         importing.running = true;
         const all: ImportSummary = { total: 0, imported: 0, unchanged: 0, duplicates: 0, failed: 0, outcomes: [] };
         try {
