@@ -130,7 +130,10 @@ export class MoodifyLiveRoom extends LitElement {
  * the two never contradict), else their latest own reading.
  */
 function memberMoods(feed: RoomFeed): ReadonlyMap<string, { emotion: string }> {
-  const fromRoom = feed.roomMood?.status === 'mood' ? feed.roomMood.memberMoods : undefined;
+  const status = feed.roomMood?.status;
+  // While the room is still being listened to, no one's mood is said yet: the group says "listening".
+  if (status === 'listening' || status === 'empty') return new Map();
+  const fromRoom = status === 'mood' ? feed.roomMood?.memberMoods : undefined;
   if (!fromRoom?.length) return feed.latestByParticipant;
   return new Map(fromRoom.filter((m) => m.counted).map((m) => [m.participantId, { emotion: m.emotion }]));
 }
