@@ -177,11 +177,12 @@ test('dashboard: capture → live chart within 5 s → override changes the expl
     // The next pick names the override, on the dashboard's card, on the room page, and in the player's now-playing.
     const explained = await waitFor('an explanation naming the override', 120_000, async () => {
       const text = await nowPlaying.locator('.why').innerText();
-      return /set (your|their) mood to sad/.test(text) ? text : null;
+      // The plain-word story (CONTRACTS §1): "You told us you feel sad, …" / "Ada set their mood to sad …".
+      return /set (your|their) mood to sad|told us you feel sad/.test(text) ? text : null;
     });
     t.diagnostic(`playing ${((Date.now() - pinnedAt) / 1000).toFixed(1)} s after the override: "${explained}"`);
     assert.notEqual(explained, before);
-    await room.locator('moodify-now-playing').getByText(/set (your|their) mood to sad/).waitFor({ timeout: 10_000 });
+    await room.locator('moodify-now-playing .why').getByText(/set (your|their) mood to sad|told us you feel sad/).waitFor({ timeout: 10_000 });
     const accessToken = (JSON.parse((await tab.evaluate(() => localStorage.getItem('moodify.session')))!) as { accessToken: string }).accessToken;
     const player = (await app.inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing`, headers: { authorization: `Bearer ${accessToken}` } })).json() as {
       current: { track: { explanation: string } } | null;
