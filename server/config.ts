@@ -73,6 +73,7 @@ export const ConfigSchema = Type.Object({
   STREAM_CROSSFADE_S: Type.Number({ minimum: 0, maximum: 15, default: 4, description: 'crossfade between tracks, seconds' }),
   STREAM_TARGET_LUFS: Type.Number({ minimum: -40, maximum: -5, default: -16, description: 'loudness every track is matched to' }),
   STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
+  STREAM_MAX_ROOMS: Type.Integer({ minimum: 1, maximum: 10000, default: 24, description: 'at most this many room streams run on this server at once (each is two ffmpeg processes); more answer 503' }),
   MUSIC_MIN_DWELL_S: Type.Number({ minimum: 0, maximum: 600, default: 45, description: 'a track plays at least this long before a mood change or a mood override may end it early' }),
   MUSIC_FIRST_PICK_WAIT_S: Type.Number({ minimum: 0, maximum: 10, default: 10, description: "a room's first track waits at most this long for a confident reading of the room" }),
   REQUEST_TIMEOUT_S: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'a request (headers and body) must arrive within this many seconds, or its connection is closed' }),

@@ -45,6 +45,8 @@ export interface StreamPluginOptions {
   settings?: Partial<StreamSettings>;
   idleStopS?: number;
   listenerWindowS?: number;
+  /** At most this many room streams at once (default: STREAM_MAX_ROOMS). */
+  maxStreams?: number;
   /** Folder holding listen.html (the built client). */
   clientDist?: string;
 }
@@ -132,6 +134,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     settings,
     idleStopS: options.idleStopS ?? fromConfig('STREAM_IDLE_STOP_S') ?? 30,
     listenerWindowS: options.listenerWindowS ?? 10,
+    maxStreams: options.maxStreams ?? fromConfig('STREAM_MAX_ROOMS'),
     registry: app.services.registry,
     events: app.services.events,
     log: app.log,

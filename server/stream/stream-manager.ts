@@ -14,6 +14,8 @@ export interface StreamManagerOptions {
   settings: StreamSettings;
   idleStopS: number;
   listenerWindowS: number;
+  /** At most this many room streams run on this server at once (each is an encoder and a decoder process). */
+  maxStreams?: number | undefined;
   registry: Registry;
   events: EventBus;
   log: Logger;
@@ -143,6 +145,11 @@ export class StreamManager {
     if (this.closed) throw new StreamUnavailableError('the server is shutting down');
     const source = this.trackSource;
     if (!source) throw new StreamUnavailableError('no music source is configured on this server');
+    // Streams still starting count too (this room's own start is not in `starting` yet: ensure() adds it after this call).
+    const max = this.options.maxStreams ?? Infinity;
+    if (this.streams.size + this.starting.size >= max) {
+      throw new StreamUnavailableError(`this server is already playing music for ${max} rooms, its limit; try again in a few minutes`);
+    }
     const stream = new RoomStream(roomId, source, this.options.settings, this.options.log);
     stream.on('segment', ({ lagS }) => this.metrics.segmentLag.observe(lagS));
     stream.on('encoderRestart', () => this.metrics.encoderRestarts.inc());
