@@ -29,7 +29,10 @@ export async function openListener(browser: Browser, baseUrl: string, room: stri
   return page;
 }
 
-const CURRENT_TIME = `(() => { const l = document.querySelector('moodify-listen'); const p = l && l.shadowRoot && l.shadowRoot.querySelector('moodify-player'); return p && p.audio ? p.audio.currentTime : 0; })()`;
+/** The page's <moodify-player>: on the listen page (a TV) or on the room page (every device in the room). */
+const PLAYER = `(() => { const host = document.querySelector('moodify-listen') || document.querySelector('moodify-room'); return host && host.shadowRoot ? host.shadowRoot.querySelector('moodify-player') : null; })()`;
+
+const CURRENT_TIME = `(() => { const p = ${PLAYER}; return p && p.audio ? p.audio.currentTime : 0; })()`;
 
 async function advancesWithin(page: Page, ms: number): Promise<boolean> {
   const start = (await page.evaluate(CURRENT_TIME)) as number;
@@ -57,11 +60,11 @@ export async function startPlaying(page: Page): Promise<void> {
   throw new Error(`the player did not start playing: ${await page.evaluate(STATUS)}`);
 }
 
-const STATUS = `(() => { const p = document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player'); return p ? p.shadowRoot.querySelector('.status').textContent : ''; })()`;
+const STATUS = `(() => { const p = ${PLAYER}; const status = p && p.shadowRoot.querySelector('.status'); return status ? status.textContent : ''; })()`;
 
 // A string, not a function: tsx would wrap a function's inner helpers in a `__name` the page lacks.
 const READ = `(() => {
-  const player = document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player');
+  const player = ${PLAYER};
   const audio = player.audio;
   const date = player.hls && player.hls.playingDate;
   const at = performance.timeOrigin + performance.now();
