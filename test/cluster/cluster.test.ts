@@ -123,6 +123,7 @@ test('participant through B into A, moods on a dashboard through C, listener thr
   assert.equal(statusBefore, 'live');
   const killedAt = Date.now();
   const listenedAtKill = await audioTime(listen);
+  const trace = await tracePlayer(listen, httpUrl('c'));
   await cluster.kill('a');
   const newOwner = await waitFor(async () => {
     const owner = await cluster.owner(ROOM);
@@ -134,8 +135,12 @@ test('participant through B into A, moods on a dashboard through C, listener thr
     const e = dashboard.events.find((ev) => ev.event === 'participantMood' && (ev.data as { t: number; displayName: string }).t > killedAt && (ev.data as { displayName: string }).displayName === 'Browser');
     return e ? Date.now() : undefined;
   }, 120_000, 'moods of the rejoined participant on the dashboard through C');
-  const listenerBack = await waitFor(async () => ((await audioTime(listen)) > listenedAtKill + 3 ? Date.now() : undefined), 90_000, 'the listener playing again');
+  const listenerBack = await waitFor(async () => ((await audioTime(listen)) > listenedAtKill + 3 ? Date.now() : undefined), 90_000, 'the listener playing again').catch(async (err: Error) => {
+    await trace.dump();
+    throw err;
+  });
   const afterwards = await observePlayback(listen, 15_000);
+  if (afterwards.advancedS <= 12) await trace.dump();
   const times = {
     room_moved_s: movedS,
     participant_live_s: (participantBack - killedAt) / 1000,
@@ -212,4 +217,42 @@ async function observePlayback(page: Page, ms: number): Promise<{ advancedS: num
   const end = await audioTime(page);
   const stalls = (await page.evaluate(`(() => { const s = window.__stalls; return { count: s.count, ms: s.ms + (s.since === null ? 0 : performance.now() - s.since) }; })()`)) as { count: number; ms: number };
   return { advancedS: end - start, stalls: stalls.count, stalledS: stalls.ms / 1000 };
+}
+
+/**
+ * Diagnostics for the failover: records the listener's media element, hls.js's events and its
+ * playlist window every 0.5 s from the kill on; on a failure, writes them with C's playlist to a
+ * file (named in the test's output).
+ */
+async function tracePlayer(page: Page, edgeUrl: string): Promise<{ dump(): Promise<void> }> {
+  await page.evaluate(`(() => {
+    const w = window; w.__trace = []; const t0 = performance.now();
+    const log = (x) => { if (w.__trace.length < 5000) w.__trace.push(((performance.now() - t0) / 1000).toFixed(2) + ' ' + x); };
+    const brief = (k, v) => (['frag', 'part', 'previousFrag'].includes(k) && v && v.sn !== undefined) ? 'sn' + v.sn + '/cc' + v.cc + '@' + (v.start || 0).toFixed(2)
+      : (['details', 'networkDetails', 'context', 'loader', 'stats', 'levels', 'media', 'levelInfo', 'data', 'initSegment', 'chunkMeta', 'tracks', 'payload'].includes(k) ? typeof v : v);
+    let wired = null;
+    setInterval(() => {
+      const a = (${DEEP_FIND})('audio'); const p = (${DEEP_FIND})('moodify-player'); const h = p && p.hls;
+      const b = []; for (let i = 0; i < a.buffered.length; i++) b.push(a.buffered.start(i).toFixed(2) + '-' + a.buffered.end(i).toFixed(2));
+      const d = h && h.levels && h.levels[0] && h.levels[0].details;
+      log('state t=' + a.currentTime.toFixed(2) + ' paused=' + a.paused + ' readyState=' + a.readyState + ' buffered=' + b.join(',') + (d ? ' sn=' + d.startSN + '..' + d.endSN + ' cc=' + d.startCC + '..' + d.endCC + ' from=' + d.fragmentStart.toFixed(2) : '') + ' hls=' + !!h);
+      if (h && h !== wired) {
+        wired = h;
+        for (const ev of Object.values(h.constructor.Events)) {
+          if (/BUFFER_APPEND|FRAG_PARSING|FRAG_DECRYPTED|LEVEL_PTS|FPS|BUFFER_CODECS|BUFFER_CREATED|STEERING|NON_NATIVE/.test(ev)) continue;
+          h.on(ev, (e, data) => { let x = ''; try { x = JSON.stringify(data, brief).slice(0, 400); } catch {} log(ev + ' ' + x); });
+        }
+      }
+    }, 500);
+    for (const ev of ['pause', 'play', 'playing', 'waiting', 'seeking', 'seeked', 'emptied', 'ended', 'error']) (${DEEP_FIND})('audio').addEventListener(ev, () => log('audio:' + ev));
+  })()`);
+  return {
+    async dump() {
+      const lines = (await page.evaluate('window.__trace')) as string[];
+      const playlist = await fetch(`${edgeUrl}/stream/${ROOM}/live.m3u8`).then(async (r) => `${r.status}\n${await r.text()}`, (e: Error) => e.message);
+      const file = path.join(tempDir('moodify-cluster-trace-'), 'listener-trace.txt');
+      fs.writeFileSync(file, `${lines.join('\n')}\n\n==== C's playlist at the failure\n${playlist}`);
+      console.log(`[cluster] listener trace written to ${file}`);
+    },
+  };
 }
