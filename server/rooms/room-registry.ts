@@ -166,7 +166,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     const peers = [...room.peers.values()];
     this.rooms.delete(room.id);
     await room.media.close().catch(() => {});
-    for (const peer of peers) peer.notify('roomReset', { reason: 'media worker restarted' });
+    for (const peer of peers) peer.notify('roomReset', { reason });
     this.emit('roomClosed', room.id);
   }
 }

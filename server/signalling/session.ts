@@ -43,7 +43,8 @@ export interface SessionOptions {
   authorizeWatch?: AuthorizeWatch;
   /**
    * Cluster (server/cluster/): a join for a room another node owns is relayed there. Returns true
-   * when it took over the socket; throws a SignallingError when the room cannot be placed now.
+   * when it took over the socket; throws a SignallingError when the room cannot be placed now, or
+   * is elsewhere and this socket cannot be relayed (it watches a room).
    */
   routeJoin?: (socket: WebSocket, join: { id: number; data: RequestData<'join'>; relayable: boolean }) => Promise<boolean>;
 }
