@@ -3,6 +3,7 @@
  * the hub builds itself. Types only: the client imports them with `import type`.
  */
 import type { FerLabel } from '../../models/labels.js';
+import type { MemberMoodSnapshot } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 
 export type { MusicStory, StoryJourney, StoryWaiting, StoryPoint } from '../music/story-types.js';
@@ -11,19 +12,7 @@ export type { MusicStory, StoryJourney, StoryWaiting, StoryPoint } from '../musi
 export type RoomStatus = 'mood' | 'listening' | 'empty';
 
 /** A member as counted in the room mood, from the same snapshot (labels only: no per-modality detail, no user id). */
-export interface MemberMoodView {
-  participantId: string;
-  displayName: string;
-  emotion: FerLabel;
-  confidence: number;
-  valence: number;
-  arousal: number;
-  source: 'fused' | 'override';
-  /** Confident enough to count in the group mood. */
-  counted: boolean;
-  /** Fusion is "not sure yet" about this member: show that instead of `emotion`. */
-  unsure: boolean;
-}
+export type MemberMoodView = Omit<MemberMoodSnapshot, 'userId' | 'displayName'> & { displayName: string };
 
 /** A pinned mood (a member's override) that counts in the room mood. */
 export interface PinnedMoodView {
