@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FER_LABELS } from './labels.js';
+import { FER_LABELS } from '../vocabulary/emotions.js';
 
 export interface Calibration {
   model: string;

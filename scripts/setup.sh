@@ -111,7 +111,7 @@ fi
 
 # ---------------------------------------------------------------- client bundle
 step "client bundle"
-CLIENT_HASH="$( (find client/src -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum package-lock.json scripts/build-client.mjs) | sha256sum | cut -c1-16)"
+CLIENT_HASH="$( (find client/src vocabulary -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum package-lock.json scripts/build-client.mjs) | sha256sum | cut -c1-16)"
 if [ -f "client/dist/.build-$CLIENT_HASH" ]; then
   ok "up to date"
 else

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fitTemperature, temperatureScale } from '../calibration.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
 import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
-import { FER_LABELS } from '../labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { computeMetrics, expectedCalibrationError, fixedSubset, parseArgs, parseCsv, round } from './metrics.js';
 
 async function main() {

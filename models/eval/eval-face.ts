@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FER_LABELS } from '../labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
 import { loadCalibration, temperatureScale } from '../calibration.js';

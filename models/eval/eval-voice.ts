@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FER_LABELS } from '../labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import type { SpeakerProfile } from '../voice/speaker-profile.js';
 import { RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer } from '../voice/voice-analyzer.js';
 import { readWav } from '../voice/wav.js';

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { VideoFrame } from '../../media/types.js';
-import { FER_LABELS } from '../labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { fixedSubset, parseArgs, parseCsv, round } from '../eval/metrics.js';
 import { faceOnCanvas, readGray } from './decode.js';
 import { FaceAnalyzer } from './face-analyzer.js';

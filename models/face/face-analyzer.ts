@@ -8,7 +8,7 @@
  *   const r = await fa.analyze(frame); // { status: 'ok', label, probabilities, confidence, box } | no-face | superseded
  */
 import type { VideoFrame } from '../../media/types.js';
-import { FER_LABELS, type FerLabel } from '../labels.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { VideoFrame } from '../../media/types.js';
-import { FER_LABELS } from '../labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { CLASSIFIERS, cropFor, FaceAnalyzer, type ClassifierName } from './face-analyzer.js';
 import { decodeGray, faceOnCanvas, readGray } from './decode.js';
 import { cropGray, InvalidFrameError, rgbToGray, type GrayImage } from './image.js';

@@ -19,7 +19,7 @@
  * speaker inputs (ser_mfcc_cnn_lstm.onnx, `serFile`) is run as before.
  */
 import type { AudioChunk } from '../../media/types.js';
-import { FER_LABELS, type FerLabel } from '../labels.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ModelLoadError, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
@@ -42,7 +42,7 @@ export type VoiceResult =
       label8: RavdessLabel;
       probabilities8: number[];
       label: FerLabel;
-      /** FER order (models/labels.ts) */
+      /** FER order (vocabulary/emotions.ts) */
       probabilities: number[];
       confidence: number;
       /** stream time (ms) at the end of the analysed window */

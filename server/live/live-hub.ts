@@ -19,7 +19,7 @@
  * opened mid-session starts with the last minutes.
  */
 import type { EventBus } from '../events.js';
-import type { MoodPoint } from '../mood/circumplex.js';
+import type { MoodPoint } from '../../vocabulary/circumplex.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';

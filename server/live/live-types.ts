@@ -2,11 +2,11 @@
  * The payloads of the room's live events (server/signalling/PROTOCOL.md, "Live events") that
  * the hub builds itself. Types only: the client imports them with `import type`.
  */
-import type { FerLabel } from '../../models/labels.js';
+import type { FerLabel } from '../../vocabulary/emotions.js';
 import type { MemberMoodSnapshot } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 
-export type { MusicStory, StoryJourney, StoryWaiting, StoryPoint } from '../music/story-types.js';
+export type { MusicStory, StoryJourney, StoryWaiting, StoryPoint } from '../../vocabulary/music-story.js';
 
 /** 'mood': a confident group mood; 'listening': members present, no confident reading yet; 'empty': nobody in the room. */
 export type RoomStatus = 'mood' | 'listening' | 'empty';

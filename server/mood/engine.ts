@@ -10,9 +10,9 @@
  * sensed mood is there again the moment the override ends. The sample sink always gets the
  * sensed mood: history records what was seen and heard, not what was pinned.
  */
-import { FER_LABELS, type FerLabel } from '../../models/labels.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import type { EventBus } from '../events.js';
-import { CIRCUMPLEX } from './circumplex.js';
+import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
 import { MoodFusion, type FusionOptions } from './fusion.js';
 import { DEFAULT_GROUP_OPTIONS, groupMood, type GroupMood, type GroupOptions } from './group.js';
 import type { FusedMood, Modality, ModalityReading, MoodOverride } from './types.js';

@@ -15,11 +15,11 @@ import { test } from 'node:test';
 import { parseCsv } from '../../models/eval/metrics.js';
 import { faceOnCanvas, readGray } from '../../models/face/decode.js';
 import { FaceAnalyzer } from '../../models/face/face-analyzer.js';
-import { FER_LABELS, type FerLabel } from '../../models/labels.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import type { SpeakerProfile } from '../../models/voice/speaker-profile.js';
 import { VoiceAnalyzer } from '../../models/voice/voice-analyzer.js';
 import { readWav } from '../../models/voice/wav.js';
-import { CIRCUMPLEX } from './circumplex.js';
+import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
 import { argmax, MoodFusion } from './fusion.js';
 import type { ModalityReading } from './types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FER_LABELS, type FerLabel } from '../../models/labels.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { DEFAULT_FUSION_OPTIONS, MoodFusion } from './fusion.js';
 import type { ModalityReading } from './types.js';
 

@@ -5,8 +5,8 @@
  * are documented in MOOD.md.
  */
 import { temperatureScale } from '../../models/calibration.js';
-import { FER_LABELS } from '../../models/labels.js';
-import { CIRCUMPLEX, pointOf } from './circumplex.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
+import { CIRCUMPLEX, pointOf } from '../../vocabulary/circumplex.js';
 import { measuredCalibration, type ModalityCalibration } from './reliability.js';
 import type { FusedMood, FusionWeights, Modality, ModalityReading } from './types.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { EventBus } from '../events.js';
-import { distance } from './circumplex.js';
+import { distance } from '../../vocabulary/circumplex.js';
 import { MoodEngine, type ParticipantMoodEvent, type RoomMoodEvent } from './engine.js';
 import { groupMood } from './group.js';
 

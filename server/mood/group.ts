@@ -3,8 +3,8 @@
  * least-misery guard that pulls the point back toward any confident member it would leave too
  * far behind, so the music never pushes one person hard against their own mood. See MOOD.md.
  */
-import type { FerLabel } from '../../models/labels.js';
-import { CIRCUMPLEX, distance, nearestEmotion, type MoodPoint } from './circumplex.js';
+import type { FerLabel } from '../../vocabulary/emotions.js';
+import { CIRCUMPLEX, distance, nearestEmotion, type MoodPoint } from '../../vocabulary/circumplex.js';
 
 export interface MemberMood extends MoodPoint {
   participantId: string;

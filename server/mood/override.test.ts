@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '../events.js';
-import { CIRCUMPLEX } from './circumplex.js';
+import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
 import { MoodEngine, type ParticipantMoodEvent, type RoomMoodEvent } from './engine.js';
 
 const happy = { probabilities: [0, 0, 0, 0.9, 0, 0, 0.1], confidence: 0.9 };

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '../events.js';
 import { MoodEngine, type RoomMoodEvent } from './engine.js';
 import { groupMood } from './group.js';
-import { CIRCUMPLEX, nearestEmotion, pointOf } from './circumplex.js';
+import { CIRCUMPLEX, nearestEmotion, pointOf } from '../../vocabulary/circumplex.js';
 
 // FER order: angry, disgust, fear, happy, sad, surprise, neutral
 const mostlyHappy = { probabilities: [0, 0, 0, 0.45, 0, 0.35, 0.2], confidence: 0.9 };

@@ -6,11 +6,11 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { feedback, plays } from '../../sql/schema.js';
-import { distance, type MoodPoint } from '../mood/circumplex.js';
+import { distance, type MoodPoint } from '../../vocabulary/circumplex.js';
 import { loadCatalog } from './catalog.js';
 import { journeyStep, journeyTarget, journeyView, startJourney, type Destination, type Journey } from './journey.js';
 import { pickDetails, pickSentence, type PickCause, type StoryMood } from './story.js';
-import type { MusicStory } from './story-types.js';
+import type { MusicStory } from '../../vocabulary/music-story.js';
 import {
   pickTrack,
   targetFor,

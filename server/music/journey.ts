@@ -3,8 +3,8 @@
  * mood when the journey was set to the destination in equal steps over the duration (the iso
  * principle again: a room is led, not dropped, into a new mood). Pure: times are passed in.
  */
-import type { MoodPoint } from '../mood/circumplex.js';
-import type { StoryJourney } from './story-types.js';
+import type { MoodPoint } from '../../vocabulary/circumplex.js';
+import type { StoryJourney } from '../../vocabulary/music-story.js';
 
 export interface Destination extends MoodPoint {
   minutes: number;

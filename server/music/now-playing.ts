@@ -5,7 +5,7 @@
  * stream or the recommender.
  */
 import type { NextTrack } from './director.js';
-import type { MusicStory } from './story-types.js';
+import type { MusicStory } from '../../vocabulary/music-story.js';
 
 export interface NowPlayingEvent {
   roomId: string;

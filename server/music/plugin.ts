@@ -37,7 +37,7 @@ import { MusicMoodModel } from './valence-arousal.js';
 import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS, readyForFirstPick } from './first-pick.js';
 import { RoomStories } from './room-story.js';
 import { steeringRoutes } from './steering-routes.js';
-import type { MusicStory } from './story-types.js';
+import type { MusicStory } from '../../vocabulary/music-story.js';
 import { RoomSwitcher, type SwitchableStreams } from './switch-policy.js';
 import { searchTracks, SearchInputError } from './search.js';
 import { DEFAULT_DWELL_OPTIONS } from './smoothness.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { distance } from '../mood/circumplex.js';
+import { distance } from '../../vocabulary/circumplex.js';
 import { pickTrack, targetFor, type CatalogTrack, type MoodReading, type PlayRecord } from './recommender.js';
 import { DwellTracker } from './smoothness.js';
 import { syntheticCatalog } from './synthetic-catalog.js';

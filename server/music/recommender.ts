@@ -10,7 +10,7 @@
  *         + feedback term (like lowers it, skip raises it, dislike rules the track out).
  * Tracks played within the freshness window (last N picks or T minutes) are not candidates.
  */
-import { distance, type MoodPoint } from '../mood/circumplex.js';
+import { distance, type MoodPoint } from '../../vocabulary/circumplex.js';
 
 export type Strategy = 'match' | 'lift' | 'calm';
 export const STRATEGIES: readonly Strategy[] = ['match', 'lift', 'calm'];

@@ -9,7 +9,7 @@ import type { EventBus } from '../events.js';
 import { roomSession, type MusicDirector, type NextTrack } from './director.js';
 import { journeyView } from './journey.js';
 import { nowPlayingEvent, type NowPlayingEvent, type StartedTrack } from './now-playing.js';
-import type { MusicStory, StoryWaiting } from './story-types.js';
+import type { MusicStory, StoryWaiting } from '../../vocabulary/music-story.js';
 
 export class RoomStories {
   /** The latest picks per room (a stream queues picks ahead of what is audible). */

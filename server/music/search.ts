@@ -3,12 +3,12 @@
  * valence/arousal plane (the mean when several do), the other words must all appear in a
  * track's title or artist, and the tracks come back nearest that point first. Pure: the route
  * (server/music/plugin.ts, GET /api/music/search) passes the director's catalogue in.
- * The vocabulary is documented in MUSIC.md; emotion words sit where circumplex.ts puts them.
+ * The vocabulary is documented in MUSIC.md; emotion words sit where vocabulary/circumplex.ts puts them.
  */
-import { CIRCUMPLEX, distance, type MoodPoint } from '../mood/circumplex.js';
+import { CIRCUMPLEX, distance, type MoodPoint } from '../../vocabulary/circumplex.js';
 import type { CatalogTrack } from './recommender.js';
 
-/** Mood words → points (valence, arousal), after Russell's circumplex; emotion names as in circumplex.ts. */
+/** Mood words → points (valence, arousal), after Russell's circumplex; emotion names as in vocabulary/circumplex.ts. */
 export const MOOD_WORDS: Readonly<Record<string, MoodPoint>> = {
   // The seven emotions the face and voice models name, plus common forms of them.
   angry: CIRCUMPLEX.angry,

@@ -9,7 +9,7 @@
  * measured a happy room at 0.30–0.66 valence), so a single threshold let every dip restart the
  * sustain and a real, lasting change never switched.
  */
-import { distance, type MoodPoint } from '../mood/circumplex.js';
+import { distance, type MoodPoint } from '../../vocabulary/circumplex.js';
 
 export interface DwellOptions {
   minDwellMs: number;

@@ -1,7 +1,7 @@
 /** Sentences about the music: one per kind of decision, in plain words, never a digit. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FER_LABELS } from '../../models/labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { STRATEGIES } from './recommender.js';
 import { pickDetails, pickSentence, waitingSentence, type PickCause, type PickDecision, type StoryMood, type WaitingCause } from './story.js';
 

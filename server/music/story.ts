@@ -5,7 +5,7 @@
  * into `details`, which the client shows only behind a "details" disclosure. Pure and templated,
  * so every kind of decision is tested (story.test.ts), including that no sentence holds a digit.
  */
-import type { MoodPoint } from '../mood/circumplex.js';
+import type { MoodPoint } from '../../vocabulary/circumplex.js';
 import type { Strategy } from './recommender.js';
 
 /** Why a pick happened: the stream's reason, or a queued track ("Play next"). */

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
-import { FER_LABELS } from '../../models/labels.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { roomMemberships, userSettings } from '../../sql/schema.js';
 import { STRATEGIES, readUserSettings, settingsView, type SettingsRow } from '../auth/user-settings.js';
 import { deleteAccount, deleteUserHistory } from '../auth/personal-data.js';

@@ -8,12 +8,12 @@ import { ROOT } from './server-process.js';
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Rebuilds client/dist when a client source is newer than the bundle (as `npm test`'s setup would). */
+/** Rebuilds client/dist when a client source (client/src, or vocabulary/ it shares with the server) is newer than the bundle (as `npm test`'s setup would). */
 export function ensureClientBundle(): void {
   const bundle = path.join(ROOT, 'client/dist/app.js');
   const newest = (dir: string): number =>
     Math.max(...fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs)));
-  if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newest(path.join(ROOT, 'client/src'))) {
+  if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < Math.max(newest(path.join(ROOT, 'client/src')), newest(path.join(ROOT, 'vocabulary')))) {
     execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: ROOT, stdio: 'ignore' });
   }
 }

@@ -1,5 +1,5 @@
 /** One colour per FER emotion, for every chart that shows them (legible on white, distinct in greyscale order). */
-import type { FerLabel } from '../../../models/labels.js';
+import type { FerLabel } from '../../../vocabulary/emotions.js';
 
 export const EMOTION_COLOURS: Record<FerLabel, string> = {
   angry: '#c62828',

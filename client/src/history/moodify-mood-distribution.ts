@@ -7,7 +7,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import { FER_LABELS } from '../../../models/labels.js';
+import { FER_LABELS } from '../../../vocabulary/emotions.js';
 import { EMOTION_COLOURS } from './emotion-colours.js';
 import type { HistoryBucket } from './history-types.js';
 import { base, tokens } from '../design/tokens.js';

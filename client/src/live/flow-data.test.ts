@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CIRCUMPLEX } from '../../../server/mood/circumplex.js';
+import { CIRCUMPLEX } from '../../../vocabulary/circumplex.js';
 import { FLOW_SERIES, flowData } from './flow-data.js';
 import type { ParticipantMood } from './live-types.js';
 

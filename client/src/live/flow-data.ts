@@ -3,7 +3,7 @@
  * placed on the circumplex the server uses (one table of coordinates for both sides).
  */
 import type uPlot from 'uplot';
-import { pointOf } from '../../../server/mood/circumplex.js';
+import { pointOf } from '../../../vocabulary/circumplex.js';
 import type { ParticipantMood } from './live-types.js';
 
 /**

@@ -2,7 +2,7 @@
  * The live room events the server pushes over the signalling socket (/tmp contract, documented in
  * server/signalling/PROTOCOL.md): one participant's mood, the group mood, what plays, who is in.
  */
-import type { FerLabel } from '../../../models/labels.js';
+import type { FerLabel } from '../../../vocabulary/emotions.js';
 
 export interface MoodOverrideView {
   emotion: FerLabel;

@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { FER_LABELS } from '../../../models/labels.js';
+import { FER_LABELS } from '../../../vocabulary/emotions.js';
 import { api } from '../dashboard/session.js';
 import { base, tokens } from '../design/tokens.js';
 

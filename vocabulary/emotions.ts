@@ -1,5 +1,5 @@
 /**
- * The emotion vocabulary shared by the face model, the voice model and mood fusion:
+ * The emotion vocabulary shared by the face model, the voice model, mood fusion and the client:
  * FER-2013's 7 classes, in the order every probability vector in this project uses.
  */
 export const FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;

@@ -3,7 +3,7 @@
  * way back from a point to a word. Coordinates follow Russell & Mehrabian's (1977) affect
  * ratings, rounded; neutral is the origin. See server/mood/MOOD.md.
  */
-import { FER_LABELS, type FerLabel } from '../../models/labels.js';
+import { FER_LABELS, type FerLabel } from './emotions.js';
 
 export interface MoodPoint {
   valence: number;
