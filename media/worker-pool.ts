@@ -1,9 +1,8 @@
 /**
  * The mediasoup workers: one C++ process per CPU core by default. A worker that dies is
- * replaced (with a log line and a metric); routers it hosted are gone, so listeners of
- * 'workerReplaced' (the rooms) rebuild theirs.
+ * replaced (with a log line and a metric); routers it hosted are gone, and their rooms rebuild
+ * them on a live worker (RoomMedia's 'routerLost').
  */
-import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -24,11 +23,7 @@ export interface WorkerInfo {
   alive: boolean;
 }
 
-interface PoolEvents {
-  workerReplaced: [slot: number, worker: ms.Worker];
-}
-
-export class WorkerPool extends EventEmitter<PoolEvents> {
+export class WorkerPool {
   private readonly workers: (ms.Worker | undefined)[];
   private nextIndex = 0;
   private closing = false;
@@ -36,7 +31,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly liveGauge: Gauge;
 
   constructor(private readonly options: WorkerPoolOptions) {
-    super();
     this.workers = new Array(options.size).fill(undefined);
     this.restarts = new Counter({
       name: 'moodify_mediasoup_worker_restarts_total',
@@ -105,9 +99,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.restarts.inc();
       if (this.closing) return;
       setTimeout(() => {
-        this.spawn(slot)
-          .then(() => this.emit('workerReplaced', slot, this.workers[slot]!))
-          .catch((err) => this.options.logger.error({ slot, err }, 'could not replace mediasoup worker'));
+        this.spawn(slot).catch((err) => this.options.logger.error({ slot, err }, 'could not replace mediasoup worker'));
       }, this.options.respawnDelayMs ?? 200).unref();
     });
   }

@@ -145,9 +145,4 @@ function isCorrupt(err: unknown): boolean {
   return /protobuf|parse|invalid model|ModelProto|Load model/i.test(String((err as Error)?.message ?? err));
 }
 
-/** Forget cached sessions (tests). Sessions already handed out stay usable. */
-export function clearModelCache(): void {
-  cache.clear();
-}
-
 export { ort };

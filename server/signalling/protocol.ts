@@ -133,9 +133,3 @@ export interface Reply {
   data?: unknown;
   error?: { code: ErrorCode; message: string };
 }
-
-export interface ServerEvent {
-  v: typeof PROTOCOL_VERSION;
-  event: string;
-  data: unknown;
-}
