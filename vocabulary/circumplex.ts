@@ -57,7 +57,3 @@ export function quadrantOf(point: MoodPoint): 'Q1' | 'Q2' | 'Q3' | 'Q4' {
   if (point.arousal >= 0) return point.valence >= 0 ? 'Q1' : 'Q2';
   return point.valence >= 0 ? 'Q4' : 'Q3';
 }
-
-export function clampUnit(x: number): number {
-  return Math.max(-1, Math.min(1, x));
-}

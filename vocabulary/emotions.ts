@@ -4,6 +4,3 @@
  */
 export const FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
 export type FerLabel = (typeof FER_LABELS)[number];
-
-/** A probability vector over FER_LABELS (length 7, sums to 1). */
-export type FerProbabilities = readonly number[];
