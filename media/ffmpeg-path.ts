@@ -1,6 +1,7 @@
 /**
- * Which ffmpeg to run: FFMPEG_BIN when set, ffmpeg-static's binary when its download worked,
- * Debian's /usr/bin/ffmpeg otherwise (scripts/setup.sh makes sure one of them exists).
+ * Which ffmpeg to run, for every part that runs one (the media decoders, the music importer, the
+ * room stream's decoder and encoder): FFMPEG_BIN when set, ffmpeg-static's binary when its download
+ * worked, Debian's /usr/bin/ffmpeg otherwise (scripts/setup.sh makes sure one of them exists).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -67,7 +67,7 @@ fi
 
 step "ffmpeg binary"
 # ffmpeg-static's own binary when its download works (a machine with internet); Debian's
-# ffmpeg otherwise. media/ffmpeg.ts resolves FFMPEG_BIN > ffmpeg-static > /usr/bin/ffmpeg.
+# ffmpeg otherwise. media/ffmpeg-path.ts resolves FFMPEG_BIN > ffmpeg-static > /usr/bin/ffmpeg.
 FFMPEG_STAMP="node_modules/.moodify-ffmpeg-static-tried"
 if [ -n "${FFMPEG_BIN:-}" ]; then
   [ -x "$FFMPEG_BIN" ] || fail "FFMPEG_BIN=$FFMPEG_BIN is not an executable"

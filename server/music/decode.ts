@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { resolveFfmpeg } from './ffmpeg.js';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export const ANALYSIS_RATE = 22050;
 
@@ -37,7 +37,7 @@ export function decodeAudio(file: string, options: { maxSeconds?: number } = {})
   const args = ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-t', String(maxSeconds), '-i', file, '-vn', '-sn', '-dn',
     '-af', `ebur128=framelog=verbose,aresample=${ANALYSIS_RATE}`, '-ac', '1', '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1'];
   return new Promise((resolve, reject) => {
-    const child = spawn(resolveFfmpeg(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     const hash = crypto.createHash('sha256');

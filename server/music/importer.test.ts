@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Database } from '../database.js';
 import { trackFeatures, tracks } from '../../sql/schema.js';
-import { resolveFfmpeg } from './ffmpeg.js';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import { importDirectory, importFiles, type ImportSummary } from './importer.js';
 import { MusicMoodModel } from './valence-arousal.js';
 
@@ -32,7 +32,7 @@ let database: Database;
 let summary: ImportSummary;
 
 function synth(expression: string, seconds: number, out: string): void {
-  execFileSync(resolveFfmpeg(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc='${expression}':s=44100:d=${seconds}`, out]);
+  execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc='${expression}':s=44100:d=${seconds}`, out]);
 }
 
 function chords(progression: number[][]): string {

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { startTestApp, type TestApp } from '../../test/helpers/app.js';
 import { eq } from 'drizzle-orm';
 import { feedback } from '../../sql/schema.js';
-import { resolveFfmpeg } from './ffmpeg.js';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 let t: TestApp;
 let token: string;
@@ -24,7 +24,7 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-music-api-'));
   const file = path.join(dir, 'click.wav');
   // 8 s of clicks at 100 BPM, 16 kHz mono: about 256 KB, under the 1 MB limit set above.
-  execFileSync(resolveFfmpeg(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='if(lt(mod(t\\,0.6)\\,0.03)\\,sin(2*PI*1500*t)\\,0)':s=16000:d=8", file]);
+  execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='if(lt(mod(t\\,0.6)\\,0.03)\\,sin(2*PI*1500*t)\\,0)':s=16000:d=8", file]);
   clickWav = fs.readFileSync(file);
   t = await startTestApp({ MEDIASOUP_WORKERS: '1' });
   const signup = await fetch(`${t.url}/api/auth/signup`, {
