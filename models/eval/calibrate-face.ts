@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { argmax } from '../argmax.js';
 import { fitTemperature, temperatureScale } from '../calibration.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
 import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
@@ -74,12 +75,6 @@ async function main() {
   fs.writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
   console.log(`wrote ${file}`);
   console.log(JSON.stringify({ ...out, window_confusion: undefined }));
-}
-
-function argmax(p: readonly number[]): number {
-  let b = 0;
-  for (let i = 1; i < p.length; i++) if (p[i]! > p[b]!) b = i;
-  return b;
 }
 
 main().catch((e) => {

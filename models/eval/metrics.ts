@@ -1,5 +1,7 @@
 /** Classification metrics and the human-readable table shared by the eval commands. */
 
+import { argmax } from '../argmax.js';
+
 export interface Metrics {
   n: number;
   accuracy: number;
@@ -46,8 +48,7 @@ export function expectedCalibrationError(probabilities: readonly (readonly numbe
   const correct = new Array<number>(bins).fill(0);
   const confidence = new Array<number>(bins).fill(0);
   probabilities.forEach((p, i) => {
-    let top = 0;
-    for (let c = 1; c < p.length; c++) if (p[c]! > p[top]!) top = c;
+    const top = argmax(p);
     const conf = p[top]!;
     const b = Math.min(bins - 1, Math.max(0, Math.ceil(conf * bins) - 1));
     count[b]!++;

@@ -9,6 +9,7 @@
  */
 import type { VideoFrame } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
+import { argmax } from '../argmax.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';
@@ -316,8 +317,7 @@ export function cropFor(face: Detection): CropSpec {
 }
 
 function toResult(p: number[]): { status: 'ok'; label: FerLabel; probabilities: number[]; confidence: number } {
-  let best = 0;
-  for (let i = 1; i < 7; i++) if (p[i]! > p[best]!) best = i;
+  const best = argmax(p);
   return { status: 'ok', label: FER_LABELS[best]!, probabilities: p, confidence: p[best]! };
 }
 

@@ -20,6 +20,7 @@
  */
 import type { AudioChunk } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
+import { argmax } from '../argmax.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
 import { loadModel, ModelLoadError, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
 import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
@@ -494,10 +495,8 @@ function fold(p8: number[]): number[] {
 function resultFrom(
   p8: number[], p7: number[], windowEnd: number, speechFraction: number, speakerWindows?: number,
 ): Extract<VoiceResult, { status: 'ok' }> {
-  let b8 = 0;
-  for (let i = 1; i < 8; i++) if (p8[i]! > p8[b8]!) b8 = i;
-  let b7 = 0;
-  for (let i = 1; i < 7; i++) if (p7[i]! > p7[b7]!) b7 = i;
+  const b8 = argmax(p8);
+  const b7 = argmax(p7);
   return {
     status: 'ok',
     label8: RAVDESS_LABELS[b8]!,

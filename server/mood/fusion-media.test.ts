@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { argmax } from '../../models/argmax.js';
 import { parseCsv } from '../../models/eval/metrics.js';
 import { faceOnCanvas, readGray } from '../../models/face/decode.js';
 import { FaceAnalyzer } from '../../models/face/face-analyzer.js';
@@ -20,7 +21,7 @@ import type { SpeakerProfile } from '../../models/voice/speaker-profile.js';
 import { VoiceAnalyzer } from '../../models/voice/voice-analyzer.js';
 import { readWav } from '../../models/voice/wav.js';
 import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
-import { argmax, MoodFusion } from './fusion.js';
+import { MoodFusion } from './fusion.js';
 import type { ModalityReading } from './types.js';
 
 const DATA = path.resolve(new URL('../../..', import.meta.url).pathname, 'shared/data');

@@ -4,6 +4,7 @@
  * The rules (calibration, per-class reliability weights, contradiction, "not sure", hysteresis, decay)
  * are documented in MOOD.md.
  */
+import { argmax } from '../../models/argmax.js';
 import { temperatureScale } from '../../models/calibration.js';
 import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { CIRCUMPLEX, pointOf } from '../../vocabulary/circumplex.js';
@@ -251,12 +252,6 @@ function validate(reading: ModalityReading, modality: Modality): ModalityReading
   if (sum <= 0) throw new Error(`${modality} probabilities sum to 0`);
   const confidence = Number.isFinite(reading.confidence) ? clamp01(reading.confidence) : 0;
   return { probabilities: p.map((x) => x / sum), confidence };
-}
-
-export function argmax(v: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
 }
 
 function clamp01(x: number): number {
