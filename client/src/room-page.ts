@@ -11,7 +11,7 @@ import './player/moodify-player.js';
 import type { MoodifyCapture } from './capture/moodify-capture.js';
 import { freshAccessToken, loadSession } from './dashboard/session.js';
 import { applyDocumentTokens, base, tokens } from './design/tokens.js';
-import type { ParticipantMood } from './live/live-types.js';
+import type { ParticipantMoodView } from '../../vocabulary/live-events.js';
 import type { MoodifyLiveRoom } from './live/moodify-live-room.js';
 import {
   hasConsent, isProblem, lookUpRoom, nameFromId, rememberConsent, rememberMode, rememberedMode,
@@ -77,7 +77,7 @@ export class MoodifyRoom extends LitElement {
 
   // The capture socket is the participant, so it hears our own detailed readings even where the
   // live view's watch socket is anonymous and would leave the emotion flow empty.
-  private readonly onOwnMood = (e: CustomEvent<ParticipantMood>) => this.liveRoom?.addOwnMood(e.detail);
+  private readonly onOwnMood = (e: CustomEvent<ParticipantMoodView>) => this.liveRoom?.addOwnMood(e.detail);
   private readonly tokenProvider = () => freshAccessToken();
   private readonly onVisible = () => {
     if (document.visibilityState === 'visible' && this.mode) void this.startMusic();

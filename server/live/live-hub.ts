@@ -20,12 +20,10 @@
  */
 import type { EventBus } from '../events.js';
 import type { MoodPoint } from '../../vocabulary/circumplex.js';
+import type { MemberMoodView, MemberView, NowPlayingView, ParticipantMoodView, PinnedMoodView, RoomMoodView } from '../../vocabulary/live-events.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';
-import type { MemberMoodView, NowPlayingView, PinnedMoodView, RoomMoodView } from './live-types.js';
-
-export type { MemberMoodView, NowPlayingView, PinnedMoodView, RoomMoodView, RoomStatus } from './live-types.js';
 
 /** Where the music aims for a room in this mood (null: no music target); the music plugin provides it. */
 export type MusicTargetSource = (roomId: string, mood: MoodPoint | null) => MoodPoint | null;
@@ -43,15 +41,6 @@ export interface LiveSubscriber {
   endWatch(reason: string): void;
 }
 
-export interface MemberView {
-  participantId: string;
-  displayName: string;
-  userId?: string;
-  since: number;
-  camera: boolean;
-  mic: boolean;
-}
-
 export interface LiveHubOptions {
   participantIntervalMs?: number;
   roomIntervalMs?: number;
@@ -65,7 +54,7 @@ export interface LiveHubOptions {
 interface RecentSample {
   roomId: string;
   t: number;
-  data: Record<string, unknown>;
+  data: ParticipantMoodView;
 }
 
 /** Sends the latest call at most once per interval; a call inside the interval is sent at its end. */
@@ -236,7 +225,7 @@ export class LiveHub {
   }
 
   /** The user's own detailed participantMood samples in this room over the last recentMs, oldest first. */
-  recent(userId: string | undefined, roomId: string): Record<string, unknown>[] {
+  recent(userId: string | undefined, roomId: string): ParticipantMoodView[] {
     if (!userId) return [];
     const ring = this.prune(userId);
     return ring.filter((s) => s.roomId === roomId).map((s) => s.data);
@@ -270,7 +259,7 @@ export class LiveHub {
   private publishParticipant(e: ParticipantMoodEvent): void {
     const peer = this.registry.rooms.get(e.roomId)?.peers.get(e.participantId);
     const m = e.mood;
-    const labels = {
+    const labels: ParticipantMoodView = {
       participantId: e.participantId,
       displayName: peer?.displayName ?? 'Guest',
       t: m.t,
@@ -280,7 +269,7 @@ export class LiveHub {
       arousal: round(m.arousal),
       source: e.source,
     };
-    const detail = {
+    const detail: ParticipantMoodView = {
       ...labels,
       ...(e.userId ? { userId: e.userId } : {}),
       // The sensed (fused) vector, also while an override pins the label: the chart shows both.
@@ -344,7 +333,8 @@ export class LiveHub {
   }
 
   private scheduleNowPlaying(e: NowPlayingEvent): void {
-    const { roomId, ...view } = e;
+    const { roomId, ...rest } = e;
+    const view: NowPlayingView = rest;
     clearTimeout(this.nowPlayingTimers.get(roomId));
     const publish = () => {
       this.nowPlayingTimers.delete(roomId);

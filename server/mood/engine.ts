@@ -12,6 +12,7 @@
  */
 import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import type { EventBus } from '../events.js';
+import type { MemberMoodView, RoomStatus } from '../../vocabulary/live-events.js';
 import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
 import { MoodFusion, type FusionOptions } from './fusion.js';
 import { DEFAULT_GROUP_OPTIONS, groupMood, type GroupMood, type GroupOptions } from './group.js';
@@ -50,34 +51,21 @@ export interface OverrideInGroup extends MoodOverride {
   displayName?: string;
 }
 
-/**
- * 'mood': a confident group mood; 'listening': people are in the room but nobody has a confident
- * reading yet (the mood fields are neutral with confidence 0); 'empty': nobody is in the room.
- */
-export type RoomStatus = 'mood' | 'listening' | 'empty';
-
-/** One member as counted in a room mood: the same instant and the same smoothing as the group. */
-export interface MemberMoodSnapshot {
-  participantId: string;
+/** One member as counted in a room mood: the same instant and the same smoothing as the group (the live event's member mood, with the user id and the name when known). */
+export interface MemberMoodSnapshot extends Omit<MemberMoodView, 'displayName'> {
   userId?: string;
   displayName?: string;
-  emotion: FerLabel;
-  /** The confidence the group mood used (decayed while nothing is seen or heard). */
-  confidence: number;
-  valence: number;
-  arousal: number;
-  source: 'fused' | 'override';
-  /** Whether the member was confident enough to count in the group mood. */
-  counted: boolean;
-  /** Fusion is "not sure yet" about this member (MOOD.md, fusion rule 7); never under an override. */
-  unsure: boolean;
 }
 
 export interface RoomMoodEvent {
   roomId: string;
   mood: GroupMood;
   t: number;
-  /** Absent means 'mood' (events published by other sources than the engine). */
+  /**
+   * 'mood': a confident group mood; 'listening': people are in the room but nobody has a confident
+   * reading yet (the mood fields are neutral with confidence 0); 'empty': nobody is in the room.
+   * Absent means 'mood' (events published by other sources than the engine).
+   */
   status?: RoomStatus;
   /** Every member of the room at this instant, counted or not (the engine always sets it). */
   memberMoods?: MemberMoodSnapshot[];

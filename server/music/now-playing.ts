@@ -5,25 +5,12 @@
  * stream or the recommender.
  */
 import type { NextTrack } from './director.js';
+import type { NowPlayingView } from '../../vocabulary/live-events.js';
 import type { MusicStory } from '../../vocabulary/music-story.js';
 
-export interface NowPlayingEvent {
+/** A room's `nowPlaying` live event: the payload its sockets get, and the room it is about. */
+export interface NowPlayingEvent extends NowPlayingView {
   roomId: string;
-  trackId: string;
-  title: string;
-  artist: string | null;
-  license?: string | null;
-  valence: number | null;
-  arousal: number | null;
-  bpm: number | null;
-  key: string | null;
-  strategy: string;
-  /** The old one-line explanation with model numbers (compatibility); clients render `story`. */
-  explanation: string;
-  /** Why it plays, in plain words, with the numbers behind a disclosure, what the room waits for and its journey. */
-  story: MusicStory;
-  /** Epoch ms when its first sample is heard (the playlist's program-date clock). */
-  startedAt: number;
 }
 
 export interface TrackPickedEvent {

@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
+import type { WatchReply } from '../../vocabulary/live-events.js';
 import { MediaError } from '../../media/room-media.js';
 import { errorForLog, publicError, scrubPaths } from '../routes/errors.js';
 import { guestDisplayName } from '../auth/display-names.js';
@@ -242,13 +243,14 @@ export class SignallingSession {
     const sub = this.attachLive(request.roomId, grant.userId)!;
     sub.watch = { userId: grant.userId, linkId: grant.linkId };
     this.watching = request.roomId;
-    return {
+    const reply: WatchReply = {
       roomId: request.roomId,
       members: live.members(request.roomId, sub),
       roomMood: live.roomMood(request.roomId),
       nowPlaying: live.currentTrack(request.roomId),
       recent: live.recent(sub.userId, request.roomId),
     };
+    return reply;
   }
 
   private unwatch(): string | undefined {

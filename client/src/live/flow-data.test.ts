@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CIRCUMPLEX } from '../../../vocabulary/circumplex.js';
 import { FLOW_SERIES, flowData } from './flow-data.js';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 
 const HAPPY = [0, 0, 0, 1, 0, 0, 0];
 const SAD = [0, 0, 0, 0, 1, 0, 0];
 
-function reading(t: number, extra: Partial<ParticipantMood>): ParticipantMood {
+function reading(t: number, extra: Partial<ParticipantMoodView>): ParticipantMoodView {
   return { participantId: 'p', displayName: 'Ada', t, emotion: 'happy', confidence: 0.8, valence: 0.81, arousal: 0.51, source: 'fused', ...extra };
 }
 

@@ -4,7 +4,7 @@
  */
 import type uPlot from 'uplot';
 import { pointOf } from '../../../vocabulary/circumplex.js';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 
 /**
  * Series of the chart, in data order after the time axis. "mood" is what the music follows (the
@@ -14,7 +14,7 @@ import type { ParticipantMood } from './live-types.js';
 export const FLOW_SERIES = ['mood valence', 'sensed valence', 'face valence', 'voice valence', 'confidence'] as const;
 
 /** uPlot's columns: [seconds, ...FLOW_SERIES]; null where a reading lacks that part (no face seen, no voice heard). */
-export function flowData(moods: readonly ParticipantMood[]): uPlot.AlignedData {
+export function flowData(moods: readonly ParticipantMoodView[]): uPlot.AlignedData {
   const columns: (number | null)[][] = FLOW_SERIES.map(() => []);
   const x: number[] = [];
   const valenceOf = (p: number[] | null | undefined) => (p && p.length === 7 ? round(pointOf(p).valence) : null);

@@ -1,5 +1,5 @@
 /** A steered journey as the room page draws and says it (moodify-journey.ts): its step points and one line of words. */
-import type { StoryJourney } from '../../../server/live/live-types.js';
+import type { StoryJourney } from '../../../vocabulary/music-story.js';
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
 const word = (n: number) => NUMBER_WORDS[n] ?? String(n);

@@ -8,7 +8,7 @@ import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { FER_LABELS } from '../../../vocabulary/emotions.js';
 import { EMOTION_COLOURS } from '../history/emotion-colours.js';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import { base, tokens } from '../design/tokens.js';
 
 @customElement('moodify-emotion-bars')
@@ -23,7 +23,7 @@ export class MoodifyEmotionBars extends LitElement {
     .n { font-variant-numeric: tabular-nums; font-size: 0.85em; }
   `];
 
-  @property({ attribute: false }) reading: ParticipantMood | undefined;
+  @property({ attribute: false }) reading: ParticipantMoodView | undefined;
 
   override render() {
     const r = this.reading;

@@ -11,7 +11,7 @@ import type uPlot from 'uplot';
 import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
 import { flowData } from './flow-data.js';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import './moodify-emotion-bars.js';
 import './moodify-modality-weights.js';
 import { localTime, moodWord } from './story.js';
@@ -43,7 +43,7 @@ export class MoodifyEmotionFlow extends LitElement {
   `];
 
   /** The readings to draw, oldest first (RoomFeed.ownMoods). */
-  @property({ attribute: false }) moods: readonly ParticipantMood[] = [];
+  @property({ attribute: false }) moods: readonly ParticipantMoodView[] = [];
   @state() private data: uPlot.AlignedData = flowData([]);
 
   /** How many readings the chart holds now. */

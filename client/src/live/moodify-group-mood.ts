@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { base, moodColour, tokens } from '../design/tokens.js';
-import type { RoomMood } from './live-types.js';
+import type { RoomMoodView } from '../../../vocabulary/live-events.js';
 import { localTime, moodWord } from './story.js';
 
 @customElement('moodify-group-mood')
@@ -27,17 +27,18 @@ export class MoodifyGroupMood extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) mood: RoomMood | null = null;
+  @property({ attribute: false }) mood: RoomMoodView | null = null;
   /** People in the room now (the live presence), when the mood event does not say. */
   @property({ type: Number }) members = -1;
 
   override render() {
     const m = this.mood;
     const members = m?.members ?? this.members;
-    const status = m?.status ?? (members === 0 ? 'empty' : m ? 'mood' : members > 0 ? 'listening' : 'none');
+    const status = m ? m.status : members === 0 ? 'empty' : members > 0 ? 'listening' : 'none';
     if (status === 'empty') return html`<div class="mood" data-state="empty"><span class="word">Nobody has joined with a camera or microphone yet</span></div>`;
     if (status === 'none') return html`<p class="muted" data-state="none">No mood yet.</p>`;
-    if (status === 'listening' || !m) {
+    // The word and the point are null unless the status is 'mood': without them, there is nothing to name yet.
+    if (status === 'listening' || !m || m.emotion === null || m.valence === null || m.arousal === null) {
       return html`<div class="mood listening" data-state="listening"><span class="dot" aria-hidden="true"></span>
         <span class="word">Listening to the room…</span></div>
         <p class="small muted">The music waits for a confident reading of the room before it follows it.</p>
@@ -64,7 +65,7 @@ export class MoodifyGroupMood extends LitElement {
     `;
   }
 
-  private pinned(m: RoomMood | null) {
+  private pinned(m: RoomMoodView | null) {
     const o = m?.override;
     if (!o) return nothing;
     return html`<p class="pinned" data-override=${o.emotion}>

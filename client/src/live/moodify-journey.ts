@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { StoryJourney } from '../../../server/live/live-types.js';
+import type { StoryJourney } from '../../../vocabulary/music-story.js';
 import { tokens } from '../design/tokens.js';
 import { journeyLine, journeyPoints } from './journey-data.js';
 

@@ -8,7 +8,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { api, loadSession } from '../dashboard/session.js';
 import { base, tokens } from '../design/tokens.js';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import { RoomFeed } from './room-feed.js';
 import './moodify-emotion-flow.js';
 import './moodify-group-mood.js';
@@ -52,7 +52,7 @@ export class MoodifyLiveRoom extends LitElement {
   };
 
   /** One of the viewer's own readings, from the page's capture socket (see RoomFeed.addOwnMood). */
-  addOwnMood(mood: ParticipantMood): void {
+  addOwnMood(mood: ParticipantMoodView): void {
     this.feed?.addOwnMood(mood);
   }
 

@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { base, tokens } from '../design/tokens.js';
-import type { NowPlaying, RoomMood } from './live-types.js';
+import type { NowPlayingView, RoomMoodView } from '../../../vocabulary/live-events.js';
 import { countdown, storyDetails, storySentence } from './story.js';
 
 @customElement('moodify-now-playing')
@@ -27,9 +27,9 @@ export class MoodifyNowPlaying extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) track: NowPlaying | null = null;
+  @property({ attribute: false }) track: NowPlayingView | null = null;
   /** The room's mood, for the sentence where the server sent no story yet. */
-  @property({ attribute: false }) mood: RoomMood | null = null;
+  @property({ attribute: false }) mood: RoomMoodView | null = null;
   /** Leave out the title and artist (the page's player shows them already). */
   @property({ type: Boolean, attribute: 'why-only' }) whyOnly = false;
   @state() private now = Date.now();

@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { base, moodColour, tokens } from '../design/tokens.js';
-import type { Member, ParticipantMood } from './live-types.js';
+import type { MemberView, ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import { moodWord } from './story.js';
 
 @customElement('moodify-presence')
@@ -22,9 +22,9 @@ export class MoodifyPresence extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) members: readonly Member[] = [];
+  @property({ attribute: false }) members: readonly MemberView[] = [];
   /** Each member's latest mood word (the room's own member moods where the server sends them). */
-  @property({ attribute: false }) moods: ReadonlyMap<string, Pick<ParticipantMood, 'emotion'>> = new Map();
+  @property({ attribute: false }) moods: ReadonlyMap<string, Pick<ParticipantMoodView, 'emotion'>> = new Map();
 
   override render() {
     if (this.members.length === 0) return html`<p class="muted">Nobody is in the room yet.</p>`;

@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { base, moodColour, tokens } from '../design/tokens.js';
-import type { NowPlaying, RoomMood } from './live-types.js';
+import type { NowPlayingView, RoomMoodView } from '../../../vocabulary/live-events.js';
 import { moodWord, storySentence } from './story.js';
 
 @customElement('moodify-room-ambient')
@@ -28,8 +28,8 @@ export class MoodifyRoomAmbient extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) mood: RoomMood | null = null;
-  @property({ attribute: false }) track: NowPlaying | null = null;
+  @property({ attribute: false }) mood: RoomMoodView | null = null;
+  @property({ attribute: false }) track: NowPlayingView | null = null;
 
   private readonly onKey = (e: KeyboardEvent) => e.key === 'Escape' && this.close();
 
@@ -55,14 +55,15 @@ export class MoodifyRoomAmbient extends LitElement {
 
   override render() {
     const m = this.mood;
-    const listening = !m || m.status === 'listening' || m.status === 'empty';
-    const colour = m && !listening ? moodColour(m.emotion) : 'var(--md-accent)';
+    // The room's word is null unless its status is 'mood' (empty, or nobody read with confidence yet).
+    const emotion = m?.status === 'mood' ? m.emotion : null;
+    const colour = emotion !== null ? moodColour(emotion) : 'var(--md-accent)';
     return html`
       <div class="glow" style=${styleMap({ '--mood': colour })}></div>
       <div class="glow two" style=${styleMap({ '--mood': colour })}></div>
       <button class="close" @click=${() => this.close()}>Close</button>
       <div class="text" role="status" aria-live="polite">
-        <p class="mood">${m?.status === 'empty' ? 'Waiting for people to join' : listening ? 'Listening to the room…' : `The room feels ${moodWord(m.emotion)}`}</p>
+        <p class="mood">${m?.status === 'empty' ? 'Waiting for people to join' : emotion === null ? 'Listening to the room…' : `The room feels ${moodWord(emotion)}`}</p>
         ${this.track
           ? html`<p class="title" title=${this.track.title}>${this.track.title}${this.track.artist ? ` · ${this.track.artist}` : ''}</p>
               <p class="why">${storySentence(this.track, m)}</p>`

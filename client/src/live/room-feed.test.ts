@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ParticipantMood } from './live-types.js';
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import { RoomFeed } from './room-feed.js';
 
-const reading = (t: number, detailed = true): ParticipantMood => ({
+const reading = (t: number, detailed = true): ParticipantMoodView => ({
   participantId: 'p1', displayName: 'Ann', t, emotion: 'happy', confidence: 0.7, valence: 0.8, arousal: 0.5, source: 'fused',
   ...(detailed ? { probabilities: [0, 0, 0, 0.7, 0, 0, 0.3], weights: { face: 0.6, voice: 0.4 } } : {}),
-}) as ParticipantMood;
+}) as ParticipantMoodView;
 
 test('own readings handed over by the capture socket reach the emotion flow once, in time order', () => {
   const feed = new RoomFeed('r1', () => undefined);

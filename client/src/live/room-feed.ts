@@ -5,19 +5,19 @@
  * Fires `change` whenever something changed, and `error` (detail: message) when watching fails.
  */
 import { RequestError, SignallingClient } from '../signalling-client.js';
-import { isDetailed, type Member, type NowPlaying, type ParticipantMood, type RoomMood, type WatchReply } from './live-types.js';
+import type { MemberView, NowPlayingView, ParticipantMoodView, RoomMoodView, WatchReply } from '../../../vocabulary/live-events.js';
 
 /** How much mood history the feed keeps (the server seeds the last 5 minutes). */
 export const FEED_WINDOW_MS = 5 * 60_000;
 
 export class RoomFeed extends EventTarget {
-  members: Member[] = [];
-  roomMood: RoomMood | null = null;
-  nowPlaying: NowPlaying | null = null;
+  members: MemberView[] = [];
+  roomMood: RoomMoodView | null = null;
+  nowPlaying: NowPlayingView | null = null;
   /** The viewer's own mood readings (with face/voice detail), oldest first. */
-  ownMoods: ParticipantMood[] = [];
+  ownMoods: ParticipantMoodView[] = [];
   /** The latest label-only mood of every participant, for the presence list. */
-  latestByParticipant = new Map<string, ParticipantMood>();
+  latestByParticipant = new Map<string, ParticipantMoodView>();
   watching = false;
   error = '';
 
@@ -47,17 +47,17 @@ export class RoomFeed extends EventTarget {
       this.watching = false;
       this.changed();
     });
-    signalling.on('participantMood', (data) => this.addMood(data as ParticipantMood));
+    signalling.on('participantMood', (data) => this.addMood(data as ParticipantMoodView));
     signalling.on('roomMood', (data) => {
-      this.roomMood = data as RoomMood;
+      this.roomMood = data as RoomMoodView;
       this.changed();
     });
     signalling.on('nowPlaying', (data) => {
-      this.nowPlaying = data as NowPlaying;
+      this.nowPlaying = data as NowPlayingView;
       this.changed();
     });
     signalling.on('presence', (data) => {
-      this.members = (data as { members: Member[] }).members ?? [];
+      this.members = (data as { members: MemberView[] }).members ?? [];
       const present = new Set(this.members.map((m) => m.participantId));
       this.latestByParticipant = new Map([...this.latestByParticipant].filter(([id]) => present.has(id)));
       this.changed();
@@ -114,11 +114,11 @@ export class RoomFeed extends EventTarget {
    * A reading of the viewer's own that arrived elsewhere: the capture socket's, in a room where
    * this watch socket is anonymous and gets labels only. Kept once if both sockets deliver it.
    */
-  addOwnMood(mood: ParticipantMood): void {
+  addOwnMood(mood: ParticipantMoodView): void {
     if (this.keepOwn(mood)) this.changed();
   }
 
-  private addMood(mood: ParticipantMood): void {
+  private addMood(mood: ParticipantMoodView): void {
     // New objects, not mutations: lit components see a change by reference.
     this.latestByParticipant = new Map(this.latestByParticipant).set(mood.participantId, mood);
     this.keepOwn(mood);
@@ -126,7 +126,7 @@ export class RoomFeed extends EventTarget {
   }
 
   /** Adds a detailed reading to ownMoods, in time order, unless it is there already; true when added. */
-  private keepOwn(mood: ParticipantMood): boolean {
+  private keepOwn(mood: ParticipantMoodView): boolean {
     if (!isDetailed(mood) || this.hasOwn(mood)) return false;
     const outOfOrder = mood.t < (this.ownMoods.at(-1)?.t ?? -Infinity);
     this.ownMoods = [...this.ownMoods, mood];
@@ -136,7 +136,7 @@ export class RoomFeed extends EventTarget {
   }
 
   /** Whether this reading (participant and time) is already in ownMoods; looks at the newest end only. */
-  private hasOwn(mood: ParticipantMood): boolean {
+  private hasOwn(mood: ParticipantMoodView): boolean {
     for (let i = this.ownMoods.length - 1; i >= 0; i--) {
       const m = this.ownMoods[i]!;
       if (m.participantId === mood.participantId && m.t === mood.t) return true;
@@ -161,4 +161,9 @@ export class RoomFeed extends EventTarget {
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
+}
+
+/** Whether a mood event carries the per-modality detail (it is about the viewer's own user). */
+export function isDetailed(mood: ParticipantMoodView): boolean {
+  return Array.isArray(mood.probabilities) || mood.weights !== undefined;
 }

@@ -4,7 +4,7 @@
  * track carries one, a sentence is made here from the fields every track has, so that nothing
  * a person reads carries model numbers. The numbers go behind a "details" disclosure.
  */
-import type { NowPlaying, RoomMood } from './live-types.js';
+import type { NowPlayingView, RoomMoodView } from '../../../vocabulary/live-events.js';
 
 /** What each emotion sounds like in a sentence a person would say. */
 const MOOD_WORDS: Record<string, string> = {
@@ -22,7 +22,7 @@ export function moodWord(emotion: string): string {
 }
 
 /** One sentence about why this track plays: the server's story, else one made from the track's fields. */
-export function storySentence(track: NowPlaying, mood?: RoomMood | null): string {
+export function storySentence(track: NowPlayingView, mood?: RoomMoodView | null): string {
   if (track.story?.sentence) return track.story.sentence;
   const pinned = /\b(you set your mood to \w+|[^;(,]+ set their mood to \w+)/.exec(track.explanation)?.[1]?.trim();
   if (pinned) return `${capitalise(pinned)}, so the music follows that.`;
@@ -30,19 +30,20 @@ export function storySentence(track: NowPlaying, mood?: RoomMood | null): string
   const seemed = /seemed (\w+)/.exec(track.explanation)?.[1] ?? mood?.emotion;
   const who = (mood?.members ?? 1) > 1 ? 'The room seems' : /^you /i.test(track.explanation) ? 'You seem' : 'The room seems';
   const aim: Record<string, string> = { match: 'so the music matches it', lift: 'so the music lifts the mood a little', calm: 'so the music calms things down' };
-  if (!seemed) return `This is a ${feel} track.`;
-  return `${who} ${moodWord(seemed)}, ${aim[track.strategy] ?? 'so the music follows it'}: a ${feel} track.`;
+  if (!seemed) return feel ? `This is a ${feel} track.` : 'This track plays for the room.';
+  return `${who} ${moodWord(seemed)}, ${aim[track.strategy] ?? 'so the music follows it'}${feel ? `: a ${feel} track` : ''}.`;
 }
 
-/** "bright, upbeat" — the track's feel from its valence and arousal, in words. */
-function musicFeel(track: NowPlaying): string {
+/** "bright, upbeat" — the track's feel from its valence and arousal, in words; null for a track never analysed (no point to describe). */
+function musicFeel(track: NowPlayingView): string | null {
+  if (track.valence === null || track.arousal === null) return null;
   const energy = track.arousal >= 0.25 ? 'upbeat' : track.arousal <= -0.25 ? 'gentle' : 'easy-going';
   const tone = track.valence >= 0.25 ? 'bright' : track.valence <= -0.25 ? 'wistful' : '';
   return tone ? `${tone}, ${energy}` : energy;
 }
 
 /** The numbers behind the sentence, one short line each (shown only inside "details"). */
-export function storyDetails(track: NowPlaying): string[] {
+export function storyDetails(track: NowPlayingView): string[] {
   if (track.story?.details?.length) return track.story.details;
   const lines = [`Strategy: ${track.strategy}`, `Track valence ${fmt(track.valence)}, arousal ${fmt(track.arousal)}`];
   if (track.bpm) lines.push(`${Math.round(track.bpm)} BPM${track.key ? `, key ${track.key}` : ''}`);

@@ -1,10 +1,10 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { moodColour, tokens } from '../design/tokens.js';
-import type { RoomMood } from '../live/live-types.js';
+import type { RoomMoodView } from '../../../vocabulary/live-events.js';
 
-/** The room mood as the listen page receives it; `status` arrives with CONTRACTS §2. */
-export type AmbientMood = (RoomMood & { status?: 'empty' | 'listening' | 'mood' }) | null;
+/** The room mood as the listen page receives it (null before the first). */
+export type AmbientMood = RoomMoodView | null;
 
 const FEELING: Record<string, string> = {
   happy: 'cheerful',
@@ -20,7 +20,8 @@ const FEELING: Record<string, string> = {
 export function moodWords(mood: AmbientMood, watching: boolean): string {
   if (!watching) return '';
   if (!mood || mood.status === 'empty') return 'Nobody has joined the room with a camera or microphone yet.';
-  if (mood.status === 'listening' || mood.confidence < 0.2) return 'Getting a feel for the room…';
+  // The word is null unless the status is 'mood'.
+  if (mood.status === 'listening' || mood.emotion === null || mood.confidence < 0.2) return 'Getting a feel for the room…';
   const feeling = FEELING[mood.emotion] ?? 'calm';
   return mood.confidence >= 0.6 ? `The room feels ${feeling}.` : `The room seems ${feeling}.`;
 }
@@ -66,12 +67,13 @@ export class MoodifyAmbient extends LitElement {
 
   override render() {
     const mood = this.mood;
-    const known = mood && mood.status !== 'empty' && mood.status !== 'listening';
-    const colour = known ? moodColour(mood.emotion) : 'var(--md-mood-neutral)';
+    // The word and the point are null unless the status is 'mood': a calm neutral glow until then.
+    const known = mood && mood.status === 'mood' && mood.emotion !== null && mood.arousal !== null ? { emotion: mood.emotion, arousal: mood.arousal, confidence: mood.confidence } : null;
+    const colour = known ? moodColour(known.emotion) : 'var(--md-mood-neutral)';
     // Lively rooms move faster: 26 s per sweep when calm, 7 s when excited.
-    const arousal = known ? Math.max(-1, Math.min(1, mood.arousal)) : -0.5;
+    const arousal = known ? Math.max(-1, Math.min(1, known.arousal)) : -0.5;
     const period = `${Math.round(16.5 - arousal * 9.5)}s`;
-    const base = known ? 0.3 + 0.35 * Math.max(0, Math.min(1, mood.confidence)) : 0.3;
+    const base = known ? 0.3 + 0.35 * Math.max(0, Math.min(1, known.confidence)) : 0.3;
     const strength = Math.min(0.95, base * (this.vivid ? 1.5 : 1)).toFixed(2);
     return html`<div aria-hidden="true" style="--colour:${colour};--period:${period};--strength:${strength};position:absolute;inset:0">
       <div class="blob a"></div>

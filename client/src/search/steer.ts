@@ -3,7 +3,7 @@
  * room to a point on the valence/arousal plane over some minutes (a journey), or stop one.
  */
 import { api } from '../dashboard/session.js';
-import type { StoryJourney } from '../../../server/live/live-types.js';
+import type { StoryJourney } from '../../../vocabulary/music-story.js';
 
 export interface SteerableRoom {
   id: string;
