@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ffmpegPath } from '../media/ffmpeg-path.js';
 import { installedSources } from '../server/music/bundled.js';
-import { PlaylistTrackSource, type PlannedTrack } from '../server/stream/track-source.js';
-import { measureLoudness, toneTracks } from '../test/stream/fixtures.js';
+import type { PlannedTrack } from '../server/stream/track-source.js';
+import { measureLoudness, PlaylistTrackSource, toneTracks } from '../test/stream/fixtures.js';
 import { startStreamApp } from '../test/stream/stream-app.js';
 
 const MUSIC = path.resolve('../shared/data/music');

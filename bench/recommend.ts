@@ -4,7 +4,7 @@
  * (the realistic hot path: one linear scan per pick). Prints figures; last line one JSON object.
  */
 import { pickTrack, STRATEGIES, type PlayRecord } from '../server/music/recommender.js';
-import { syntheticCatalog } from '../server/music/synthetic-catalog.js';
+import { syntheticCatalog } from '../test/helpers/synthetic-catalog.js';
 
 const TRACKS = Number(process.env.BENCH_TRACKS ?? 10_000);
 const PICKS = Number(process.env.BENCH_PICKS ?? 5_000);

@@ -4,18 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PostgresProxy, createScratchDatabase, postgresReachable } from './helpers/postgres.js';
+import { postgresBehindProxy } from './helpers/postgres.js';
 import { startServer, waitFor } from './helpers/server-process.js';
 
 test('/readyz goes 503 when PostgreSQL is unreachable and back to 200 when it returns', async (t) => {
-  if (!(await postgresReachable())) {
-    if (process.env.CI) assert.fail('PostgreSQL must be reachable in CI');
-    return t.skip('no PostgreSQL reachable at DATABASE_URL or 127.0.0.1:5432');
-  }
-  const scratch = await createScratchDatabase();
-  const proxy = new PostgresProxy(new URL(scratch.url));
-  await proxy.start();
-  const server = await startServer({ DATABASE_URL: proxy.urlFor(scratch.url) });
+  const postgres = await postgresBehindProxy(t);
+  if (!postgres) return;
+  const { proxy } = postgres;
+  const server = await startServer({ DATABASE_URL: postgres.url });
   const status = async () => (await fetch(`${server.url}/readyz`)).status;
   try {
     assert.equal(await status(), 200);
@@ -31,7 +27,6 @@ test('/readyz goes 503 when PostgreSQL is unreachable and back to 200 when it re
     await waitFor(async () => (await status()) === 200 || undefined, 15000, '/readyz 200 after PostgreSQL returns');
   } finally {
     await server.stop();
-    await proxy.stop();
-    await scratch.drop();
+    await postgres.close();
   }
 });

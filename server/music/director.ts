@@ -37,7 +37,7 @@ export interface NextTrack extends CatalogTrack {
 }
 
 export interface NextRequest {
-  /** "room:<id>" or "listener:<id>" (see roomSession / listenerSession). */
+  /** "room:<id>" (roomSession) or "listener:<id>" (one listener's own session; server/auth/personal-data.ts deletes those with the user). */
   sessionKey: string;
   mood: MoodReading;
   /** Whose feedback counts: the listener, or the room's signed-in members. */
@@ -80,7 +80,6 @@ export class UnknownTrackError extends Error {
 }
 
 export const roomSession = (roomId: string) => `room:${roomId}`;
-export const listenerSession = (userId: string) => `listener:${userId}`;
 
 export interface DirectorOptions {
   now?: () => number;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pickTrack } from './recommender.js';
 import { DwellTracker } from './smoothness.js';
-import { syntheticCatalog } from './synthetic-catalog.js';
+import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
 
 const catalog = syntheticCatalog(200, 3);
 const until = Date.UTC(2026, 0, 1, 14, 5);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { distance } from '../../vocabulary/circumplex.js';
 import { pickTrack, targetFor, type CatalogTrack, type MoodReading, type PlayRecord } from './recommender.js';
 import { DwellTracker } from './smoothness.js';
-import { syntheticCatalog } from './synthetic-catalog.js';
+import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
 
 const sad: MoodReading = { emotion: 'sad', confidence: 0.72, valence: -0.63, arousal: -0.27 };
 const point = fc.record({ valence: fc.double({ min: -1, max: 1, noNaN: true }), arousal: fc.double({ min: -1, max: 1, noNaN: true }) });

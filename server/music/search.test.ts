@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MOOD_WORDS, queryWords, searchTracks, SearchInputError } from './search.js';
-import { syntheticCatalog } from './synthetic-catalog.js';
+import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
 
 const catalog = syntheticCatalog(300, 7);
 const dist = (t: { valence: number; arousal: number }, p: { valence: number; arousal: number }) => Math.hypot(t.valence - p.valence, t.arousal - p.arousal);

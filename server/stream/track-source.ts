@@ -1,6 +1,7 @@
 /**
  * What the stream engine needs from whoever chooses the music: the next track for a room.
- * The recommender (server/music/) implements it; PlaylistTrackSource plays a fixed list.
+ * The recommender (server/music/) implements it; tests and benches play a fixed list
+ * (PlaylistTrackSource, test/stream/fixtures.ts).
  */
 
 /** One pick: a playable file plus what the listener is told about it. */
@@ -28,19 +29,4 @@ export type SwitchReason = 'start' | 'next' | 'mood' | 'skip';
 
 export interface TrackSource {
   next(roomId: string, reason: SwitchReason): Promise<PlannedTrack>;
-}
-
-/** Plays a fixed list of tracks in order, round and round (a room without a library, tests, benches). */
-export class PlaylistTrackSource implements TrackSource {
-  private readonly position = new Map<string, number>();
-
-  constructor(private readonly tracks: readonly PlannedTrack[]) {
-    if (tracks.length === 0) throw new Error('PlaylistTrackSource needs at least one track');
-  }
-
-  async next(roomId: string): Promise<PlannedTrack> {
-    const index = this.position.get(roomId) ?? 0;
-    this.position.set(roomId, index + 1);
-    return this.tracks[index % this.tracks.length]!;
-  }
 }

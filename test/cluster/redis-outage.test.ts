@@ -7,16 +7,16 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, test } from 'node:test';
 import { SignallingWs } from '../../bench/lib/ws-client.js';
-import { createScratchDatabase, PostgresProxy, postgresReachable, type ScratchDatabase } from '../helpers/postgres.js';
+import { createScratchDatabase, postgresReachable, type ScratchDatabase } from '../helpers/postgres.js';
 import { dropPrefix, REDIS_URL, redisReachable, testPrefix } from '../helpers/redis.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const skip = !(await redisReachable()) ? 'needs Redis' : !(await postgresReachable()) ? 'needs PostgreSQL' : false;
 const prefix = testPrefix('outage');
 let server: ServerProcess | undefined;
 let database: ScratchDatabase | undefined;
-// The proxy forwards raw TCP; it works for Redis as well as for PostgreSQL.
-const proxy = new PostgresProxy(new URL(REDIS_URL));
+const proxy = new TcpProxy(new URL(REDIS_URL));
 const sockets: SignallingWs[] = [];
 
 after(async () => {

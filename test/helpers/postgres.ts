@@ -2,8 +2,9 @@
  * Real PostgreSQL for tests: DATABASE_URL (set by .ci/run) or the local server's default.
  * Each test gets its own scratch database, so migrations really run from zero.
  */
-import net from 'node:net';
+import assert from 'node:assert/strict';
 import postgres from 'postgres';
+import { TcpProxy } from './tcp-proxy.js';
 
 export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -39,70 +40,35 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
   };
 }
 
+/** A scratch database the app reaches through a TcpProxy: the test takes PostgreSQL away and brings it back. */
+export interface PostgresBehindProxy {
+  /** The scratch database's URL through the proxy (the app's DATABASE_URL). */
+  url: string;
+  proxy: TcpProxy;
+  /** Lets held bytes go, stops the proxy and drops the database. */
+  close(): Promise<void>;
+}
+
 /**
- * A TCP proxy in front of PostgreSQL. stop() closes the listener and cuts every open
- * connection: to the server behind it, that is exactly PostgreSQL going away (refused
- * connections, dropped sessions). start() brings it back on the same port.
- * silence() is the nastier outage: connections stay open (and new ones are accepted) but no
- * byte is forwarded either way, as on a partitioned network with no RST; resume() delivers
- * everything held back, in order.
+ * The set-up of every PostgreSQL-outage test: a scratch database behind a started proxy. Without
+ * a reachable PostgreSQL the test is skipped (null; in CI it fails instead).
  */
-export class PostgresProxy {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private silent = false;
-  private readonly held: { to: net.Socket; chunk: Buffer }[] = [];
-  port = 0;
-
-  silence(): void {
-    this.silent = true;
+export async function postgresBehindProxy(t: { skip(message?: string): void }): Promise<PostgresBehindProxy | null> {
+  if (!(await postgresReachable())) {
+    if (process.env.CI) assert.fail('PostgreSQL must be reachable in CI');
+    t.skip('no PostgreSQL reachable at DATABASE_URL or 127.0.0.1:5432');
+    return null;
   }
-
-  resume(): void {
-    this.silent = false;
-    for (const { to, chunk } of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
-  }
-
-  private forward(from: net.Socket, to: net.Socket): void {
-    from.on('data', (chunk: Buffer) => {
-      if (this.silent) this.held.push({ to, chunk });
-      else if (!to.destroyed) to.write(chunk);
-    });
-  }
-
-  constructor(private readonly target: URL) {}
-
-  async start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(this.target.port || 5432), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      this.forward(client, upstream);
-      this.forward(upstream, client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-
-  urlFor(databaseUrl: string): string {
-    const url = new URL(databaseUrl);
-    url.hostname = '127.0.0.1';
-    url.port = String(this.port);
-    return url.toString();
-  }
+  const scratch = await createScratchDatabase();
+  const proxy = new TcpProxy(new URL(scratch.url));
+  await proxy.start();
+  return {
+    url: proxy.urlFor(scratch.url),
+    proxy,
+    async close() {
+      proxy.resume();
+      await proxy.stop();
+      await scratch.drop();
+    },
+  };
 }

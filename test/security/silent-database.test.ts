@@ -6,21 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PostgresProxy, createScratchDatabase, postgresReachable } from '../helpers/postgres.js';
+import { postgresBehindProxy } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/server-process.js';
 import { call, signUp, startTestApp } from '../accounts/test-app.js';
 
 const BOUND_MS = 5000;
 
 test('a silent PostgreSQL connection fails every request within 5 s, and the server recovers when it speaks again', async (t) => {
-  if (!(await postgresReachable())) {
-    if (process.env.CI) assert.fail('PostgreSQL must be reachable in CI');
-    return t.skip('no PostgreSQL reachable');
-  }
-  const scratch = await createScratchDatabase();
-  const proxy = new PostgresProxy(new URL(scratch.url));
-  await proxy.start();
-  const server = await startTestApp({ DATABASE_URL: proxy.urlFor(scratch.url) });
+  const postgres = await postgresBehindProxy(t);
+  if (!postgres) return;
+  const { proxy } = postgres;
+  const server = await startTestApp({ DATABASE_URL: postgres.url });
   const { app } = server;
   try {
     const owner = await signUp(app, 'Owner');
@@ -69,7 +65,6 @@ test('a silent PostgreSQL connection fails every request within 5 s, and the ser
   } finally {
     proxy.resume();
     await server.close();
-    await proxy.stop();
-    await scratch.drop();
+    await postgres.close();
   }
 });

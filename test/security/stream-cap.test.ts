@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { PlaylistTrackSource } from '../../server/stream/track-source.js';
-import { toneTracks } from '../stream/fixtures.js';
+import { PlaylistTrackSource, toneTracks } from '../stream/fixtures.js';
 import { startStreamApp, type StreamApp } from '../stream/stream-app.js';
 
 let server: StreamApp;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
-import type { PlannedTrack } from '../../server/stream/track-source.js';
+import type { PlannedTrack, TrackSource } from '../../server/stream/track-source.js';
 
 /** Chords whose root notes a Goertzel filter tells apart (Hz). */
 export const CHORDS = [
@@ -88,4 +88,19 @@ export function decodeMono(input: string, extraArgs: string[] = []): Float32Arra
   if (r.status !== 0) throw new Error(`ffmpeg could not decode ${input}: ${r.stderr.toString()}`);
   const buf = r.stdout;
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Plays a fixed list of tracks in order, round and round (stream tests and benches: no library, no recommender). */
+export class PlaylistTrackSource implements TrackSource {
+  private readonly position = new Map<string, number>();
+
+  constructor(private readonly tracks: readonly PlannedTrack[]) {
+    if (tracks.length === 0) throw new Error('PlaylistTrackSource needs at least one track');
+  }
+
+  async next(roomId: string): Promise<PlannedTrack> {
+    const index = this.position.get(roomId) ?? 0;
+    this.position.set(roomId, index + 1);
+    return this.tracks[index % this.tracks.length]!;
+  }
 }

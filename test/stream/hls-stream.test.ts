@@ -13,8 +13,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
-import { PlaylistTrackSource } from '../../server/stream/track-source.js';
-import { CHORDS, toneEnergy, toneTracks } from './fixtures.js';
+import { CHORDS, PlaylistTrackSource, toneEnergy, toneTracks } from './fixtures.js';
 import { ensureClientBuilt, recordMono, startStreamApp, type StreamApp } from './stream-app.js';
 
 const ROOM = 'test-room';

@@ -12,8 +12,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { ensureClientBundle } from '../helpers/client-bundle.js';
-import { PlaylistTrackSource } from '../../server/stream/track-source.js';
-import { toneTracks } from '../stream/fixtures.js';
+import { PlaylistTrackSource, toneTracks } from '../stream/fixtures.js';
 import { startStreamApp, type StreamApp } from '../stream/stream-app.js';
 import { openListener } from './sync-probe.js';
 

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { installedSources } from './bundled.js';
-import { startServer, waitFor } from '../../test/helpers/server-process.js';
+import { installedSources } from '../../server/music/bundled.js';
+import { startServer, waitFor } from '../helpers/server-process.js';
 
 test('an empty library gets the bundled music in the background without delaying readiness', async (t) => {
   if (installedSources().length === 0) {

@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Database } from '../database.js';
+import { openDatabase, type Database } from '../../server/database.js';
 import { feedback, plays, trackFeatures, tracks } from '../../sql/schema.js';
-import { listenerSession, MusicDirector, UnknownTrackError } from './director.js';
+import { MusicDirector, UnknownTrackError } from '../../server/music/director.js';
+
+/** One listener's own session key (the format server/auth/personal-data.ts deletes with the user). */
+const listenerSession = (userId: string) => `listener:${userId}`;
 
 let dir: string;
 let database: Database;

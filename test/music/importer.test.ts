@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Database } from '../database.js';
+import { openDatabase, type Database } from '../../server/database.js';
 import { trackFeatures, tracks } from '../../sql/schema.js';
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
-import { importDirectory, importFiles, type ImportSummary } from './importer.js';
-import { MusicMoodModel } from './valence-arousal.js';
+import { importDirectory, importFiles, type ImportSummary } from '../../server/music/importer.js';
+import { MusicMoodModel } from '../../server/music/valence-arousal.js';
 
 const CLICKS = [
   { bpm: 90, file: 'click-90.mp3' },

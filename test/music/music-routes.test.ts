@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startTestApp, type TestApp } from '../../test/helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { eq } from 'drizzle-orm';
 import { feedback } from '../../sql/schema.js';
 import { ffmpegPath } from '../../media/ffmpeg-path.js';

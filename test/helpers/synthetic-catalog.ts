@@ -1,5 +1,5 @@
 /** A reproducible synthetic library for recommender tests and bench/recommend.ts (no files behind it). */
-import type { CatalogTrack } from './recommender.js';
+import type { CatalogTrack } from '../../server/music/recommender.js';
 
 const KEYS = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 

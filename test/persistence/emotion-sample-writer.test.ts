@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
-import { openDatabase, type Database } from '../database.js';
-import { PostgresProxy, createScratchDatabase, postgresReachable } from '../../test/helpers/postgres.js';
-import { waitFor } from '../../test/helpers/server-process.js';
-import { EmotionSampleWriter } from './emotion-sample-writer.js';
+import { openDatabase, type Database } from '../../server/database.js';
+import { postgresBehindProxy } from '../helpers/postgres.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/server-process.js';
+import { EmotionSampleWriter } from '../../server/persistence/emotion-sample-writer.js';
 
 const OUTAGE_MS = Number(process.env.EMOTION_OUTAGE_MS ?? 5000);
 
@@ -32,23 +33,18 @@ function sample(i: number, participantId = 'p1') {
   };
 }
 
-async function withPostgres(t: { skip: (m: string) => void }, body: (db: Database, proxy: PostgresProxy) => Promise<void>) {
-  if (!(await postgresReachable())) {
-    if (process.env.CI) assert.fail('PostgreSQL must be reachable in CI');
-    return t.skip('no PostgreSQL reachable at DATABASE_URL or 127.0.0.1:5432');
-  }
-  const scratch = await createScratchDatabase();
-  const proxy = new PostgresProxy(new URL(scratch.url));
-  await proxy.start();
-  const database = await openDatabase({ databaseUrl: proxy.urlFor(scratch.url), dataDir: '/nonexistent' });
+async function withPostgres(t: { skip: (m: string) => void }, body: (db: Database, proxy: TcpProxy) => Promise<void>) {
+  const postgres = await postgresBehindProxy(t);
+  if (!postgres) return;
+  const { proxy } = postgres;
+  const database = await openDatabase({ databaseUrl: postgres.url, dataDir: '/nonexistent' });
   try {
     await database.migrate();
     await body(database, proxy);
   } finally {
     await proxy.start().catch(() => {});
     await database.close();
-    await proxy.stop();
-    await scratch.drop();
+    await postgres.close();
   }
 }
 

@@ -8,21 +8,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { PostgresProxy, createScratchDatabase, postgresReachable } from '../../test/helpers/postgres.js';
-import { startTestApp } from '../../test/helpers/app.js';
-import { waitFor } from '../../test/helpers/server-process.js';
+import { postgresBehindProxy } from '../helpers/postgres.js';
+import { startTestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/server-process.js';
 
 const OUTAGE_MS = Number(process.env.EMOTION_OUTAGE_MS ?? 5000);
 
 test('mood samples of a live session survive a PostgreSQL outage', async (t) => {
-  if (!(await postgresReachable())) {
-    if (process.env.CI) assert.fail('PostgreSQL must be reachable in CI');
-    return t.skip('no PostgreSQL reachable at DATABASE_URL or 127.0.0.1:5432');
-  }
-  const scratch = await createScratchDatabase();
-  const proxy = new PostgresProxy(new URL(scratch.url));
-  await proxy.start();
-  const app = await startTestApp({ DATABASE_URL: proxy.urlFor(scratch.url), MEDIASOUP_WORKERS: '1' });
+  const postgres = await postgresBehindProxy(t);
+  if (!postgres) return;
+  const { proxy } = postgres;
+  const app = await startTestApp({ DATABASE_URL: postgres.url, MEDIASOUP_WORKERS: '1' });
   try {
     const { mood, emotionSamples, registry, database } = app.app.services;
     assert.ok(mood && emotionSamples);
@@ -53,7 +49,6 @@ test('mood samples of a live session survive a PostgreSQL outage', async (t) => 
     assert.equal(emotionSamples.stats.dropped, 0);
   } finally {
     await app.close();
-    await proxy.stop();
-    await scratch.drop();
+    await postgres.close();
   }
 });
