@@ -11,7 +11,14 @@ import type { IngestMetrics } from '../../media/ingest/metrics.js';
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
 import { RoomMedia, type AnalysisSettings, type ParticipantMedia, type RtcNetwork } from '../../media/room-media.js';
 import type { EventBus } from '../events.js';
-import { SignallingError } from '../signalling/protocol.js';
+
+/** A join refused because the room has its maximum of participants (signalling answers 'room-full'). */
+export class RoomFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RoomFullError';
+  }
+}
 
 export interface PeerIdentity {
   userId?: string | undefined;
@@ -63,7 +70,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   async join(roomId: string, identity: PeerIdentity, notify: Peer['notify']): Promise<{ room: Room; peer: Peer }> {
     const room = await this.open(roomId);
     if (room.peers.size >= this.options.maxParticipants) {
-      throw new SignallingError('room-full', `room ${roomId} has ${room.peers.size} participants, the maximum`);
+      throw new RoomFullError(`room ${roomId} has ${room.peers.size} participants, the maximum`);
     }
     const participantId = randomUUID();
     const peer: Peer = { ...identity, participantId, roomId, media: room.media.addParticipant(participantId), joinedAt: Date.now(), notify };

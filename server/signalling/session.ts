@@ -9,7 +9,7 @@ import type { WatchReply } from '../../vocabulary/live-events.js';
 import { MediaError } from '../../media/room-media.js';
 import { errorForLog, publicError, scrubPaths } from '../routes/errors.js';
 import { guestDisplayName } from '../auth/display-names.js';
-import type { Peer, PeerIdentity, RoomRegistry } from '../rooms/room-registry.js';
+import { RoomFullError, type Peer, type PeerIdentity, type RoomRegistry } from '../rooms/room-registry.js';
 import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
 import {
   MAX_MESSAGE_BYTES,
@@ -345,6 +345,7 @@ function peekId(message: unknown): number | null {
 
 function toWireError(err: unknown, logger: FastifyBaseLogger): { code: Reply['error'] extends infer E ? E extends { code: infer C } ? C : never : never; message: string } {
   if (err instanceof SignallingError) return { code: err.code, message: err.message };
+  if (err instanceof RoomFullError) return { code: 'room-full', message: err.message };
   if (err instanceof MediaError) return { code: err.code === 'unknown-transport' ? 'unknown-transport' : 'media-error', message: err.message };
   const statusCode = (err as { statusCode?: number }).statusCode;
   // Our own refusals (HttpError and the like) carry a status and a sentence written for the client.
