@@ -2,7 +2,7 @@
  * The mood engine: one MoodFusion per participant, a group mood per room, both published on the
  * event bus (`participantMood`, `roomMood`) for the dashboard, the recommender and the stream.
  * The models feed it through observe(); every fused reading can also go to a sample sink
- * (server/persistence/emotion-sample-writer.ts) that must not block.
+ * (server/mood/emotion-sample-writer.ts) that must not block.
  *
  * A user's mood override (setOverride) replaces what the models sense for every participant of
  * that user until it runs out: the published mood is the pinned emotion (source "override"),

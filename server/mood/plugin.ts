@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { consentedUsers, getUserSettings } from '../auth/user-settings.js';
 import type { MoodOverride as StoredOverride } from '../auth/events.js';
-import { EmotionSampleWriter } from '../persistence/emotion-sample-writer.js';
+import { EmotionSampleWriter } from './emotion-sample-writer.js';
 import { MoodEngine } from './engine.js';
 
 declare module '../app.js' {

@@ -1,7 +1,7 @@
 /**
  * Emotion samples: one fused reading per participant and tick, with the per-modality
  * probabilities it came from (never raw media). Written in batches by
- * server/persistence/emotion-sample-writer.ts. Ids are text: guests have no users row.
+ * server/mood/emotion-sample-writer.ts. Ids are text: guests have no users row.
  */
 import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../database.js';
 import { emotionSamples } from '../../sql/schema.js';
-import type { ParticipantMoodEvent } from '../mood/engine.js';
+import type { ParticipantMoodEvent } from './engine.js';
 
 export type EmotionSampleRow = typeof emotionSamples.$inferInsert & { id: string };
 

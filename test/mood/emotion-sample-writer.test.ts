@@ -12,7 +12,7 @@ import { openDatabase, type Database } from '../../server/database.js';
 import { postgresBehindProxy } from '../helpers/postgres.js';
 import type { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/server-process.js';
-import { EmotionSampleWriter } from '../../server/persistence/emotion-sample-writer.js';
+import { EmotionSampleWriter } from '../../server/mood/emotion-sample-writer.js';
 
 const OUTAGE_MS = Number(process.env.EMOTION_OUTAGE_MS ?? 5000);
 
