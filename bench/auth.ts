@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { hashPassword, verifyPassword } from '../server/auth/passwords.js';
-import { verifyAccessToken } from '../server/auth/tokens.js';
-import { authorizeRoomJoin } from '../server/auth/room-access.js';
+import { hashPassword, verifyPassword } from '../server/accounts/passwords.js';
+import { verifyAccessToken } from '../server/accounts/tokens.js';
+import { authorizeRoomJoin } from '../server/accounts/room-access.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 

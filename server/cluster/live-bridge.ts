@@ -23,7 +23,7 @@ import type { EventBus } from '../events.js';
 import type { ClusterKeys } from './keys.js';
 import type { RoomOwnership } from './ownership.js';
 
-/** Bus events that are account facts, true on every node (emitted by server/auth). */
+/** Bus events that are account facts, true on every node (emitted by server/accounts). */
 const RELAYED_BUS_EVENTS = ['roomClosedByOwner', 'roomMemberRemoved', 'listenerLinkRevoked', 'userDataDeleted', 'userSettingsChanged'] as const;
 /** A userId no account has: the tap is "signed in" only so the hub includes userIds. */
 const TAP_USER = '\u0000cluster-tap';

@@ -6,8 +6,8 @@
  * (`userSettingsChanged`), and when a user joins a room while one is active.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { consentedUsers, getUserSettings } from '../auth/user-settings.js';
-import type { MoodOverride as StoredOverride } from '../auth/events.js';
+import { consentedUsers, getUserSettings } from '../accounts/user-settings.js';
+import type { MoodOverride as StoredOverride } from '../accounts/events.js';
 import { EmotionSampleWriter } from './emotion-sample-writer.js';
 import { MoodEngine } from './engine.js';
 

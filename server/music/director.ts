@@ -37,7 +37,7 @@ export interface NextTrack extends CatalogTrack {
 }
 
 export interface NextRequest {
-  /** "room:<id>" (roomSession) or "listener:<id>" (one listener's own session; server/auth/personal-data.ts deletes those with the user). */
+  /** "room:<id>" (roomSession) or "listener:<id>" (one listener's own session; server/accounts/personal-data.ts deletes those with the user). */
   sessionKey: string;
   mood: MoodReading;
   /** Whose feedback counts: the listener, or the room's signed-in members. */

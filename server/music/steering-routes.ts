@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { requireRoomRole } from '../auth/room-access.js';
+import { requireRoomRole } from '../accounts/room-access.js';
 import { nearestEmotion } from '../../vocabulary/circumplex.js';
 import { roomSession, type MusicDirector } from './director.js';
 import { journeyView } from './journey.js';

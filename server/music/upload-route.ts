@@ -11,10 +11,10 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { requireAccount } from '../auth/request-auth.js';
-import { HttpError, forbidden } from '../auth/http-error.js';
-import { cleanName } from '../auth/display-names.js';
-import { scrubPaths } from '../routes/errors.js';
+import { requireAccount } from '../accounts/request-auth.js';
+import { HttpError, forbidden } from '../http/http-error.js';
+import { cleanName } from '../accounts/display-names.js';
+import { scrubPaths } from '../http/errors.js';
 import { AUDIO_EXTENSIONS, type ImportSummary } from './importer.js';
 
 /** Files one upload request may carry. */

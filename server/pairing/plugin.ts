@@ -13,9 +13,9 @@ import fp from 'fastify-plugin';
 import QRCode from 'qrcode';
 import { Type, type Static } from '@sinclair/typebox';
 import { listenerLinks } from '../../sql/schema.js';
-import { conflict } from '../auth/http-error.js';
-import { hashOpaqueToken, newOpaqueToken } from '../auth/opaque-tokens.js';
-import { findRoom, requireRoomRole } from '../auth/room-access.js';
+import { conflict } from '../http/http-error.js';
+import { hashOpaqueToken, newOpaqueToken } from '../accounts/opaque-tokens.js';
+import { findRoom, requireRoomRole } from '../accounts/room-access.js';
 import { INVALID_CODE_MESSAGE, PAIRING_CODE_LENGTH, PairingCodes, PairingError, type PairingOptions } from './pairing-codes.js';
 
 declare module 'fastify' {

@@ -7,8 +7,8 @@ import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WatchReply } from '../../vocabulary/live-events.js';
 import { MediaError } from '../../media/room-media.js';
-import { errorForLog, publicError, scrubPaths } from '../routes/errors.js';
-import { guestDisplayName } from '../auth/display-names.js';
+import { errorForLog, publicError, scrubPaths } from '../http/errors.js';
+import { guestDisplayName } from '../accounts/display-names.js';
 import { RoomFullError, type Peer, type PeerIdentity, type RoomRegistry } from '../rooms/room-registry.js';
 import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
 import {
@@ -186,7 +186,7 @@ export class SignallingSession {
     const inviteKey = request.token ? `${request.roomId}|${request.token}` : undefined;
     const identity = await this.options.authorizeJoin({
       ...request,
-      // Shown to everyone in the room: no control or bidi-override characters (server/auth/display-names.ts).
+      // Shown to everyone in the room: no control or bidi-override characters (server/accounts/display-names.ts).
       ...(request.displayName !== undefined ? { displayName: guestDisplayName(request.displayName) } : {}),
       ...(inviteKey && this.inviteGuests.has(inviteKey) ? { guestUserId: this.inviteGuests.get(inviteKey) } : {}),
     });

@@ -1,5 +1,5 @@
 /**
- * Checks every cell of server/routes/ACCESS.md against the real app (PGlite, inject()): each
+ * Checks every cell of server/accounts/ACCESS.md against the real app (PGlite, inject()): each
  * route × {anonymous, bad token, other user, guest, member, owner}. Requests expected to succeed
  * and change state get a fresh fixture per cell, so one cell's DELETE cannot change the next
  * cell's answer. Also checks
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from './test-app.js';
 import { badTokens, roomFixture, storedJwtSecret, type RoomFixture } from './fixtures.js';
 
-const ACCESS_MD = fileURLToPath(new URL('../../server/routes/ACCESS.md', import.meta.url));
+const ACCESS_MD = fileURLToPath(new URL('../../server/accounts/ACCESS.md', import.meta.url));
 const COLUMNS = ['anonymous', 'bad token', 'other user', 'guest', 'member', 'owner'] as const;
 type Column = (typeof COLUMNS)[number];
 

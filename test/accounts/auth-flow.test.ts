@@ -9,8 +9,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { refreshTokens, users } from '../../sql/schema.js';
-import { verifyAccessToken } from '../../server/auth/tokens.js';
-import { resolveJwtSecret } from '../../server/auth/jwt-secret.js';
+import { verifyAccessToken } from '../../server/accounts/tokens.js';
+import { resolveJwtSecret } from '../../server/accounts/jwt-secret.js';
 import { badTokens, storedJwtSecret } from './fixtures.js';
 import { call, startTestApp, type Session } from './test-app.js';
 

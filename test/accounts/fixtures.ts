@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../../sql/schema.js';
-import { hashPassword } from '../../server/auth/passwords.js';
-import { hashOpaqueToken, newOpaqueToken } from '../../server/auth/opaque-tokens.js';
-import { signAccessToken } from '../../server/auth/tokens.js';
+import { hashPassword } from '../../server/accounts/passwords.js';
+import { hashOpaqueToken, newOpaqueToken } from '../../server/accounts/opaque-tokens.js';
+import { signAccessToken } from '../../server/accounts/tokens.js';
 
 export const PASSWORD = 'correct horse battery';
 let sharedHash: Promise<string> | undefined;

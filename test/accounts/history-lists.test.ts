@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { feedback, plays, tracks } from '../../sql/schema.js';
-import type { History } from '../../server/routes/history-queries.js';
+import type { History } from '../../server/accounts/history-queries.js';
 import { call, signUp, startTestApp } from './test-app.js';
 
 async function insertTrack(app: FastifyInstance, title: string): Promise<string> {

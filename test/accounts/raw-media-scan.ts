@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../server/database.js';
-import { rowsOf } from '../../server/auth/db-rows.js';
+import { rowsOf } from '../../server/accounts/db-rows.js';
 
 export interface RawMediaFinding {
   where: string;

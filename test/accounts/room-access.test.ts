@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { authorizeListener, authorizeRoomJoin, isRoomMember } from '../../server/auth/room-access.js';
+import { authorizeListener, authorizeRoomJoin, isRoomMember } from '../../server/accounts/room-access.js';
 import { badTokens, roomFixture, storedJwtSecret, type RoomFixture } from './fixtures.js';
 import { call, startTestApp, type Session, type TestApp } from './test-app.js';
 
@@ -153,7 +153,7 @@ test('rooms: create, list, rename; guests cannot create rooms; bad ids answer 40
 });
 
 test('settings: strategy, a mood override that runs out, consent; changes are announced; bad values 400', async () => {
-  const { getUserSettings } = await import('../../server/auth/user-settings.js');
+  const { getUserSettings } = await import('../../server/accounts/user-settings.js');
   const f = await roomFixture(t.app);
   const changes: unknown[] = [];
   const onChange = (e: unknown) => changes.push(e);
@@ -175,7 +175,7 @@ test('settings: strategy, a mood override that runs out, consent; changes are an
     t.app.services.events.off('userSettingsChanged', onChange);
   }
   // An override whose time has passed reads as none.
-  const { settingsView } = await import('../../server/auth/user-settings.js');
+  const { settingsView } = await import('../../server/accounts/user-settings.js');
   const past = settingsView({ userId: f.member.id, strategy: 'calm', moodOverride: 'sad', moodOverrideUntil: new Date(Date.now() - 1000), consentedAt: null, updatedAt: new Date() });
   assert.equal(past.moodOverride, null);
   for (const body of [{ strategy: 'party' }, { moodOverride: { emotion: 'ecstatic', minutes: 5 } }, { moodOverride: { emotion: 'happy', minutes: 0 } }]) {

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../server/database.js';
-import { rowsOf } from '../../server/auth/db-rows.js';
+import { rowsOf } from '../../server/accounts/db-rows.js';
 
 export async function rowsReferencing(db: Db, value: string): Promise<{ table: string; column: string; rows: number }[]> {
   const columns = rowsOf<{ table_name: string; column_name: string }>(

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from '../../server/database.js';
 import { feedback, plays, trackFeatures, tracks } from '../../sql/schema.js';
 import { MusicDirector, UnknownTrackError } from '../../server/music/director.js';
 
-/** One listener's own session key (the format server/auth/personal-data.ts deletes with the user). */
+/** One listener's own session key (the format server/accounts/personal-data.ts deletes with the user). */
 const listenerSession = (userId: string) => `listener:${userId}`;
 
 let dir: string;

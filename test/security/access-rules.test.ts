@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { emotionSamples, roomMemberships } from '../../sql/schema.js';
-import { rowsOf } from '../../server/auth/db-rows.js';
+import { rowsOf } from '../../server/accounts/db-rows.js';
 import { SignallingWs } from '../../bench/lib/ws-client.js';
 import { waitFor } from '../helpers/server-process.js';
 import type { TestApp } from '../helpers/app.js';

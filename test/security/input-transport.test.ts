@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { users } from '../../sql/schema.js';
-import { errorForLog, publicError } from '../../server/routes/errors.js';
+import { errorForLog, publicError } from '../../server/http/errors.js';
 import { sweepIncoming } from '../../server/music/upload-route.js';
 import { waitFor } from '../helpers/server-process.js';
 import type { TestApp } from '../helpers/app.js';

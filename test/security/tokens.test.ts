@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestApp } from '../helpers/app.js';
-import { revokeRefreshFamily } from '../../server/auth/tokens.js';
+import { revokeRefreshFamily } from '../../server/accounts/tokens.js';
 import { call, signUp, startSecurityApp, type Session } from './harness.js';
 
 let server: TestApp;

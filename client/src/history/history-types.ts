@@ -1,8 +1,8 @@
 /**
- * What GET /api/me/history answers: the server's own types (server/routes/history-queries.ts),
+ * What GET /api/me/history answers: the server's own types (server/accounts/history-queries.ts),
  * imported as types only, so nothing of the server is bundled.
  */
-import type { FeedbackTrack, History } from '../../../server/routes/history-queries.js';
+import type { FeedbackTrack, History } from '../../../server/accounts/history-queries.js';
 
 export type { FeedbackTrack };
 export type HistoryReply = History;

@@ -10,10 +10,10 @@ import './events.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { startRetentionJob } from './retention-job.js';
-import { authRoutes } from '../routes/auth.js';
-import { inviteRoutes } from '../routes/invites.js';
-import { meRoutes } from '../routes/me.js';
-import { roomRoutes } from '../routes/rooms.js';
+import { authRoutes } from './routes/auth.js';
+import { inviteRoutes } from './routes/invites.js';
+import { meRoutes } from './routes/me.js';
+import { roomRoutes } from './routes/rooms.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +29,7 @@ const accounts: FastifyPluginAsync = async (app) => {
     // Only HS256: a token claiming "none" or another algorithm is rejected, not interpreted.
     verify: { algorithms: ['HS256'] },
   });
-  // One brake for every route that guesses secrets or makes accounts (server/auth/auth-throttle.ts).
+  // One brake for every route that guesses secrets or makes accounts (server/accounts/auth-throttle.ts).
   const throttle = new AuthThrottle(config.AUTH_RATE_LIMIT_MAX);
   await app.register(authRoutes, { prefix: '/api/auth', throttle });
   await app.register(meRoutes, { prefix: '/api/me' });

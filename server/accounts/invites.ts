@@ -6,7 +6,7 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { roomInvites, roomMemberships, rooms } from '../../sql/schema.js';
-import { conflict, forbidden, notFound } from './http-error.js';
+import { conflict, forbidden, notFound } from '../http/http-error.js';
 import { guestDisplayName } from './display-names.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from './opaque-tokens.js';
 import { createGuestUser, findUserById } from './users.js';

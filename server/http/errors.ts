@@ -6,7 +6,7 @@
  * and the driver's own one-line reason (no statement, no parameters).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { HttpError } from '../auth/http-error.js';
+import { HttpError } from './http-error.js';
 
 export interface PublicError {
   statusCode: number;

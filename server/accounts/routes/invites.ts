@@ -5,11 +5,11 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { acceptInvite } from '../auth/invites.js';
-import { optionalAccount } from '../auth/request-auth.js';
-import { findUserById } from '../auth/users.js';
+import { acceptInvite } from '../invites.js';
+import { optionalAccount } from '../request-auth.js';
+import { findUserById } from '../users.js';
 import { DisplayName, sessionFor } from './auth.js';
-import type { AuthThrottle } from '../auth/auth-throttle.js';
+import type { AuthThrottle } from '../auth-throttle.js';
 
 const AcceptBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), displayName: Type.Optional(DisplayName) }, { additionalProperties: false });
 

@@ -5,14 +5,14 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Db } from '../database.js';
-import { users } from '../../sql/schema.js';
-import { HttpError, conflict, unauthorized } from '../auth/http-error.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
-import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type IssuedRefreshToken } from '../auth/tokens.js';
-import type { AuthThrottle } from '../auth/auth-throttle.js';
-import { cleanName } from '../auth/display-names.js';
-import { findUserByEmail, findUserById, isGuest, type UserRow } from '../auth/users.js';
+import type { Db } from '../../database.js';
+import { users } from '../../../sql/schema.js';
+import { HttpError, conflict, unauthorized } from '../../http/http-error.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from '../passwords.js';
+import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type IssuedRefreshToken } from '../tokens.js';
+import type { AuthThrottle } from '../auth-throttle.js';
+import { cleanName } from '../display-names.js';
+import { findUserByEmail, findUserById, isGuest, type UserRow } from '../users.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' });
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });

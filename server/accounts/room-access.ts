@@ -4,14 +4,14 @@
  * - authorizeListener: may this request hear this room's stream (HLS)? Listener links are
  *   revocable; members may always listen.
  * - isRoomMember: for anything pushed to room members (live dashboards).
- * The statuses match server/routes/ACCESS.md: 401 no/invalid credentials, 404 unknown or closed
+ * The statuses match server/accounts/ACCESS.md: 401 no/invalid credentials, 404 unknown or closed
  * room, 403 known room but not a member (or a revoked listener link).
  */
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../database.js';
 import { listenerLinks, roomMemberships, rooms } from '../../sql/schema.js';
-import { forbidden, notFound, unauthorized } from './http-error.js';
+import { forbidden, notFound, unauthorized } from '../http/http-error.js';
 import { acceptInvite, type RoomRole } from './invites.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from './opaque-tokens.js';
 import { verifyAccessToken } from './tokens.js';

@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { rowsOf } from '../auth/db-rows.js';
+import { rowsOf } from './db-rows.js';
 
 export type Bucket = 'day' | 'week';
 

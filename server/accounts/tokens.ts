@@ -7,7 +7,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../database.js';
 import { refreshTokens } from '../../sql/schema.js';
-import { unauthorized } from './http-error.js';
+import { unauthorized } from '../http/http-error.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from './opaque-tokens.js';
 
 export interface AccessIdentity {

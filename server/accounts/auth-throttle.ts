@@ -9,7 +9,7 @@
  * Both are kept in this process's memory (a cluster node brakes on what it sees).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../http/http-error.js';
 
 export class TooManyRequestsError extends HttpError {
   constructor(readonly retryAfterS: number, message: string) {

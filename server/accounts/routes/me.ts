@@ -6,13 +6,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
-import { FER_LABELS } from '../../vocabulary/emotions.js';
-import { roomMemberships, userSettings } from '../../sql/schema.js';
-import { STRATEGIES, readUserSettings, settingsView, type SettingsRow } from '../auth/user-settings.js';
-import { deleteAccount, deleteUserHistory } from '../auth/personal-data.js';
-import { requireAccount } from '../auth/request-auth.js';
+import { FER_LABELS } from '../../../vocabulary/emotions.js';
+import { roomMemberships, userSettings } from '../../../sql/schema.js';
+import { STRATEGIES, readUserSettings, settingsView, type SettingsRow } from '../user-settings.js';
+import { deleteAccount, deleteUserHistory } from '../personal-data.js';
+import { requireAccount } from '../request-auth.js';
 import { publicUser } from './auth.js';
-import { readHistory, userScope } from './history-queries.js';
+import { readHistory, userScope } from '../history-queries.js';
 
 export const HistoryQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
