@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { WebSocket } from 'ws';
 import { authorizeListener } from '../accounts/room-access.js';
 import { bearerToken } from '../accounts/tokens.js';
+import { ROOM_ID_SOURCE } from '../rooms/room-id.js';
 import { SignallingError, type RequestData } from '../signalling/protocol.js';
 import { Cluster, EDGE_HEADER } from './cluster.js';
 import { HlsEdge, type UpstreamResponse } from './hls-edge.js';
@@ -43,7 +44,7 @@ declare module 'fastify' {
   }
 }
 
-const STREAM_PATH = /^\/stream\/([A-Za-z0-9_-]{1,64})\/([0-9a-f]{8}-(?:init\d{1,6}\.mp4|\d{1,9}(?:\.\d{1,3})?\.m4s)|live\.m3u8)(?:\?|$)/;
+const STREAM_PATH = new RegExp(`^/stream/(${ROOM_ID_SOURCE})/([0-9a-f]{8}-(?:init\\d{1,6}\\.mp4|\\d{1,9}(?:\\.\\d{1,3})?\\.m4s)|live\\.m3u8)(?:\\?|$)`);
 const BLOCK_PARAM = /^\d{1,9}$/;
 /** A room with no participants, no stream and no listener for this long is given up. */
 const UNUSED_ROOM_RELEASE_MS = 20_000;

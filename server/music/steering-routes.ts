@@ -8,13 +8,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { requireRoomRole } from '../accounts/room-access.js';
+import { RoomId } from '../rooms/room-id.js';
 import { nearestEmotion } from '../../vocabulary/circumplex.js';
 import { roomSession, type MusicDirector } from './director.js';
 import { journeyView } from './journey.js';
 import type { MoodReading } from './recommender.js';
 import type { RoomSwitcher } from './switch-policy.js';
 
-const RoomParams = Type.Object({ roomId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+const RoomParams = Type.Object({ roomId: RoomId });
 const QueueBody = Type.Object({ trackId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 export const DestinationBody = Type.Object(
   {

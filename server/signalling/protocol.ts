@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { RoomId } from '../rooms/room-id.js';
 
 export const PROTOCOL_VERSION = 1;
 /** Larger text frames get a 'too-large' error; frames beyond MAX_FRAME_BYTES close the socket (1009). */
@@ -24,7 +25,7 @@ export const Envelope = Type.Object({
 export const RequestSchemas = {
   join: Type.Object(
     {
-      roomId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }),
+      roomId: RoomId,
       displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
       /** An access token or a room invite token (accounts). */
       token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
@@ -35,7 +36,7 @@ export const RequestSchemas = {
   /** Receive a room's live events without sending media (a dashboard, a TV). */
   watch: Type.Object(
     {
-      roomId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }),
+      roomId: RoomId,
       /** An access token (members) or a listener-link token. */
       token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     },
