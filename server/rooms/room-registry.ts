@@ -11,6 +11,7 @@ import type { IngestMetrics } from '../../media/ingest/metrics.js';
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
 import { RoomMedia, type AnalysisSettings, type ParticipantMedia, type RtcNetwork } from '../../media/room-media.js';
 import type { EventBus } from '../events.js';
+import { OpenOnce } from '../open-once.js';
 
 /** A join refused because the room has its maximum of participants (signalling answers 'room-full'). */
 export class RoomFullError extends Error {
@@ -60,7 +61,8 @@ export interface RoomRegistryOptions {
 
 export class RoomRegistry extends EventEmitter<RegistryEvents> {
   readonly rooms = new Map<string, Room>();
-  private readonly opening = new Map<string, Promise<Room>>();
+  /** rooms being created: two joins racing into a new room get the same one */
+  private readonly opening = new OpenOnce<Room>();
 
   constructor(private readonly options: RoomRegistryOptions) {
     super();
@@ -131,12 +133,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   private open(roomId: string): Promise<Room> {
     const existing = this.rooms.get(roomId);
     if (existing) return Promise.resolve(existing);
-    let pending = this.opening.get(roomId);
-    if (!pending) {
-      pending = this.create(roomId).finally(() => this.opening.delete(roomId));
-      this.opening.set(roomId, pending);
-    }
-    return pending;
+    return this.opening.open(roomId, () => this.create(roomId));
   }
 
   private async create(roomId: string): Promise<Room> {
