@@ -14,13 +14,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ffmpegPath } from '../media/ffmpeg-path.js';
 import { audioOutputOptions, videoOutputOptions } from '../media/ingest/decoder-args.js';
 import { ferImages, makeFaceClip, makeSpeechWav, speechClips, tempDir } from '../test/helpers/test-media.js';
 
 const { values } = parseArgs({ options: { participants: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' }, fps: { type: 'string', default: '15' } } });
 const N = Number(values.participants);
 const seconds = Number(values.seconds);
-const FFMPEG = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
+const FFMPEG = ffmpegPath();
 const HZ = 100;
 
 const dir = tempDir('moodify-bench-decoders-');

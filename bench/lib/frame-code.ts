@@ -4,6 +4,7 @@
  * the moment the load generator sent it.
  */
 import { execFileSync } from 'node:child_process';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export const CODE_BITS = 10;
 const STRIP = 24; // rows
@@ -11,7 +12,7 @@ const BLOCK = 32; // columns per bit (10 bits × 32 = 320 px)
 
 /** Re-encodes `input` (any ffmpeg-readable clip) as a 320×240 y4m at `fps` with each frame numbered. */
 export function stampFrameNumbers(input: string, output: string, fps: number, seconds: number): number {
-  const ffmpeg = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
+  const ffmpeg = ffmpegPath();
   const width = 320;
   const height = 240;
   const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', input, '-t', String(seconds), '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 30 });

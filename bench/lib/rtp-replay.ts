@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export interface RecordedStream {
   kind: 'audio' | 'video';
@@ -19,7 +20,7 @@ export interface RecordedStream {
   scalabilityMode?: string;
 }
 
-const FFMPEG = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
+const FFMPEG = ffmpegPath();
 
 /** Runs ffmpeg with `encodeArgs` sending RTP to a local socket, and keeps every packet. */
 async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArgs: string[], payloadType: number, clockRate: number, frameTicks: number): Promise<RecordedStream> {

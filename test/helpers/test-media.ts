@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import { ROOT } from './server-process.js';
 
 export const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
-const FFMPEG = process.env.FFMPEG_BIN || '/usr/bin/ffmpeg';
+const FFMPEG = ffmpegPath();
 
 export function sharedDataAvailable(): boolean {
   return fs.existsSync(path.join(SHARED_DATA, 'fer', 'labels.csv')) && fs.existsSync(path.join(SHARED_DATA, 'speech', 'labels.csv'));
