@@ -32,14 +32,19 @@ export async function openListener(browser: Browser, baseUrl: string, room: stri
 /** The page's <moodify-player>: on the listen page (a TV) or on the room page (every device in the room). */
 const PLAYER = `(() => { const host = document.querySelector('moodify-listen') || document.querySelector('moodify-room'); return host && host.shadowRoot ? host.shadowRoot.querySelector('moodify-player') : null; })()`;
 
-const CURRENT_TIME = `(() => { const p = ${PLAYER}; return p && p.audio ? p.audio.currentTime : 0; })()`;
+/**
+ * Seconds of audio the page's player has actually played (the sum of audio.played's ranges).
+ * Not currentTime: hls.js seeks a live stream to its start position before anything plays
+ * (0 → 2.4 s with autoplay refused), which a currentTime probe mistook for playback.
+ */
+export const PLAYED_SECONDS = `(() => { const p = ${PLAYER}; if (!p || !p.audio) return 0; const r = p.audio.played; let s = 0; for (let i = 0; i < r.length; i++) s += r.end(i) - r.start(i); return s; })()`;
 
 async function advancesWithin(page: Page, ms: number): Promise<boolean> {
-  const start = (await page.evaluate(CURRENT_TIME)) as number;
+  const start = (await page.evaluate(PLAYED_SECONDS)) as number;
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     await page.waitForTimeout(250);
-    if (((await page.evaluate(CURRENT_TIME)) as number) > start + 0.5) return true;
+    if (((await page.evaluate(PLAYED_SECONDS)) as number) > start + 0.5) return true;
   }
   return false;
 }

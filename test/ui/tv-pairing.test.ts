@@ -80,7 +80,8 @@ const newCode = async () => {
 
 // Strings, not functions: tsx would wrap a function's inner helpers in a `__name` the page lacks.
 const PLAYER = `document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player')`;
-const CURRENT_TIME = `(() => { const p = ${PLAYER}; return p && p.audio ? p.audio.currentTime : 0; })()`;
+/** Seconds actually played (audio.played), not currentTime: hls.js's first live seek moves currentTime with nothing playing. */
+const PLAYED_SECONDS = `(() => { const p = ${PLAYER}; if (!p || !p.audio) return 0; const r = p.audio.played; let s = 0; for (let i = 0; i < r.length; i++) s += r.end(i) - r.start(i); return s; })()`;
 /** RMS level of what the media element plays, over ~1 s, through a Web Audio analyser. */
 const AUDIO_LEVEL = `(async () => {
   const audio = ${PLAYER}.audio;
@@ -109,10 +110,10 @@ const OVERFLOW = `document.documentElement.scrollWidth - document.documentElemen
 
 /** Waits until the media element has played 2 s more (polled with evaluate: the app's CSP forbids waitForFunction's eval). */
 async function waitForPlayback(page: Page, timeoutMs = 45_000): Promise<void> {
-  const start = (await page.evaluate(CURRENT_TIME)) as number;
+  const start = (await page.evaluate(PLAYED_SECONDS)) as number;
   const deadline = Date.now() + timeoutMs;
-  while (((await page.evaluate(CURRENT_TIME)) as number) < start + 2) {
-    if (Date.now() > deadline) throw new Error(`currentTime stayed near ${start} for ${timeoutMs} ms: ${await page.evaluate(PLAYER_STATE)}`);
+  while (((await page.evaluate(PLAYED_SECONDS)) as number) < start + 2) {
+    if (Date.now() > deadline) throw new Error(`played time stayed near ${start} for ${timeoutMs} ms: ${await page.evaluate(PLAYER_STATE)}`);
     await page.waitForTimeout(250);
   }
 }
