@@ -53,10 +53,10 @@ test('weights always sum to 1, whatever arrives (including missing modalities)',
   );
 });
 
-test('equal base weights without calibration; a missing modality gets weight 0', () => {
+test('face 60 / voice 40 by default without calibration; a missing modality gets weight 0', () => {
   const fusion = new MoodFusion({ calibration: null });
   let mood = fusion.update({ t: 0, face: reading('happy', 0.8), voice: reading('happy', 0.8) });
-  assert.ok(Math.abs(mood.weights.face - 0.5) < 1e-9 && Math.abs(mood.weights.voice - 0.5) < 1e-9);
+  assert.ok(Math.abs(mood.weights.face - 0.6) < 1e-9 && Math.abs(mood.weights.voice - 0.4) < 1e-9, JSON.stringify(mood.weights));
   mood = fusion.update({ t: 200, face: null });
   assert.deepEqual(mood.weights, { face: 0, voice: 1 });
   assert.equal(mood.rule, 'single');
