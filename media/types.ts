@@ -16,10 +16,15 @@ export interface VideoFrame {
   seq: number;
 }
 
-/** 20 ms of 16 kHz mono PCM: 320 signed 16-bit samples. */
+/** The analysis audio's sample rate: 16 kHz mono, what the speech models take. */
+export const AUDIO_SAMPLE_RATE = 16000;
+/** Samples in one AudioChunk: 20 ms at AUDIO_SAMPLE_RATE. */
+export const AUDIO_CHUNK_SAMPLES = 320;
+
+/** 20 ms of 16 kHz mono PCM: AUDIO_CHUNK_SAMPLES (320) signed 16-bit samples. */
 export interface AudioChunk {
   participantId: string;
-  sampleRate: 16000;
+  sampleRate: typeof AUDIO_SAMPLE_RATE;
   samples: Int16Array;
   /** Index of this chunk since the stream started; chunk n covers [n*20 ms, (n+1)*20 ms). */
   index: number;

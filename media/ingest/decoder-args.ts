@@ -3,6 +3,7 @@
  * raw frames (video) or 16 kHz PCM (audio) come out on stdout. Each option here costs or saves
  * latency, so each says why it is there.
  */
+import { AUDIO_SAMPLE_RATE } from '../types.js';
 
 export interface VideoOutputOptions {
   fps: number;
@@ -40,7 +41,7 @@ export function videoOutputOptions({ fps, width: w, height: h }: VideoOutputOpti
 
 /** Mono 16 kHz signed 16-bit PCM. */
 export function audioOutputOptions(): string[] {
-  return ['-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', ...STDOUT_OUTPUT];
+  return ['-vn', '-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE), '-f', 's16le', ...STDOUT_OUTPUT];
 }
 
 /**

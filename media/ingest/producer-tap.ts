@@ -9,10 +9,10 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { types as ms } from 'mediasoup';
-import type { AudioChunk, VideoFrame } from '../types.js';
+import { BoundedQueue } from '../bounded-queue.js';
+import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk, type VideoFrame } from '../types.js';
 import { audioOutputOptions, sdpInputOptions, videoOutputOptions } from './decoder-args.js';
 import { launchDecoder } from './decoder-launcher.js';
-import { BoundedQueue, LatestValue } from './latest-value.js';
 import type { IngestMetrics } from './metrics.js';
 import { sdpForConsumer } from './sdp.js';
 import { releasePortPair, reservePortPair, waitForUdpBind } from './udp-ports.js';
@@ -29,7 +29,6 @@ export interface TapOptions {
   log?: (level: 'info' | 'warn', msg: string, extra?: Record<string, unknown>) => void;
 }
 
-const AUDIO_CHUNK_SAMPLES = 320; // 20 ms at 16 kHz
 const AUDIO_CHUNK_BYTES = AUDIO_CHUNK_SAMPLES * 2;
 /** Silence longer than this while the producer is active counts as an underrun. */
 const AUDIO_GAP_TOLERANCE_CHUNKS = 10;
@@ -214,7 +213,7 @@ export function analysisTemporalLayer(scalabilityMode: string | undefined, analy
  * latest frame wins for each of them, and a slow reader never holds up another.
  */
 export class VideoTap extends ProducerTap {
-  private readonly subscribers = new Set<LatestValue<VideoFrame>>();
+  private readonly subscribers = new Set<BoundedQueue<VideoFrame>>();
   private readonly width: number;
   private readonly height: number;
   /** The frame being filled from ffmpeg's stdout, and how many of its bytes are in. */
@@ -230,8 +229,8 @@ export class VideoTap extends ProducerTap {
   }
 
   /** A new subscription to this tap's frames; it ends when the tap closes (or on its close()). */
-  frames(): LatestValue<VideoFrame> {
-    const subscription = new LatestValue<VideoFrame>();
+  frames(): BoundedQueue<VideoFrame> {
+    const subscription = new BoundedQueue<VideoFrame>(1);
     this.subscribers.add(subscription);
     return subscription;
   }
@@ -349,7 +348,7 @@ export class AudioTap extends ProducerTap {
       }
       const audio: AudioChunk = {
         participantId,
-        sampleRate: 16000,
+        sampleRate: AUDIO_SAMPLE_RATE,
         samples,
         index: this.index++,
         ...(gapChunks !== undefined && { gapChunks }),
