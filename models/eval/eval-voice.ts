@@ -20,8 +20,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FER_LABELS } from '../../vocabulary/emotions.js';
+import { RAVDESS_LABELS, RAVDESS_TO_FER } from '../voice/labels.js';
 import type { SpeakerProfile } from '../voice/speaker-profile.js';
-import { RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer } from '../voice/voice-analyzer.js';
+import { SER_FILE, VoiceAnalyzer } from '../voice/voice-analyzer.js';
 import { readWav } from '../voice/wav.js';
 import { computeMetrics, expectedCalibrationError, fixedSubset, formatTable, parseArgs, parseCsv } from './metrics.js';
 

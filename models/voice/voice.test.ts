@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { AudioChunk } from '../../media/types.js';
 import { loadModel, ort } from '../runtime/session.js';
+import { RAVDESS_LABELS, RAVDESS_TO_FER } from './labels.js';
 import { SpeakerProfile, speakerReliability } from './speaker-profile.js';
-import { InvalidAudioError, RAVDESS_LABELS, RAVDESS_TO_FER, SER_FILE, VoiceAnalyzer, WINDOW, type VoiceResult } from './voice-analyzer.js';
+import { InvalidAudioError, SER_FILE, VoiceAnalyzer, type VoiceResult } from './voice-analyzer.js';
+import { WINDOW } from './voice-stream.js';
 import { decodeWav, readWav } from './wav.js';
 
 const FIX = new URL('../fixtures/voice/', import.meta.url);
