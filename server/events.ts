@@ -1,11 +1,11 @@
 /**
  * The in-process event bus between areas that must not import each other backwards
  * (media → models → mood → music → stream). Producers emit, consumers subscribe; payloads are
- * plain data. Each area adds its events to MoodifyEvents.
+ * plain data. Each area declares its own events in MoodifyEvents, beside their producer
+ * (`declare module '../events.js'` in accounts/events.ts, mood/events.ts, stream/events.ts,
+ * music/now-playing.ts, analysis/pipeline.ts), so this module imports no area.
  */
 import { EventEmitter } from 'node:events';
-import type { TrackStartedEvent } from './stream/room-stream.js';
-import type { ParticipantMoodEvent, RoomMoodEvent } from './mood/engine.js';
 
 export interface PeerInfo {
   roomId: string;
@@ -18,13 +18,6 @@ export interface MoodifyEvents {
   /** A participant joined / left a room's media session (signalling). */
   peerJoined: [PeerInfo];
   peerLeft: [PeerInfo];
-  /** Stream engine (server/stream/): a pick became audible in a room's stream; a stream started / stopped. */
-  trackStarted: [TrackStartedEvent];
-  streamStarted: [{ roomId: string }];
-  streamStopped: [{ roomId: string }];
-  /** Mood engine (server/mood/): a participant's fused mood after each reading; a room's group mood (≤ 1/s). */
-  participantMood: [ParticipantMoodEvent];
-  roomMood: [RoomMoodEvent];
 }
 
 export class EventBus extends EventEmitter<MoodifyEvents> {
