@@ -133,7 +133,11 @@ export class MoodifyPlayer extends LitElement {
   override firstUpdated(): void {
     this.audio.addEventListener('playing', () => ((this.playing = true), (this.status = '')));
     this.audio.addEventListener('pause', () => (this.playing = false));
-    this.audio.addEventListener('waiting', () => (this.status = 'Loading the music…'));
+    this.audio.addEventListener('waiting', () => (this.status = navigator.onLine === false ? OFFLINE : 'Loading the music…'));
+    // hls.js waits quietly while the browser is offline (no error reaches the handler below), so
+    // the page says it here; the 'playing' event clears it once the music is back.
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
     void (this.nosync ? Promise.resolve() : this.sync.start()).then(() => this.attach());
     void this.pollNowPlaying();
     if (this.autoplay) void this.play();
@@ -141,8 +145,18 @@ export class MoodifyPlayer extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
     this.stopAll();
   }
+
+  private readonly onOffline = (): void => {
+    this.status = OFFLINE;
+  };
+
+  private readonly onOnline = (): void => {
+    if (this.status === OFFLINE) this.status = 'Reconnecting to the room…';
+  };
 
   private stopAll(): void {
     clearTimeout(this.pollTimer);
@@ -196,7 +210,7 @@ export class MoodifyPlayer extends LitElement {
           return;
         }
         if (!data.fatal) return;
-        this.status = navigator.onLine === false ? 'This screen is offline. The music comes back when the network does.' : 'Reconnecting to the room…';
+        this.status = navigator.onLine === false ? OFFLINE : 'Reconnecting to the room…';
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
         else {
           // Network errors and anything else: start over, with the newest credentials.
@@ -347,6 +361,8 @@ export class MoodifyPlayer extends LitElement {
     `;
   }
 }
+
+const OFFLINE = 'This screen is offline. The music comes back when the network does.';
 
 /**
  * Statuses that retrying cannot fix: no credentials, refused credentials, and (for the playlist)
