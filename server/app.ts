@@ -110,16 +110,19 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(moodPlugin);
   await app.register(analysisPlugin);
   await app.register(musicPlugin);
-  // After the music plugin: the stream plays its picks (app.services.music).
-  await app.register(streamPlugin);
+  const { music } = app.services;
+  if (!music) throw new Error('the music plugin did not start its services');
+  // The stream plays the music's picks, stores its listeners' feedback through it and tells its
+  // story; the music asks the stream to switch early. Both ways are joined here, once.
+  await app.register(streamPlugin, { trackSource: music.trackSource, feedback: music.feedback, story: music.story });
+  music.playOn(app.streams);
   if (cluster) await app.register(clusterPlugin);
   // "Show on TV": pairing codes that hand a screen a listener link.
   await app.register(pairingPlugin);
 
   if (fs.existsSync(CLIENT_DIST)) {
     // Source maps hand out the whole client source: served only to a developer who asked for them (CLIENT_SOURCEMAPS=1).
-    const mapsAllowed = process.env.CLIENT_SOURCEMAPS === '1';
-    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/', allowedPath: (pathName) => mapsAllowed || !pathName.endsWith('.map') });
+    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/', allowedPath: (pathName) => config.CLIENT_SOURCEMAPS || !pathName.endsWith('.map') });
     app.get('/room/:roomId', async (_request, reply) => reply.sendFile('room.html'));
   } else {
     app.get('/', async (_request, reply) =>

@@ -75,13 +75,16 @@ export const ConfigSchema = Type.Object({
   STREAM_IDLE_STOP_S: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'a room stream stops this long after its last member or listener left' }),
   STREAM_MAX_ROOMS: Type.Integer({ minimum: 1, maximum: 10000, default: 24, description: 'at most this many room streams run on this server at once (each is two ffmpeg processes); more answer 503' }),
   MUSIC_MIN_DWELL_S: Type.Number({ minimum: 0, maximum: 600, default: 45, description: 'a track plays at least this long before a mood change or a mood override may end it early' }),
+  MUSIC_MAX_UPLOAD_MB: Type.Number({ exclusiveMinimum: 0, default: 100, description: 'largest file accepted by POST /api/music/import, in MB' }),
+  MUSIC_BUNDLED_IMPORT: Type.Optional(Type.Boolean({ description: 'import the bundled Debian music when the library is empty; unset = on, except under node\'s test runner' })),
   MUSIC_FIRST_PICK_WAIT_S: Type.Number({ minimum: 0, maximum: 10, default: 10, description: "a room's first track waits at most this long for a confident reading of the room" }),
+  CLIENT_SOURCEMAPS: Type.Boolean({ default: false, description: 'serve the client\'s source maps (they hand out its whole source): for a developer build only' }),
   REQUEST_TIMEOUT_S: Type.Number({ minimum: 1, maximum: 3600, default: 60, description: 'a request (headers and body) must arrive within this many seconds, or its connection is closed' }),
   DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 4000, description: 'a PostgreSQL query (or a wait for a connection) that takes longer fails with 503' }),
   REFRESH_REUSE_GRACE_S: Type.Number({ minimum: 0, maximum: 60, default: 10, description: 'a refresh token presented again this soon after its rotation gets the same successor (concurrent refreshes), not a revoked log-in' }),
 });
 
-export type AppConfig = Static<typeof ConfigSchema> & { DATA_DIR_ABS: string };
+export type AppConfig = Omit<Static<typeof ConfigSchema>, 'MUSIC_BUNDLED_IMPORT'> & { DATA_DIR_ABS: string; MUSIC_BUNDLED_IMPORT: boolean };
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -116,5 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.RTC_MIN_PORT > config.RTC_MAX_PORT) {
     throw new ConfigError('RTC_MIN_PORT', `must not exceed RTC_MAX_PORT (${config.RTC_MIN_PORT} > ${config.RTC_MAX_PORT})`);
   }
-  return { ...config, DATA_DIR_ABS: path.resolve(config.DATA_DIR) };
+  return {
+    ...config,
+    DATA_DIR_ABS: path.resolve(config.DATA_DIR),
+    // Unset, on, except in a process node's test runner started (it marks the process, whatever
+    // env a test hands in here): every test server would otherwise spend its life analysing 30
+    // tracks on a 2-core machine.
+    MUSIC_BUNDLED_IMPORT: config.MUSIC_BUNDLED_IMPORT ?? !process.env.NODE_TEST_CONTEXT,
+  };
 }

@@ -26,7 +26,7 @@ export interface RoomSwitcherDeps {
   stories: RoomStories;
   /** The room's latest mood as the music sees it. */
   roomMood(roomId: string): MoodReading;
-  /** The stream engine, when there is one (looked up late: it registers after the music). */
+  /** The stream engine, once there is one (it is registered after the music, and handed over then: server/app.ts). */
   streams(): SwitchableStreams | undefined;
   log: { debug(obj: object, msg: string): void };
   now?: () => number;

@@ -9,7 +9,9 @@
  *   POST /api/rooms/:roomId/feedback     like / dislike the track playing
  *   GET  /stream/clock                   the server's clock and the sync offset (wall-clock sync of players)
  *   GET  /listen[/:roomId]               the listener-only page (no camera, no microphone; pairs a TV)
- * The manager is `app.streams` (for the mood → music wiring: `app.streams.requestSwitch`).
+ * The manager is `app.streams`. What it plays comes from its options: in the server, the music's
+ * track source, feedback sink and story (server/app.ts wires them); a stream-only test app passes
+ * a fixed playlist.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeListener } from '../accounts/room-access.js';
+import type { AppConfig } from '../config.js';
 import { bearerToken } from '../accounts/tokens.js';
 import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from './room-stream.js';
 import { StreamManager, StreamUnavailableError } from './stream-manager.js';
@@ -33,15 +36,11 @@ export interface FeedbackSink {
   record(input: { roomId: string; trackId: string; listenerId: string; kind: 'like' | 'dislike' | 'skip' }): Promise<void>;
 }
 
-/** What the music plugin (server/music/, registered before this one) offers the stream. */
-interface MusicServices {
-  trackSource?: TrackSource;
-  feedback?: FeedbackSink;
-}
-
 export interface StreamPluginOptions {
   trackSource?: TrackSource;
   feedback?: FeedbackSink;
+  /** Why the room hears what it hears, in plain words (the music's story, CONTRACTS §1), for now-playing; null when there is none. */
+  story?: (roomId: string) => object | null;
   settings?: Partial<StreamSettings>;
   idleStopS?: number;
   listenerWindowS?: number;
@@ -116,29 +115,27 @@ function listenToken(request: FastifyRequest): string | undefined {
 }
 
 const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, options) => {
-  const config = app.services?.config as (Record<string, unknown> & object) | undefined;
-  const fromConfig = (key: string): number | undefined => (typeof config?.[key] === 'number' ? (config[key] as number) : undefined);
+  // A stream-only app (test/stream/stream-app.ts) has no configuration: the defaults apply there.
+  const config: Partial<AppConfig> = app.services.config ?? {};
   const settings: StreamSettings = {
     ...DEFAULT_STREAM_SETTINGS,
     ...definedOnly({
-      segmentS: fromConfig('STREAM_SEGMENT_S'),
-      crossfadeS: fromConfig('STREAM_CROSSFADE_S'),
-      targetLufs: fromConfig('STREAM_TARGET_LUFS'),
+      segmentS: config.STREAM_SEGMENT_S,
+      crossfadeS: config.STREAM_CROSSFADE_S,
+      targetLufs: config.STREAM_TARGET_LUFS,
     }),
     ...options.settings,
   };
-  const music = (app.services as { music?: MusicServices }).music;
-  const trackSource = options.trackSource ?? music?.trackSource;
-  const feedback = options.feedback ?? music?.feedback;
+  const { feedback } = options;
   const manager = new StreamManager({
     settings,
-    idleStopS: options.idleStopS ?? fromConfig('STREAM_IDLE_STOP_S') ?? 30,
+    idleStopS: options.idleStopS ?? config.STREAM_IDLE_STOP_S ?? 30,
     listenerWindowS: options.listenerWindowS ?? 10,
-    maxStreams: options.maxStreams ?? fromConfig('STREAM_MAX_ROOMS'),
+    maxStreams: options.maxStreams ?? config.STREAM_MAX_ROOMS,
     registry: app.services.registry,
     events: app.services.events,
     log: app.log,
-    trackSource,
+    trackSource: options.trackSource,
   });
   app.decorate('streams', manager);
   app.addHook('onClose', async () => manager.close());
@@ -153,7 +150,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
    * server allows anonymous rooms. Revoking a link stops it on the player's next request.
    */
   const listenerAccess = async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (app.services?.config?.ALLOW_ANONYMOUS_ROOMS !== false) return;
+    if (config.ALLOW_ANONYMOUS_ROOMS !== false) return;
     if (app.cluster?.isEdgeRequest(request.headers)) return; // another node's edge, which authorised its listener
     const { roomId } = request.params as { roomId: string };
     const grant = await authorizeListener(app, { roomId, listenToken: listenToken(request), accessToken: bearerToken(request.headers.authorization) });
@@ -212,7 +209,7 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
   app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
     reply.header('cache-control', 'no-cache');
     // story: why it plays, in plain words (music-story, CONTRACTS §1); null without the recommender.
-    return { ...manager.nowPlaying(request.params.roomId), story: app.services.music?.story(request.params.roomId) ?? null };
+    return { ...manager.nowPlaying(request.params.roomId), story: options.story?.(request.params.roomId) ?? null };
   });
 
   app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {

@@ -19,6 +19,7 @@ export interface StreamManagerOptions {
   registry: Registry;
   events: EventBus;
   log: Logger;
+  /** Where picks come from (the music's recommender, or a fixed playlist): given once, here. */
   trackSource?: TrackSource | undefined;
 }
 
@@ -43,11 +44,9 @@ export class StreamManager {
   private readonly idleSince = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly metrics: StreamMetrics;
-  private trackSource: TrackSource | undefined;
   private closed = false;
 
   constructor(private readonly options: StreamManagerOptions) {
-    this.trackSource = options.trackSource;
     this.metrics = createStreamMetrics(options.registry, {
       streams: () => this.streams.size,
       listeners: () => [...this.listeners.keys()].reduce((sum, room) => sum + this.listenerCount(room), 0),
@@ -56,11 +55,6 @@ export class StreamManager {
     options.events.on('peerLeft', this.onPeerLeft);
     this.sweeper = setInterval(() => void this.sweep(), 1000);
     this.sweeper.unref();
-  }
-
-  /** Sets where picks come from (the recommender, once it is built). */
-  useTrackSource(source: TrackSource): void {
-    this.trackSource = source;
   }
 
   get(roomId: string): RoomStream | undefined {
@@ -143,7 +137,7 @@ export class StreamManager {
 
   private async start(roomId: string): Promise<RoomStream> {
     if (this.closed) throw new StreamUnavailableError('the server is shutting down');
-    const source = this.trackSource;
+    const source = this.options.trackSource;
     if (!source) throw new StreamUnavailableError('no music source is configured on this server');
     // Streams still starting count too (this room's own start is not in `starting` yet: ensure() adds it after this call).
     const max = this.options.maxStreams ?? Infinity;

@@ -20,13 +20,12 @@ let dir: string;
 let clickWav: Buffer;
 
 before(async () => {
-  process.env.MUSIC_MAX_UPLOAD_MB = '1';
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-music-api-'));
   const file = path.join(dir, 'click.wav');
-  // 8 s of clicks at 100 BPM, 16 kHz mono: about 256 KB, under the 1 MB limit set above.
+  // 8 s of clicks at 100 BPM, 16 kHz mono: about 256 KB, under the 1 MB limit set below.
   execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='if(lt(mod(t\\,0.6)\\,0.03)\\,sin(2*PI*1500*t)\\,0)':s=16000:d=8", file]);
   clickWav = fs.readFileSync(file);
-  t = await startTestApp({ MEDIASOUP_WORKERS: '1' });
+  t = await startTestApp({ MEDIASOUP_WORKERS: '1', MUSIC_MAX_UPLOAD_MB: '1' });
   const signup = await fetch(`${t.url}/api/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -39,7 +38,6 @@ before(async () => {
 after(async () => {
   await t?.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  delete process.env.MUSIC_MAX_UPLOAD_MB;
 });
 
 function upload(files: { name: string; bytes: Buffer }[], auth = true) {
