@@ -120,3 +120,17 @@ else
   ok "built"
 fi
 # Migrations are applied by the server itself at start (the same code path for both databases).
+
+# ---------------------------------------------------------------- python linter (tests only)
+# `npm run lint` (part of `npm test`) checks the offline model-building scripts under models/
+# with ruff, from pip's configured index (the machine's wheel store).
+if [ "$FOR_TESTS" = 1 ]; then
+  step "ruff (python linter)"
+  RUFF_VERSION=0.16.9
+  if python3 -m ruff --version 2>/dev/null | grep -q "$RUFF_VERSION"; then
+    ok "ruff $RUFF_VERSION"
+  else
+    python3 -m pip install -q "ruff==$RUFF_VERSION" >/tmp/moodify-pip.log 2>&1 || fail "pip install ruff==$RUFF_VERSION failed (see /tmp/moodify-pip.log)"
+    ok "installed ruff $RUFF_VERSION"
+  fi
+fi
