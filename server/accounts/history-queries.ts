@@ -6,9 +6,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../database.js';
+import type { Bucket, FeedbackTrack, HistoryReply } from '../../vocabulary/history.js';
 import { rowsOf } from './db-rows.js';
-
-export type Bucket = 'day' | 'week';
 
 export interface HistoryScope {
   /** Filters emotion_samples. */
@@ -35,30 +34,9 @@ function feedbackKeys(userId: string): SQL {
   return sql`(${userId}, ${`user:${userId}`})`;
 }
 
-export interface History {
-  since: string;
-  bucket: Bucket;
-  buckets: { start: string; samples: number; moods: Record<string, number>; valence: number; arousal: number }[];
-  path: { at: string; valence: number; arousal: number }[];
-  plays: { trackId: string; title: string; artist: string | null; startedAt: string; sessionKey: string; strategy: string; explanation: string; feedback: string[] }[];
-  feedback: { like: number; skip: number; dislike: number };
-  /** Tracks the user liked / skipped (or disliked), latest first, each once. */
-  liked: FeedbackTrack[];
-  skipped: FeedbackTrack[];
-}
-
-export interface FeedbackTrack {
-  trackId: string;
-  title: string;
-  artist: string | null;
-  /** The latest time the user gave this feedback on the track. */
-  at: string;
-  kinds: string[];
-}
-
 const iso = (v: unknown) => new Date(v as string).toISOString();
 
-export async function readHistory(db: Db, scope: HistoryScope, options: { days: number; bucket: Bucket }): Promise<History> {
+export async function readHistory(db: Db, scope: HistoryScope, options: { days: number; bucket: Bucket }): Promise<HistoryReply> {
   const since = new Date(Date.now() - options.days * 86_400_000);
   const sinceSql = sql`${since.toISOString()}::timestamptz`;
 
@@ -75,7 +53,7 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
       from emotion_samples where ${scope.samples} and at >= ${sinceSql} ${pooledBuckets}
       group by 1, 2 order by 1`),
   );
-  const byStart = new Map<string, History['buckets'][number]>();
+  const byStart = new Map<string, HistoryReply['buckets'][number]>();
   for (const row of moodRows) {
     const start = iso(row.start);
     const bucket = byStart.get(start) ?? { start, samples: 0, moods: {}, valence: 0, arousal: 0 };
@@ -96,7 +74,7 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
     .map((r) => ({ at: iso(r.at), valence: r.valence, arousal: r.arousal }))
     .reverse();
 
-  let plays: History['plays'] = [];
+  let plays: HistoryReply['plays'] = [];
   if (scope.playSessions.length > 0) {
     const feedbackJoin = scope.feedbackUserId
       ? sql`coalesce((select json_agg(distinct f.kind) from feedback f where f.track_id = p.track_id and f.user_id in ${feedbackKeys(scope.feedbackUserId)} and f.created_at >= p.started_at), '[]'::json)`

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { feedback, plays, tracks } from '../../sql/schema.js';
-import type { History } from '../../server/accounts/history-queries.js';
+import type { HistoryReply } from '../../vocabulary/history.js';
 import { call, signUp, startTestApp } from './test-app.js';
 
 async function insertTrack(app: FastifyInstance, title: string): Promise<string> {
@@ -43,14 +43,14 @@ test('history lists the tracks played, liked and skipped by the user only', asyn
 
     const response = await call(app, 'GET', '/api/me/history?days=1&bucket=week', ada.accessToken);
     assert.equal(response.statusCode, 200, response.body);
-    const history = response.json() as History;
+    const history = response.json() as HistoryReply;
     assert.equal(history.bucket, 'week');
     assert.deepEqual(history.plays.map((p) => [p.title, p.feedback]), [['Rainy', ['skip']], ['Sunny', ['like']]]);
     assert.deepEqual(history.liked.map((t) => t.title), ['Sunny']);
     assert.deepEqual(history.skipped.map((t) => [t.title, t.kinds]), [['Rainy', ['skip']]]);
     assert.deepEqual(history.feedback, { like: 1, skip: 1, dislike: 0 });
 
-    const bobs = (await call(app, 'GET', '/api/me/history?days=1', bob.accessToken)).json() as History;
+    const bobs = (await call(app, 'GET', '/api/me/history?days=1', bob.accessToken)).json() as HistoryReply;
     assert.deepEqual(bobs.liked.map((t) => t.title), ['Other']);
     assert.deepEqual(bobs.skipped.map((t) => t.title), ['Sunny']);
     assert.deepEqual(bobs.plays, [], 'Bob is not a member of Ada’s room');

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { api, loadSession } from '../dashboard/session.js';
 import { dataDeletedAt } from '../settings/delete-data.js';
-import type { HistoryReply } from './history-types.js';
+import type { HistoryReply } from '../../../vocabulary/history.js';
 import './moodify-mood-distribution.js';
 import './moodify-track-lists.js';
 import './moodify-va-path.js';

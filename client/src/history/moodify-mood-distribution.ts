@@ -9,7 +9,7 @@ import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { FER_LABELS } from '../../../vocabulary/emotions.js';
 import { EMOTION_COLOURS } from './emotion-colours.js';
-import type { HistoryBucket } from './history-types.js';
+import type { HistoryBucket } from '../../../vocabulary/history.js';
 import { base, tokens } from '../design/tokens.js';
 
 const percent = (n: number, total: number) => (total > 0 ? (100 * n) / total : 0);

@@ -1,7 +1,7 @@
 /** `<moodify-track-lists>`: the tracks played (with why and the user's feedback), liked and skipped. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { FeedbackTrack, HistoryPlay } from './history-types.js';
+import type { FeedbackTrack, HistoryPlay } from '../../../vocabulary/history.js';
 import { base, tokens } from '../design/tokens.js';
 import { plainExplanation } from '../live/story.js';
 

@@ -7,7 +7,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
 import '../charts/moodify-uplot.js';
 import type { ChartOptions } from '../charts/moodify-uplot.js';
-import type { HistoryReply } from './history-types.js';
+import type { HistoryReply } from '../../../vocabulary/history.js';
 import { pathData } from './path-data.js';
 import { base, tokens } from '../design/tokens.js';
 

@@ -1,6 +1,6 @@
 /** The history's valence/arousal path → the path chart's columns. */
 import type uPlot from 'uplot';
-import type { HistoryReply } from './history-types.js';
+import type { HistoryReply } from '../../../vocabulary/history.js';
 
 /** Readings further apart than this belong to different sessions and are not joined by a line. */
 export const GAP_S = 10 * 60;
