@@ -11,7 +11,7 @@ for a in "$@"; do [[ "$a" != *.test.ts ]] && opts+=("$a"); done
 full_run=0
 if [ "${#files[@]}" -eq 0 ]; then
   full_run=1
-  mapfile -t files < <(find test server media models sql bench client/src -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+  mapfile -t files < <(find test server media models sql bench client/src vocabulary -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 fi
 # A full run typechecks first (tsx strips types without checking them, so a type error would
 # otherwise pass every test); a narrowed run skips it. MOODIFY_SKIP_TYPECHECK=1 skips it too.
