@@ -15,8 +15,7 @@ import sys
 import numpy as np
 import onnxruntime as ort
 
-sys.path.insert(0, __file__.rsplit('/', 1)[0])
-from tfjs_to_onnx import anchors128  # noqa: E402
+from tfjs_to_onnx import anchors128
 
 rng = np.random.RandomState(0)
 img = rng.uniform(0, 255, size=(1, 128, 128, 3)).astype(np.float32)

@@ -15,21 +15,16 @@ speaker-adaptive model, and its torch features and probabilities for that window
 FER-2013 and RAVDESS terms: research use; RAVDESS is CC BY-NC-SA 4.0 (Livingstone & Russo 2018).
 """
 import argparse
-import csv
 import json
 import os
 import shutil
-import sys
 
 import numpy as np
 import onnxruntime as ort
 import soundfile as sf
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(__file__))
-from train_ser import RAVDESS, WIN, librosa_mfcc, windows  # noqa: E402
-
-FER = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
+from common import FER, RAVDESS, WIN, librosa_mfcc, read_rows, speech_region, windows
 
 
 def main():
@@ -59,8 +54,7 @@ def main():
 
 def make_face(args, face_dir):
     sess = ort.InferenceSession(args.classifier)
-    rows = [r for r in csv.DictReader(open(os.path.join(args.fer, 'labels.csv'))) if r['dup_in_fer_train'] != '1'
-            and r['dup_within_test'] in ('', '0')]
+    rows = [r for r in read_rows(args.fer) if r['dup_in_fer_train'] != '1' and r['dup_within_test'] in ('', '0')]
     face = {'classifier': os.path.basename(args.classifier), 'size': args.size, 'images': []}
     for cls in args.classes.split(','):
         cand = [r for r in rows if r['label'] == cls]
@@ -85,13 +79,12 @@ def make_face(args, face_dir):
 
 def make_voice(args, voice_dir):
     ser = ort.InferenceSession('models/voice/ser_mfcc_cnn_lstm.onnx')
-    srows = [r for r in csv.DictReader(open(os.path.join(args.speech, 'labels.csv'))) if 13 <= int(r['actor']) <= 16]
+    srows = [r for r in read_rows(args.speech) if 13 <= int(r['actor']) <= 16]
     best = {}
     for r in srows:
         y, sr = sf.read(os.path.join(args.speech, r['file']), dtype='int16')
         yf = y.astype(np.float32) / 32768
-        import librosa
-        _, (a, b) = librosa.effects.trim(yf, top_db=35, frame_length=512, hop_length=160)
+        a, b = speech_region(yf)
         p = ser.run(['probs8'], {'pcm': windows({'y': yf, 'a': a, 'b': b})})[0].mean(0)
         t = RAVDESS.index(r['emotion'])
         if p.argmax() == t and p[t] > best.get(r['emotion'], (0,))[0]:
@@ -129,7 +122,7 @@ def make_speaker(args, voice_dir):
     """Profile clips for the speaker-adaptive model and its training-pipeline references (speaker_reference.json):
     the torch features of one window and the graph's probabilities for it, cold and against a fixed profile."""
     import torch
-    from train_ser_speaker import WindowFeatures  # the shipped graph's feature front end
+    from ser_speaker_model import WindowFeatures  # the shipped graph's feature front end
     sess = ort.InferenceSession('models/voice/ser_speaker_lr.onnx')
     out_dir = os.path.join(voice_dir, 'speaker14')
     os.makedirs(out_dir, exist_ok=True)

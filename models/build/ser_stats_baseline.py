@@ -2,16 +2,13 @@
 """Comparison baseline for the speech-emotion model: utterance-level statistics + SVM / logistic regression.
 
 Not exported (pitch tracking is not in an ONNX graph here); it answers "does a CNN beat classic features?".
-Same speaker-independent protocol as train_ser_cnn.py: 3-fold leave-4-actors-out CV inside actors 01-12
+Same speaker-independent protocol as train_ser_cnn.py (common.FOLDS): 3-fold leave-4-actors-out CV inside actors 01-12
 (folds {01,02,07,08}, {03,04,09,10}, {05,06,11,12}); features are standardised on the training folds only.
 Actors 13-16 are scored once per model with `--final` (train on 01-12).
 
     nice -n 15 /tmp/mvenv/bin/python models/build/ser_stats_baseline.py [--final] --report models/build/out/ser_stats_baseline.json
 """
 import argparse
-import json
-import os
-import sys
 
 import librosa
 import numpy as np
@@ -20,8 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-sys.path.insert(0, os.path.dirname(__file__))
-from train_ser_cnn import FOLDS, HOP, N_FFT, SR, WINLEN, load, speech_region  # noqa: E402
+from common import FOLDS, HOP, N_FFT, SR, WINLEN, load, speech_region, write_report
 
 
 def stats(m):
@@ -82,8 +78,7 @@ def main():
             acc = float((make().fit(X[tr], y[tr]).predict(X[te]) == y[te]).mean())
             report['validation_actors_13_16'][name] = acc
             print(f'{name}: actors 13-16 {acc:.4f}', flush=True)
-    if args.report:
-        json.dump(report, open(args.report, 'w'), indent=1)
+    write_report(report, args.report)
 
 
 if __name__ == '__main__':

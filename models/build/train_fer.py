@@ -20,8 +20,6 @@ Model output `probs`  float32 [N,7]: softmax in FER order angry, disgust, fear, 
 Per-image standardisation and horizontal-flip test-time averaging are inside the graph.
 """
 import argparse
-import csv
-import json
 import os
 import random
 import time
@@ -32,7 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']  # models/labels.ts
+from common import FER, classification_metrics, export_batched, read_rows, write_report
 
 
 def load_dir(root, rows):
@@ -42,13 +40,8 @@ def load_dir(root, rows):
         if im.size != (48, 48):
             im = im.resize((48, 48), Image.BILINEAR)
         xs[i] = np.asarray(im, dtype=np.uint8)
-    ys = np.array([FER_LABELS.index(r['label']) for r in rows], dtype=np.int64)
+    ys = np.array([FER.index(r['label']) for r in rows], dtype=np.int64)
     return xs, ys
-
-
-def read_rows(root):
-    with open(os.path.join(root, 'labels.csv'), newline='') as f:
-        return list(csv.DictReader(f))
 
 
 def block(i, o):
@@ -121,18 +114,6 @@ def evaluate(net, xs, ys, bs=512, tta=True):
             probs.append(model(x) if tta else F.softmax(net(x), 1))
     p = torch.cat(probs).numpy()
     return p, float((p.argmax(1) == ys).mean())
-
-
-def metrics(p, ys):
-    pred = p.argmax(1)
-    cm = np.zeros((7, 7), dtype=int)
-    for t, q in zip(ys, pred):
-        cm[t, q] += 1
-    rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
-    prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
-    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0)
-    return {'n': int(len(ys)), 'accuracy': float((pred == ys).mean()), 'macro_f1': float(f1.mean()),
-            'per_class_recall': {FER_LABELS[i]: float(rec[i]) for i in range(7)}, 'confusion': cm.tolist()}
 
 
 def main():
@@ -242,18 +223,13 @@ def main():
         erows = read_rows(args.eval)
         ex, ey = load_dir(args.eval, erows)
         p, _ = evaluate(net, ex, ey)
-        report['fer_all'] = metrics(p, ey)
+        report['fer_all'] = classification_metrics(p, ey, FER)
         nd = np.array([r.get('dup_in_fer_train') != '1' for r in erows])
-        report['fer_without_dup_in_fer_train'] = metrics(p[nd], ey[nd])
+        report['fer_without_dup_in_fer_train'] = classification_metrics(p[nd], ey[nd], FER)
         print('fer/ accuracy', report['fer_all']['accuracy'], 'macro-F1', report['fer_all']['macro_f1'])
 
-    os.makedirs(os.path.dirname(args.out) or '.', exist_ok=True)
-    exp = Exported(net).eval()
-    torch.onnx.export(exp, torch.zeros(1, 1, 48, 48), args.out, input_names=['input'], output_names=['probs'],
-                      dynamic_axes={'input': {0: 'batch'}, 'probs': {0: 'batch'}}, opset_version=17, dynamo=False)
-    os.makedirs(os.path.dirname(args.report), exist_ok=True)
-    with open(args.report, 'w') as f:
-        json.dump(report, f, indent=1)
+    export_batched(Exported(net).eval(), torch.zeros(1, 1, 48, 48), args.out, ['input'], ['probs'])
+    write_report(report, args.report)
     print('wrote', args.out, args.report)
 
 

@@ -18,90 +18,20 @@ The ONNX graph takes raw PCM and computes the features itself, so the runtime ne
   output `probs7` float32 [N, 7]       the same mass folded to FER order (angry, disgust, fear, happy, sad,
                                        surprise, neutral): calm+neutral -> neutral, fearful -> fear, ...
   output `mfcc`   float32 [N, 40, 197] the 40 MFCCs the classifier sees (before normalisation), for parity
-                                       tests: equal to librosa_mfcc() below: librosa melspectrogram (n_fft 512,
+                                       tests: equal to common.librosa_mfcc(): librosa melspectrogram (n_fft 512,
                                        hop 160, win 400 hann, center=False, 40 slaney mels 0-8 kHz, power 2),
                                        power_to_db(amin 1e-10, top_db None), DCT-II ortho, 40 coefficients
 """
 import argparse
-import csv
 import json
-import os
 import time
 
-import librosa
 import numpy as np
-import soundfile as sf
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-SR = 16000
-WIN = 32000  # 2.0 s
-N_FFT, HOP, WINLEN, N_MELS, N_MFCC = 512, 160, 400, 40, 40
-RAVDESS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']
-FER = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
-TO_FER = {'neutral': 'neutral', 'calm': 'neutral', 'happy': 'happy', 'sad': 'sad', 'angry': 'angry',
-          'fearful': 'fear', 'disgust': 'disgust', 'surprised': 'surprise'}
-
-
-def centred_hann_dft():
-    """A WINLEN-point Hann window centred in N_FFT, and the real DFT as conv weights [2·(N_FFT/2+1), 1, N_FFT]."""
-    win = np.zeros(N_FFT)
-    off = (N_FFT - WINLEN) // 2
-    win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
-    n = np.arange(N_FFT)
-    k = np.arange(N_FFT // 2 + 1)[:, None]
-    cos = np.cos(2 * np.pi * k * n / N_FFT) * win
-    sin = -np.sin(2 * np.pi * k * n / N_FFT) * win
-    return win, np.concatenate([cos, sin])[:, None, :]
-
-
-def export_batched(net, example, out, input_names, output_names):
-    """ONNX (opset 17, legacy exporter) with the batch axis of every input and output left free."""
-    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
-    torch.onnx.export(net, example, out, input_names=input_names, output_names=output_names,
-                      dynamic_axes={n: {0: 'batch'} for n in input_names + output_names}, opset_version=17, dynamo=False)
-
-
-def write_report(report, path, t0):
-    """Adds the run time and writes a training log (models/build/out/*.json) when a path was given."""
-    report['minutes'] = (time.time() - t0) / 60
-    if path:
-        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-        json.dump(report, open(path, 'w'), indent=1)
-
-
-def fer_fold():
-    """[8, 7] matrix folding RAVDESS probabilities into FER order (calm + neutral → neutral)."""
-    fold = np.zeros((8, 7), dtype=np.float32)
-    for i, r in enumerate(RAVDESS):
-        fold[i, FER.index(TO_FER[r])] = 1
-    return fold
-
-
-class Mfcc(nn.Module):
-    """librosa-compatible MFCC (center=False) as fixed convolutions: exports to plain ONNX ops."""
-
-    def __init__(self):
-        super().__init__()
-        _, dft = centred_hann_dft()
-        self.register_buffer('dft', torch.tensor(dft, dtype=torch.float32))
-        mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
-        self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
-        dct = np.zeros((N_MFCC, N_MELS))
-        for i in range(N_MFCC):
-            dct[i] = np.cos(np.pi * i * (2 * np.arange(N_MELS) + 1) / (2 * N_MELS))
-        dct[0] *= np.sqrt(1 / N_MELS)
-        dct[1:] *= np.sqrt(2 / N_MELS)
-        self.register_buffer('dct', torch.tensor(dct, dtype=torch.float32))
-
-    def forward(self, pcm):  # [N, T] -> [N, 40, frames]
-        spec = F.conv1d(pcm.unsqueeze(1), self.dft, stride=HOP)  # [N, 2*257, frames]
-        re, im = spec[:, :N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1:]
-        power = re * re + im * im
-        mel = torch.matmul(self.mel, power)
-        logmel = 10.0 * torch.log10(torch.clamp(mel, min=1e-10))
-        return torch.matmul(self.dct, logmel)
+from common import (FOLD8, N_MFCC, RAVDESS, WIN, Mfcc, classification_metrics, export_batched, fer_fold, librosa_mfcc,
+                    load, speech_region, windows, write_report)
 
 
 class SerNet(nn.Module):
@@ -142,15 +72,6 @@ class SerNet(nn.Module):
         return p8, torch.matmul(p8, self.fold), feats
 
 
-def librosa_mfcc(y):
-    """The reference features: librosa's MFCC with the parameters above (no top_db clipping)."""
-    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, win_length=WINLEN, window='hann',
-                                         center=False, power=2.0, n_mels=N_MELS, fmin=0, fmax=SR / 2, htk=False,
-                                         norm='slaney')
-    return librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=N_MFCC,
-                                dct_type=2, norm='ortho', lifter=0)
-
-
 def spec_augment(x):
     n, c, t = x.shape
     x = x.clone()
@@ -162,20 +83,6 @@ def spec_augment(x):
         s = int(torch.randint(1, c - w, (1,)))
         x[i, s:s + w, :] = 0
     return x
-
-
-def load(data):
-    rows = list(csv.DictReader(open(os.path.join(data, 'labels.csv'), newline='')))
-    clips = []
-    for r in rows:
-        y, sr = sf.read(os.path.join(data, r['file']), dtype='int16')
-        assert sr == SR and y.ndim == 1
-        y = y.astype(np.float32) / 32768.0
-        # speech region: frames within 35 dB of the clip's peak (the runtime gates with Silero VAD)
-        _, (a, b) = librosa.effects.trim(y, top_db=35, frame_length=512, hop_length=160)
-        clips.append({'y': y, 'a': int(a), 'b': int(b), 'label': RAVDESS.index(r['emotion']),
-                      'actor': int(r['actor']), 'file': r['file']})
-    return clips
 
 
 def crop(c, rng, train):
@@ -193,41 +100,16 @@ def crop(c, rng, train):
     return out
 
 
-def windows(c, hop=8000):
-    """Evaluation: every 2 s window (hop 0.5 s) that overlaps the speech region; probabilities averaged."""
-    y, a, b = c['y'], c['a'], c['b']
-    starts = list(range(max(0, a - WIN // 4), max(1, b - WIN * 3 // 4), hop)) or [max(0, (a + b) // 2 - WIN // 2)]
-    out = []
-    for s in starts:
-        w = np.zeros(WIN, dtype=np.float32)
-        seg = y[s:s + WIN]
-        w[:len(seg)] = seg
-        out.append(w)
-    return np.stack(out)
-
-
 def evaluate(net, clips):
     net.eval()
-    preds, probs = [], []
+    probs = []
     with torch.no_grad():
         for c in clips:
             p8, _, _ = net(torch.from_numpy(windows(c)))
-            p = p8.mean(0).numpy()
-            probs.append(p)
-            preds.append(int(p.argmax()))
-    ys = np.array([c['label'] for c in clips])
-    preds = np.array(preds)
-    cm = np.zeros((8, 8), dtype=int)
-    for t, q in zip(ys, preds):
-        cm[t, q] += 1
-    rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
-    prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
-    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0)
-    p7 = np.stack(probs) @ net.fold.numpy()
-    y7 = np.array([FER.index(TO_FER[RAVDESS[t]]) for t in ys])
-    return {'n': len(ys), 'accuracy': float((preds == ys).mean()), 'macro_f1': float(f1.mean()),
-            'accuracy_fer7': float((p7.argmax(1) == y7).mean()),
-            'per_class_recall': {RAVDESS[i]: float(rec[i]) for i in range(8)}, 'confusion': cm.tolist()}
+            probs.append(p8.mean(0).numpy())
+    probs, ys = np.stack(probs), np.array([c['label'] for c in clips])
+    p7 = probs @ net.fold.numpy()
+    return {**classification_metrics(probs, ys, RAVDESS), 'accuracy_fer7': float((p7.argmax(1) == FOLD8[ys]).mean())}
 
 
 def main():
@@ -248,6 +130,8 @@ def main():
     rng = np.random.RandomState(args.seed)
 
     clips = load(args.data)
+    for c in clips:
+        c['a'], c['b'] = speech_region(c['y'])  # the speech region that training crops and evaluation windows keep to
     train = [c for c in clips if c['actor'] <= 12]
     val = [c for c in clips if 13 <= c['actor'] <= 16]
     print(f'{len(clips)} clips: train actors 01-12 {len(train)}, validation actors 13-16 {len(val)}')

@@ -34,27 +34,20 @@ shape of the spectrogram, not the speaker's level; speed perturbation, SpecAugme
 over-fitting that sank the MFCC + BiLSTM model (72 % on its 12 training actors, 40 % on new ones).
 """
 import argparse
-import csv
 import json
-import os
-import sys
 import time
 
 import librosa
 import numpy as np
-import soundfile as sf
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_ser import HOP, N_FFT, RAVDESS, WINLEN, centred_hann_dft, export_batched, fer_fold, write_report  # noqa: E402
+from common import (FOLDS, HOP, N_FFT, RAVDESS, SR, WIN, WINLEN, centred_hann_dft, classification_metrics, eval_windows,
+                    export_batched, fer_fold, load, speech_region, window_ending, write_report)
 
-SR = 16000
-WIN = 32000  # 2.0 s, the analyzer's window
-# The same STFT framing as train_ser.py (N_FFT, HOP, WINLEN), with 64 mel bands instead of 40.
+# The same STFT framing as the MFCC front end (N_FFT, HOP, WINLEN), with 64 mel bands instead of 40.
 N_MELS, TOP_DB = 64, 80.0
-FOLDS = [(1, 2, 7, 8), (3, 4, 9, 10), (5, 6, 11, 12)]
 SPEEDS = (0.9, 0.95, 1.0, 1.05, 1.1)
 
 
@@ -150,23 +143,6 @@ class Ensemble(nn.Module):
 
 # ---------------------------------------------------------------- data
 
-def load(data, actors):
-    rows = [r for r in csv.DictReader(open(os.path.join(data, 'labels.csv'), newline='')) if int(r['actor']) in actors]
-    clips = []
-    for r in rows:
-        y, sr = sf.read(os.path.join(data, r['file']), dtype='int16')
-        assert sr == SR and y.ndim == 1
-        y = y.astype(np.float32) / 32768.0
-        clips.append({'y': y, 'label': RAVDESS.index(r['emotion']), 'actor': int(r['actor']), 'file': r['file']})
-    return clips
-
-
-def speech_region(y):
-    # frames within 35 dB of the clip's peak: stands in for Silero VAD (the runtime's gate)
-    _, (a, b) = librosa.effects.trim(y, top_db=35, frame_length=512, hop_length=160)
-    return int(a), int(b)
-
-
 def add_versions(clips, speeds):
     """Speed perturbation (tempo and pitch together), precomputed once per clip."""
     for c in clips:
@@ -176,15 +152,6 @@ def add_versions(clips, speeds):
             c['versions'].append((y,) + speech_region(y))
 
 
-def window_ending(y, e):
-    """The analyzer's view: the last 2 s before sample e, zeros before the stream started."""
-    out = np.zeros(WIN, dtype=np.float32)
-    s = e - WIN
-    lo = max(s, 0)
-    out[lo - s:] = y[lo:e]
-    return out
-
-
 def train_window(c, rng):
     y, a, b = c['versions'][rng.randint(len(c['versions']))]
     for _ in range(20):
@@ -192,17 +159,6 @@ def train_window(c, rng):
         if min(e, b) - max(e - WIN, a) >= WIN // 4:
             break
     return window_ending(y, e)
-
-
-def eval_windows(y, hop=8000):
-    """Like VoiceAnalyzer.analyzeClip: windows ending every 0.5 s and at the clip's end, kept when >= 25 % of the
-    window is speech (energy region here, Silero at run time)."""
-    a, b = speech_region(y)
-    ends = list(range(hop, len(y) + 1, hop))
-    if not ends or ends[-1] != len(y):
-        ends.append(len(y))
-    keep = [e for e in ends if min(e, b) - max(e - WIN, a) >= WIN // 4]
-    return np.stack([window_ending(y, e) for e in (keep or [len(y)])])
 
 
 def augment(x, rng):
@@ -279,16 +235,7 @@ def predict(nets, clips):
 
 
 def metrics(probs, clips):
-    ys = np.array([c['label'] for c in clips])
-    preds = probs.argmax(1)
-    cm = np.zeros((8, 8), dtype=int)
-    for t, q in zip(ys, preds):
-        cm[t, q] += 1
-    rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
-    prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
-    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0)
-    return {'n': len(ys), 'accuracy': float((preds == ys).mean()), 'macro_f1': float(f1.mean()),
-            'per_class_recall': {RAVDESS[i]: round(float(rec[i]), 3) for i in range(8)}, 'confusion': cm.tolist()}
+    return classification_metrics(probs, np.array([c['label'] for c in clips]), RAVDESS, digits=3)
 
 
 def main():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speech emotion, version 3 of the speaker-adaptive model: one honest protocol, augmentation, calibration (issue #17).
 
-Same graph, inputs and outputs as version 2 (`train_ser_speaker.py`: `SpeakerNormLr`, 327 window features,
+Same graph, inputs and outputs as version 2 (`ser_speaker_model.py`: `SpeakerNormLr`, 327 window features,
 speaker-shrunk standardisation, logistic regression), so the runtime is untouched. What changes is how it is
 chosen, trained and calibrated:
 
@@ -27,7 +27,7 @@ window ECE (0.027 -> 0.045), so T = 1 ships: the window probabilities are alread
 augmentation in 5 of 8 outer folds; the final setting is the best of the favoured ones in a plain 8-fold grouped
 CV over all 16 actors (`select`; see models/voice/ser_speaker_lr.md and out/ser_speaker_v3_*.json).
 
-Online protocol and the clip score are those of train_ser_speaker.py (a clip = its mean window probability).
+Online protocol and the clip score are those of version 2, train_ser_speaker.py (a clip = its mean window probability).
 
     nice -n 10 /tmp/mvenv/bin/python models/build/train_ser_speaker_cv.py features   # ~10 min, cached in /tmp
     # the nested CV, in two processes (outer folds 0-3 and 4-7), then merged into the report
@@ -44,7 +44,6 @@ import argparse
 import json
 import os
 import pickle
-import sys
 import time
 
 import librosa
@@ -53,10 +52,9 @@ import torch
 from scipy.optimize import minimize_scalar
 from scipy.signal import fftconvolve
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_ser import FER, RAVDESS, TO_FER, WIN, export_batched, write_report  # noqa: E402
-from train_ser_cnn import SR, eval_windows, load  # noqa: E402
-from train_ser_speaker import PRIOR_WINDOWS, SpeakerNormLr, Welford, WindowFeatures, normalise, speaker_stats  # noqa: E402
+from common import FER, FOLD8, RAVDESS, SR, ece, eval_windows, fer7, load, softmax, speech_region, write_report
+from ser_speaker_model import (PRIOR_WINDOWS, LinearLr, SpeakerNormLr, Welford, WindowFeatures, export_speaker_model,
+                               normalise, speaker_stats)
 
 OUTER = [(a, a + 1) for a in range(1, 17, 2)]  # one male (odd) and one female (even) actor per fold
 VARIANTS = ('orig', 'speed0.9', 'speed1.1', 'reverb', 'noise')
@@ -82,7 +80,7 @@ def add_noise(y, rng):
     white = rng.standard_normal(len(y) + 1)
     pinkish = np.cumsum(white)[1:] * 0.02 + white[1:]  # tilted toward low frequencies like room noise
     pinkish -= pinkish.mean()
-    a, b = librosa.effects.trim(y, top_db=35, frame_length=512, hop_length=160)[1]
+    a, b = speech_region(y)
     speech_rms = np.sqrt(np.mean(y[a:b] ** 2) + 1e-12)
     snr_db = rng.uniform(10, 25)
     noise = pinkish / (np.sqrt(np.mean(pinkish ** 2)) + 1e-12) * speech_rms * 10 ** (-snr_db / 20)
@@ -134,42 +132,6 @@ def fit(F, labels, actors, train_idx, family, C):
     return prior, LinearLr(C).fit(np.concatenate(X), np.array(y))
 
 
-class LinearLr:
-    """scikit-learn's LogisticRegression(C, class_weight='balanced', multinomial) objective, solved by torch L-BFGS in
-    float32: mean balanced-weighted cross-entropy + ||W||^2 / (2 C n), intercept unpenalised (sklearn scales its
-    objective the same way). 20-50x faster than sklearn's float64 solver on the 25,000 augmented windows of a
-    fold, which is what makes the nested CV affordable on shared CPUs. Checked on one fold (actors 01-02 held out, C 0.002):
-    coefficients within 3e-4 of sklearn's (largest 0.23), window probabilities within 2e-3, same clip accuracy."""
-
-    def __init__(self, C):
-        self.C = C
-
-    def fit(self, X, y):
-        Xt = torch.tensor(X, dtype=torch.float32)
-        yt = torch.tensor(y, dtype=torch.long)
-        n, d = Xt.shape
-        k = int(yt.max()) + 1
-        counts = torch.bincount(yt, minlength=k).float()
-        sw = (n / (k * counts))[yt]
-        W = torch.zeros(d, k, requires_grad=True)
-        b = torch.zeros(k, requires_grad=True)
-        opt = torch.optim.LBFGS([W, b], lr=1, max_iter=300, tolerance_grad=1e-5, tolerance_change=1e-8, history_size=20,
-                                line_search_fn='strong_wolfe')
-
-        def closure():
-            opt.zero_grad()
-            loss = (torch.nn.functional.cross_entropy(Xt @ W + b, yt, reduction='none') * sw).sum() / n + (W * W).sum() / (2 * self.C * n)
-            loss.backward()
-            return loss
-        opt.step(closure)
-        self.coef_ = W.detach().numpy().T.astype(np.float64)
-        self.intercept_ = b.detach().numpy().astype(np.float64)
-        return self
-
-    def decision_function(self, X):
-        return X @ self.coef_.T + self.intercept_
-
-
 def online_logits(prior, lr, feats, actors, idx):
     """Per clip (in idx order): the logits of each window, each scored with the speaker's earlier windows (live path)."""
     out = {}
@@ -185,33 +147,11 @@ def online_logits(prior, lr, feats, actors, idx):
     return [out[int(i)] for i in idx]
 
 
-def softmax(z, T=1.0):
-    z = z / T
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def ece(probs, truth, bins=10):
-    """Expected calibration error: |accuracy - confidence| per confidence bin, weighted by the bin's share."""
-    conf = probs.max(1)
-    correct = (probs.argmax(1) == truth).astype(float)
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    for b in range(bins):
-        m = (conf > edges[b]) & (conf <= edges[b + 1]) if b else (conf <= edges[1])
-        if m.any():
-            total += m.mean() * abs(correct[m].mean() - conf[m].mean())
-    return float(total)
-
-
 def fit_temperature(logits, truth):
     def nll(logt):
         p = softmax(logits, np.exp(logt))
         return -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
     return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.2), np.log(5.0)), method='bounded').x))
-
-
-FOLD8 = np.array([FER.index(TO_FER[r]) for r in RAVDESS])
 
 
 def clip_scores(win_logits, T=1.0):
@@ -220,13 +160,6 @@ def clip_scores(win_logits, T=1.0):
 
 def acc(probs, truth):
     return float((probs.argmax(1) == truth).mean())
-
-
-def fer7(p8):
-    out = np.zeros((len(p8), 7))
-    for k in range(8):
-        out[:, FOLD8[k]] += p8[:, k]
-    return out
 
 
 def cv_score(F, labels, actors, folds, family, C):
@@ -392,9 +325,7 @@ def main():
     T = cal['temperature_all_oof'] if cal['ece_window_after'] < cal['ece_window_before'] else 1.0
     prior, lr = fit(F, labels, actors, np.arange(len(labels)), fam, C)
     net = SpeakerNormLr(prior[0], prior[1], lr.coef_ / T, lr.intercept_ / T).eval()
-    nf = lr.coef_.shape[1]
-    export_batched(net, (torch.zeros(1, WIN), torch.zeros(1, nf), torch.ones(1, nf), torch.zeros(1, 1)), args.out,
-                   ['pcm', 'speaker_mean', 'speaker_var', 'speaker_n'], ['probs8', 'probs7', 'features'])
+    export_speaker_model(net, lr.coef_.shape[1], args.out)
     report['final'] = {'family': fam, 'C': C, 'temperature': T, 'train_actors': list(range(1, 17)), 'from': args.cv_report}
     calibration = {
         'model': os.path.basename(args.out), 'method': 'temperature (baked into the exported head: coef / T)',

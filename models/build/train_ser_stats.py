@@ -18,66 +18,18 @@ of its windows' probabilities, as in VoiceAnalyzer.analyzeClip.
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_stats.py cv            # C chosen inside actors 01-12
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_stats.py final --C <best> --out models/voice/ser_mfcc_stats_lr.onnx
 """
-import argparse
 import json
-import os
-import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, os.path.dirname(__file__))
-from train_ser import WIN, Mfcc, export_batched, fer_fold, librosa_mfcc, write_report  # noqa: E402
-from train_ser_cnn import FOLDS, eval_windows, load  # noqa: E402
-
-# 35 dB below the loudest frame, in c0 units: c0 = sqrt(1/40) * sum over 40 bands of dB = sqrt(40) * mean dB
-SPEECH_C0_RANGE = 35.0 * np.sqrt(40.0)
-
-
-def speech_mask(m):
-    """[N, 40, T] MFCC -> [N, 1, T]: 1 for the speech frames (c0 within 35 dB of the window's loudest frame)."""
-    c0 = m[:, 0:1, :]
-    return (c0 >= c0.amax(dim=2, keepdim=True) - SPEECH_C0_RANGE).float()
-
-
-def masked_mean_std(x, mask, floor=0.0):
-    """[N, C, T] and a [N, 1, T] mask -> [N, 2C]: mean and std over the masked frames (`floor` keeps an empty
-    mask finite)."""
-    n = mask.sum(dim=2) + floor
-    mean = (x * mask).sum(dim=2) / n
-    var = (((x - mean.unsqueeze(2)) ** 2) * mask).sum(dim=2) / n
-    return torch.cat([mean, torch.sqrt(var + 1e-6)], dim=1)
-
-
-def linear_head(coef, intercept):
-    """A torch Linear holding a fitted scikit-learn linear model's weights."""
-    lin = nn.Linear(coef.shape[1], coef.shape[0])
-    with torch.no_grad():
-        lin.weight.copy_(torch.tensor(coef, dtype=torch.float32))
-        lin.bias.copy_(torch.tensor(intercept, dtype=torch.float32))
-    return lin
-
-
-class StatsFeatures(nn.Module):
-    """[N, 40, T] MFCC -> [N, 240] masked mean and std of MFCC, delta, delta-delta."""
-
-    def __init__(self):
-        super().__init__()
-        self.register_buffer('k', torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0]).view(1, 1, 5).repeat(40, 1, 1) / 10.0)
-
-    def delta(self, x):
-        return F.conv1d(F.pad(x, (2, 2), mode='replicate'), self.k, groups=40)
-
-    def forward(self, m):
-        d1 = self.delta(m)
-        d2 = self.delta(d1)
-        x = torch.cat([m, d1, d2], dim=1)  # [N, 120, T]
-        return masked_mean_std(x, speech_mask(m))
+from common import FOLDS, WIN, Mfcc, cv_final_cli, eval_windows, export_batched, fer_fold, librosa_mfcc, load, write_report
+# the MFCC statistics this model introduced live on in the shipped speaker-adaptive graph
+from ser_speaker_model import StatsFeatures, linear_head
 
 
 class StatsLr(nn.Module):
@@ -119,20 +71,8 @@ def predict(sc, lr, feats):
     return np.stack([lr.predict_proba(sc.transform(f)).mean(0) for f in feats])
 
 
-def cli(default_out):
-    """The command line shared by the statistics + logistic-regression scripts: `cv` picks C, `final` exports."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['cv', 'final'])
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--Cs', default='0.003,0.01,0.03,0.1,0.3')
-    ap.add_argument('--C', type=float, default=None)
-    ap.add_argument('--out', default=default_out)
-    ap.add_argument('--report', default=None)
-    return ap
-
-
 def main():
-    args = cli('models/voice/ser_mfcc_stats_lr.onnx').parse_args()
+    args = cv_final_cli('models/voice/ser_mfcc_stats_lr.onnx').parse_args()
     torch.set_num_threads(1)
     t0 = time.time()
     front = Mfcc()

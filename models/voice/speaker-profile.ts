@@ -11,7 +11,7 @@
  * `maxWindows` windows, an exponential forgetting of older speech after that (voices drift with a
  * session's microphone and mood).
  */
-/** The prior's weight in the graph, in speech windows (PRIOR_WINDOWS in models/build/train_ser_speaker.py). */
+/** The prior's weight in the graph, in speech windows (PRIOR_WINDOWS in models/build/ser_speaker_model.py). */
 export const PRIOR_WINDOWS = 8;
 /** Held-out accuracy cold (prior only) over accuracy once the voice is learnt: 40.0 % / 60.4 % (ser_speaker_lr.md). */
 const COLD_RELIABILITY = 0.67;
