@@ -19,6 +19,7 @@ import { conflict } from '../http/http-error.js';
 import { requireAccount } from '../accounts/request-auth.js';
 import { requireRoomRole } from '../accounts/room-access.js';
 import type { Db } from '../database.js';
+import { ROOM_ID_PATTERN } from '../rooms/room-id.js';
 import { BUNDLED_SOURCES } from './bundled.js';
 import { countTracks } from './catalog.js';
 import { roomSession, UnknownTrackError, type MusicDirector } from './director.js';
@@ -38,8 +39,6 @@ export interface MusicRoutesOptions {
   /** Where uploads are stored (under DATA_DIR). */
   uploadDir: string;
 }
-
-const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
 
 export const SearchQuery = Type.Object(
   {
@@ -95,7 +94,7 @@ export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (app, {
     '/api/music/rooms/:roomId/strategy',
     {
       schema: {
-        params: { type: 'object', required: ['roomId'], properties: { roomId: { type: 'string', pattern: ROOM_ID } } },
+        params: { type: 'object', required: ['roomId'], properties: { roomId: { type: 'string', pattern: ROOM_ID_PATTERN } } },
         body: { type: 'object', required: ['strategy'], additionalProperties: false, properties: { strategy: { type: 'string', enum: [...STRATEGIES] } } },
       },
     },

@@ -21,6 +21,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeListener } from '../accounts/room-access.js';
 import type { AppConfig } from '../config.js';
 import { bearerToken } from '../accounts/tokens.js';
+import { ROOM_ID_PATTERN } from '../rooms/room-id.js';
 import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from './room-stream.js';
 import { StreamManager, StreamUnavailableError } from './stream-manager.js';
 import type { TrackSource } from './track-source.js';
@@ -50,11 +51,10 @@ export interface StreamPluginOptions {
   clientDist?: string;
 }
 
-const ROOM_ID = '^[A-Za-z0-9_-]{1,64}$';
 const roomParams = {
   type: 'object',
   required: ['roomId'],
-  properties: { roomId: { type: 'string', pattern: ROOM_ID } },
+  properties: { roomId: { type: 'string', pattern: ROOM_ID_PATTERN } },
 } as const;
 const LISTENER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DEFAULT_CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
