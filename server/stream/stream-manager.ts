@@ -6,6 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { EventBus, PeerInfo } from '../events.js';
+import { OpenOnce } from '../open-once.js';
 import { RoomStream, type Logger, type PlayEntry, type PublicTrack, type StreamSettings } from './room-stream.js';
 import { createStreamMetrics, type StreamMetrics } from './stream-metrics.js';
 import type { TrackSource } from './track-source.js';
@@ -38,7 +39,8 @@ export class StreamUnavailableError extends Error {}
 
 export class StreamManager {
   private readonly streams = new Map<string, RoomStream>();
-  private readonly starting = new Map<string, Promise<RoomStream>>();
+  /** streams being started: two requests for a room's music get one stream */
+  private readonly starting = new OpenOnce<RoomStream>();
   private readonly members = new Map<string, Set<string>>();
   private readonly listeners = new Map<string, Map<string, number>>();
   private readonly idleSince = new Map<string, number>();
@@ -69,12 +71,7 @@ export class StreamManager {
   ensure(roomId: string): Promise<RoomStream> {
     const running = this.streams.get(roomId);
     if (running) return Promise.resolve(running);
-    let pending = this.starting.get(roomId);
-    if (!pending) {
-      pending = this.start(roomId).finally(() => this.starting.delete(roomId));
-      this.starting.set(roomId, pending);
-    }
-    return pending;
+    return this.starting.open(roomId, () => this.start(roomId));
   }
 
   touchListener(roomId: string, clientKey: string): void {
@@ -131,7 +128,7 @@ export class StreamManager {
     clearInterval(this.sweeper);
     this.options.events.off('peerJoined', this.onPeerJoined);
     this.options.events.off('peerLeft', this.onPeerLeft);
-    await Promise.allSettled([...this.starting.values()]);
+    await Promise.allSettled(this.starting.inFlight());
     await Promise.all([...this.streams.keys()].map((roomId) => this.stop(roomId)));
   }
 
@@ -139,7 +136,7 @@ export class StreamManager {
     if (this.closed) throw new StreamUnavailableError('the server is shutting down');
     const source = this.options.trackSource;
     if (!source) throw new StreamUnavailableError('no music source is configured on this server');
-    // Streams still starting count too (this room's own start is not in `starting` yet: ensure() adds it after this call).
+    // Streams still starting count too (this room's own start is not in `starting` yet: OpenOnce registers it after this call).
     const max = this.options.maxStreams ?? Infinity;
     if (this.streams.size + this.starting.size >= max) {
       throw new StreamUnavailableError(`this server is already playing music for ${max} rooms, its limit; try again in a few minutes`);
