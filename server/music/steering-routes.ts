@@ -49,7 +49,7 @@ export async function steeringRoutes(app: FastifyInstance, deps: SteeringDeps): 
       const { roomId } = request.params;
       const { account } = await requireRoomRole(app, request, roomId, 'member');
       if (director.catalogSize === 0) await director.reloadCatalog();
-      // UnknownTrackError → 404 (the music plugin's error handler).
+      // UnknownTrackError → 404 (the error handler of the music routes, routes.ts).
       const track = director.queueTrack(roomSession(roomId), request.body.trackId, account.user.displayName);
       switcher.steer(roomId, { kind: 'queued', by: account.user.displayName });
       const remaining = director.dwellRemainingMs(roomSession(roomId));
