@@ -11,6 +11,12 @@ test('defaults fill every variable', () => {
   assert.ok(config.DATA_DIR_ABS.endsWith('/data'));
 });
 
+test('MUSIC_BUNDLED_IMPORT is as given; unset, it is off in a process started by the test runner', () => {
+  assert.equal(loadConfig({}).MUSIC_BUNDLED_IMPORT, false);
+  assert.equal(loadConfig({ MUSIC_BUNDLED_IMPORT: '1' }).MUSIC_BUNDLED_IMPORT, true);
+  assert.equal(loadConfig({ MUSIC_BUNDLED_IMPORT: 'false' }).MUSIC_BUNDLED_IMPORT, false);
+});
+
 test('numbers are converted from strings', () => {
   const config = loadConfig({ PORT: '9000', RTC_MIN_PORT: '41000', RTC_MAX_PORT: '41100' });
   assert.equal(config.PORT, 9000);
@@ -24,6 +30,8 @@ for (const [env, variable] of [
   [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
   [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
   [{ RTC_MIN_PORT: '5000', RTC_MAX_PORT: '4000' }, 'RTC_MIN_PORT'],
+  [{ MUSIC_MAX_UPLOAD_MB: '0' }, 'MUSIC_MAX_UPLOAD_MB'],
+  [{ MUSIC_BUNDLED_IMPORT: 'maybe' }, 'MUSIC_BUNDLED_IMPORT'],
 ] as const) {
   test(`a bad ${variable} is rejected with its name (${JSON.stringify(env)})`, () => {
     assert.throws(
