@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { AudioChunk } from '../../media/types.js';
+import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk } from '../../media/types.js';
 import { loadModel, ort } from '../runtime/session.js';
 import { RAVDESS_LABELS, RAVDESS_TO_FER } from './labels.js';
 import { SpeakerProfile, speakerReliability } from './speaker-profile.js';
@@ -34,7 +34,8 @@ after(() => va?.close());
 
 const chunks = (samples: Int16Array, id = 'p', from = 0): AudioChunk[] => {
   const out: AudioChunk[] = [];
-  for (let i = 0; i * 320 < samples.length; i++) out.push({ participantId: id, sampleRate: 16000, samples: samples.subarray(i * 320, (i + 1) * 320), index: from + i, receivedAt: 0 });
+  const n = AUDIO_CHUNK_SAMPLES;
+  for (let i = 0; i * n < samples.length; i++) out.push({ participantId: id, sampleRate: AUDIO_SAMPLE_RATE, samples: samples.subarray(i * n, (i + 1) * n), index: from + i, receivedAt: 0 });
   return out;
 };
 
@@ -109,7 +110,7 @@ test('a speaker profile learns from a voice, and the stream keeps one per partic
   s.onResult((res) => res.status === 'ok' && seen.push(res.speakerWindows!) && reliabilities.push(res.reliability));
   const wav = readWav(new URL(sadClip.file, FIX).pathname).samples;
   for (const c of chunks(wav, 'speaker-test')) s.push(c);
-  for (const c of chunks(wav, 'speaker-test', Math.ceil(wav.length / 320))) s.push(c);
+  for (const c of chunks(wav, 'speaker-test', Math.ceil(wav.length / AUDIO_CHUNK_SAMPLES))) s.push(c);
   await s.idle();
   va.closeStream('speaker-test');
   assert.ok(seen.length >= 3, `${seen.length} speech results`);
