@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { AudioChunk, VideoFrame } from '../../media/types.js';
+import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk, type VideoFrame } from '../../media/types.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
 import { FaceAnalyzer } from '../face/face-analyzer.js';
 import type { GrayImage } from '../face/image.js';
@@ -34,10 +34,10 @@ function sharedFrame(image: GrayImage, participantId: string, seq: number): Vide
 
 function chunksOf(samples: Int16Array, participantId: string): AudioChunk[] {
   const out: AudioChunk[] = [];
-  for (let i = 0, index = 0; i + 320 <= samples.length; i += 320, index++) {
-    const s = new Int16Array(new SharedArrayBuffer(640));
-    s.set(samples.subarray(i, i + 320));
-    out.push({ participantId, sampleRate: 16000, samples: s, index, receivedAt: performance.now() });
+  for (let i = 0, index = 0; i + AUDIO_CHUNK_SAMPLES <= samples.length; i += AUDIO_CHUNK_SAMPLES, index++) {
+    const s = new Int16Array(new SharedArrayBuffer(AUDIO_CHUNK_SAMPLES * Int16Array.BYTES_PER_ELEMENT));
+    s.set(samples.subarray(i, i + AUDIO_CHUNK_SAMPLES));
+    out.push({ participantId, sampleRate: AUDIO_SAMPLE_RATE, samples: s, index, receivedAt: performance.now() });
   }
   return out;
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { AUDIO_SAMPLE_RATE } from '../../media/types.js';
 import { FaceAnalyzer } from '../face/face-analyzer.js';
 import { VoiceAnalyzer } from '../voice/voice-analyzer.js';
 import type { FrameMessage, FromWorker, PcmChunk, ToWorker, WorkerSettings } from './analysis-protocol.js';
@@ -97,7 +98,7 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
       stream.onError((err) => post({ type: 'voiceError', participantId: c.participantId, error: (err as Error)?.message ?? String(err) }));
     }
     stream.push({
-      participantId: c.participantId, sampleRate: 16000, index: c.index, receivedAt: 0,
+      participantId: c.participantId, sampleRate: AUDIO_SAMPLE_RATE, index: c.index, receivedAt: 0,
       samples: new Int16Array(c.buffer, c.byteOffset, c.length),
       ...(gap > 0 && { gapChunks: gap }),
     });
