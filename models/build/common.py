@@ -4,6 +4,7 @@ metrics, training reports and the cv/final command line. Nothing here runs in th
 Scripts run from the repository root as `python models/build/<script>.py`, so this folder is on sys.path and
 `from common import ...` needs nothing else.
 """
+
 import argparse
 import csv
 import json
@@ -19,10 +20,18 @@ import torch.nn.functional as F
 
 # ---------------------------------------------------------------- labels
 
-FER = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']  # vocabulary/emotions.ts
-RAVDESS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']  # models/voice/labels.ts
-TO_FER = {'neutral': 'neutral', 'calm': 'neutral', 'happy': 'happy', 'sad': 'sad', 'angry': 'angry',
-          'fearful': 'fear', 'disgust': 'disgust', 'surprised': 'surprise'}
+FER = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]  # vocabulary/emotions.ts
+RAVDESS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]  # models/voice/labels.ts
+TO_FER = {
+    "neutral": "neutral",
+    "calm": "neutral",
+    "happy": "happy",
+    "sad": "sad",
+    "angry": "angry",
+    "fearful": "fear",
+    "disgust": "disgust",
+    "surprised": "surprise",
+}
 FOLD8 = np.array([FER.index(TO_FER[r]) for r in RAVDESS])  # RAVDESS index -> FER index
 
 
@@ -52,7 +61,7 @@ FOLDS = [(1, 2, 7, 8), (3, 4, 9, 10), (5, 6, 11, 12)]
 
 def read_rows(root):
     """A data set's labels.csv (../shared/data/*/labels.csv) as dicts."""
-    with open(os.path.join(root, 'labels.csv'), newline='') as f:
+    with open(os.path.join(root, "labels.csv"), newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -60,12 +69,12 @@ def load(data, actors=None):
     """RAVDESS clips (16 kHz mono, -1..1) of the given actors (all when None): y, label (RAVDESS index), actor, file."""
     clips = []
     for r in read_rows(data):
-        if actors is not None and int(r['actor']) not in actors:
+        if actors is not None and int(r["actor"]) not in actors:
             continue
-        y, sr = sf.read(os.path.join(data, r['file']), dtype='int16')
+        y, sr = sf.read(os.path.join(data, r["file"]), dtype="int16")
         assert sr == SR and y.ndim == 1
         y = y.astype(np.float32) / 32768.0
-        clips.append({'y': y, 'label': RAVDESS.index(r['emotion']), 'actor': int(r['actor']), 'file': r['file']})
+        clips.append({"y": y, "label": RAVDESS.index(r["emotion"]), "actor": int(r["actor"]), "file": r["file"]})
     return clips
 
 
@@ -80,7 +89,7 @@ def window_ending(y, e):
     out = np.zeros(WIN, dtype=np.float32)
     s = e - WIN
     lo = max(s, 0)
-    out[lo - s:] = y[lo:e]
+    out[lo - s :] = y[lo:e]
     return out
 
 
@@ -98,13 +107,13 @@ def eval_windows(y, hop=8000):
 def windows(c, hop=8000):
     """The MFCC + BiLSTM model's evaluation: every 2 s window starting every 0.5 s that overlaps the clip's speech
     region (c['a'], c['b']); probabilities are averaged over them."""
-    y, a, b = c['y'], c['a'], c['b']
+    y, a, b = c["y"], c["a"], c["b"]
     starts = list(range(max(0, a - WIN // 4), max(1, b - WIN * 3 // 4), hop)) or [max(0, (a + b) // 2 - WIN // 2)]
     out = []
     for s in starts:
         w = np.zeros(WIN, dtype=np.float32)
-        seg = y[s:s + WIN]
-        w[:len(seg)] = seg
+        seg = y[s : s + WIN]
+        w[: len(seg)] = seg
         out.append(w)
     return np.stack(out)
 
@@ -118,7 +127,7 @@ def centred_hann_dft():
     """A WINLEN-point Hann window centred in N_FFT, and the real DFT as conv weights [2·(N_FFT/2+1), 1, N_FFT]."""
     win = np.zeros(N_FFT)
     off = (N_FFT - WINLEN) // 2
-    win[off:off + WINLEN] = librosa.filters.get_window('hann', WINLEN, fftbins=True)
+    win[off : off + WINLEN] = librosa.filters.get_window("hann", WINLEN, fftbins=True)
     n = np.arange(N_FFT)
     k = np.arange(N_FFT // 2 + 1)[:, None]
     cos = np.cos(2 * np.pi * k * n / N_FFT) * win
@@ -132,19 +141,19 @@ class Mfcc(nn.Module):
     def __init__(self):
         super().__init__()
         _, dft = centred_hann_dft()
-        self.register_buffer('dft', torch.tensor(dft, dtype=torch.float32))
+        self.register_buffer("dft", torch.tensor(dft, dtype=torch.float32))
         mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
-        self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
+        self.register_buffer("mel", torch.tensor(mel, dtype=torch.float32))
         dct = np.zeros((N_MFCC, N_MELS))
         for i in range(N_MFCC):
             dct[i] = np.cos(np.pi * i * (2 * np.arange(N_MELS) + 1) / (2 * N_MELS))
         dct[0] *= np.sqrt(1 / N_MELS)
         dct[1:] *= np.sqrt(2 / N_MELS)
-        self.register_buffer('dct', torch.tensor(dct, dtype=torch.float32))
+        self.register_buffer("dct", torch.tensor(dct, dtype=torch.float32))
 
     def forward(self, pcm):  # [N, T] -> [N, 40, frames]
         spec = F.conv1d(pcm.unsqueeze(1), self.dft, stride=HOP)  # [N, 2*257, frames]
-        re, im = spec[:, :N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1:]
+        re, im = spec[:, : N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1 :]
         power = re * re + im * im
         mel = torch.matmul(self.mel, power)
         logmel = 10.0 * torch.log10(torch.clamp(mel, min=1e-10))
@@ -153,23 +162,46 @@ class Mfcc(nn.Module):
 
 def librosa_mfcc(y):
     """The reference features: librosa's MFCC with the parameters above (no top_db clipping)."""
-    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, win_length=WINLEN, window='hann',
-                                         center=False, power=2.0, n_mels=N_MELS, fmin=0, fmax=SR / 2, htk=False,
-                                         norm='slaney')
-    return librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=N_MFCC,
-                                dct_type=2, norm='ortho', lifter=0)
+    mel = librosa.feature.melspectrogram(
+        y=y,
+        sr=SR,
+        n_fft=N_FFT,
+        hop_length=HOP,
+        win_length=WINLEN,
+        window="hann",
+        center=False,
+        power=2.0,
+        n_mels=N_MELS,
+        fmin=0,
+        fmax=SR / 2,
+        htk=False,
+        norm="slaney",
+    )
+    return librosa.feature.mfcc(
+        S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=N_MFCC, dct_type=2, norm="ortho", lifter=0
+    )
 
 
 # ---------------------------------------------------------------- export
 
+
 def export_batched(net, example, out, input_names, output_names):
     """ONNX (opset 17, legacy exporter) with the batch axis of every input and output left free."""
-    os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
-    torch.onnx.export(net, example, out, input_names=input_names, output_names=output_names,
-                      dynamic_axes={n: {0: 'batch'} for n in input_names + output_names}, opset_version=17, dynamo=False)
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    torch.onnx.export(
+        net,
+        example,
+        out,
+        input_names=input_names,
+        output_names=output_names,
+        dynamic_axes={n: {0: "batch"} for n in input_names + output_names},
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 # ---------------------------------------------------------------- metrics
+
 
 def classification_metrics(probs, truth, labels, digits=None):
     """Accuracy, macro-F1, per-class recall (rounded to `digits` when given) and the confusion matrix (rows true,
@@ -177,14 +209,19 @@ def classification_metrics(probs, truth, labels, digits=None):
     k = len(labels)
     pred = probs.argmax(1)
     cm = np.zeros((k, k), dtype=int)
-    for t, q in zip(truth, pred):
+    for t, q in zip(truth, pred, strict=False):
         cm[t, q] += 1
     rec = cm.diagonal() / np.maximum(cm.sum(1), 1)
     prec = cm.diagonal() / np.maximum(cm.sum(0), 1)
     f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0)
     recall = (lambda v: round(float(v), digits)) if digits is not None else float
-    return {'n': int(len(truth)), 'accuracy': float((pred == truth).mean()), 'macro_f1': float(f1.mean()),
-            'per_class_recall': {labels[i]: recall(rec[i]) for i in range(k)}, 'confusion': cm.tolist()}
+    return {
+        "n": int(len(truth)),
+        "accuracy": float((pred == truth).mean()),
+        "macro_f1": float(f1.mean()),
+        "per_class_recall": {labels[i]: recall(rec[i]) for i in range(k)},
+        "confusion": cm.tolist(),
+    }
 
 
 def softmax(z, T=1.0):
@@ -208,25 +245,27 @@ def ece(probs, truth, bins=10):
 
 # ---------------------------------------------------------------- reports
 
+
 def write_report(report, path, t0=None):
     """Writes a training log (models/build/out/*.json) when a path was given, with the run time since t0 if given."""
     if t0 is not None:
-        report['minutes'] = (time.time() - t0) / 60
+        report["minutes"] = (time.time() - t0) / 60
     if path:
-        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-        with open(path, 'w') as f:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as f:
             json.dump(report, f, indent=1)
 
 
 # ---------------------------------------------------------------- command line
 
+
 def cv_final_cli(default_out):
     """The command line of the statistics + logistic-regression scripts: `cv` picks C, `final` exports."""
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['cv', 'final'])
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--Cs', default='0.003,0.01,0.03,0.1,0.3')
-    ap.add_argument('--C', type=float, default=None)
-    ap.add_argument('--out', default=default_out)
-    ap.add_argument('--report', default=None)
+    ap.add_argument("mode", choices=["cv", "final"])
+    ap.add_argument("--data", default="../shared/data/speech")
+    ap.add_argument("--Cs", default="0.003,0.01,0.03,0.1,0.3")
+    ap.add_argument("--C", type=float, default=None)
+    ap.add_argument("--out", default=default_out)
+    ap.add_argument("--report", default=None)
     return ap

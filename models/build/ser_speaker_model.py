@@ -16,6 +16,7 @@ Outputs probs8 [N, 8] (RAVDESS order), probs7 [N, 7] (FER order), features [N, 3
 
 Version 2 (train_ser_speaker.py) and version 3 (train_ser_speaker_cv.py, shipped) fit this same graph.
 """
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -57,10 +58,10 @@ class StatsFeatures(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.register_buffer('k', torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0]).view(1, 1, 5).repeat(40, 1, 1) / 10.0)
+        self.register_buffer("k", torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0]).view(1, 1, 5).repeat(40, 1, 1) / 10.0)
 
     def delta(self, x):
-        return F.conv1d(F.pad(x, (2, 2), mode='replicate'), self.k, groups=40)
+        return F.conv1d(F.pad(x, (2, 2), mode="replicate"), self.k, groups=40)
 
     def forward(self, m):
         d1 = self.delta(m)
@@ -90,20 +91,22 @@ class Prosody(nn.Module):
         # cutting frames out first (a 210-tap framing convolution cost 4 ms per window).
         n = x.shape[2] - self.LAGS[-1]
         head = x[:, :, :n]
-        shifted = torch.cat([x[:, :, lag:lag + n] for lag in self.LAGS], 1)  # [N, lags, n]
+        shifted = torch.cat([x[:, :, lag : lag + n] for lag in self.LAGS], 1)  # [N, lags, n]
 
         blocks = (n - self.FRAME) // self.HOP + self.FRAME // self.HOP  # whole hops the frames cover
 
         def frame_sum(v):
             # Sums over 160-sample frames every 40 samples: per-hop sums, then 4 neighbouring hops added
             # (ONNX AveragePool with a 160-wide kernel cost 1.5 ms per window).
-            hops = v[:, :, :blocks * self.HOP].reshape(v.shape[0], v.shape[1], blocks, self.HOP).sum(3)
+            hops = v[:, :, : blocks * self.HOP].reshape(v.shape[0], v.shape[1], blocks, self.HOP).sum(3)
             per = self.FRAME // self.HOP
             frames = blocks - per + 1
-            return sum(hops[:, :, k:k + frames] for k in range(per))
+            return sum(hops[:, :, k : k + frames] for k in range(per))
 
         energy = frame_sum(head * head)[:, 0]  # [N, T]
-        corr = frame_sum(head * shifted) / torch.sqrt(energy[:, None] * frame_sum(shifted * shifted) + 1e-9)  # [N, lags, T]
+        corr = frame_sum(head * shifted) / torch.sqrt(
+            energy[:, None] * frame_sum(shifted * shifted) + 1e-9
+        )  # [N, lags, T]
         voicing, best = corr.max(1)
         f0 = torch.log2(4000.0 / (best.float() + self.LAGS[0]))
         log_energy = torch.log10(energy + 1e-9)
@@ -131,7 +134,7 @@ class WindowFeatures(nn.Module):
         self.stats = StatsFeatures()
         self.prosody = Prosody()
         # MFCC -> log-mel: the orthonormal DCT is square (40 x 40), so its transpose inverts it exactly
-        self.register_buffer('idct', self.mfcc.dct.t().contiguous())
+        self.register_buffer("idct", self.mfcc.dct.t().contiguous())
 
     def forward(self, pcm):
         m = self.mfcc(pcm)
@@ -145,10 +148,10 @@ class SpeakerNormLr(nn.Module):
     def __init__(self, prior_mean, prior_var, coef, intercept):
         super().__init__()
         self.features = WindowFeatures()
-        self.register_buffer('prior_mean', torch.tensor(prior_mean, dtype=torch.float32))
-        self.register_buffer('prior_var', torch.tensor(prior_var, dtype=torch.float32))
+        self.register_buffer("prior_mean", torch.tensor(prior_mean, dtype=torch.float32))
+        self.register_buffer("prior_var", torch.tensor(prior_var, dtype=torch.float32))
         self.lin = linear_head(coef, intercept)
-        self.register_buffer('fold', torch.tensor(fer_fold()))
+        self.register_buffer("fold", torch.tensor(fer_fold()))
 
     def forward(self, pcm, speaker_mean, speaker_var, speaker_n):
         f, _ = self.features(pcm)
@@ -161,11 +164,17 @@ class SpeakerNormLr(nn.Module):
 
 def export_speaker_model(net, n_features, out):
     """Writes the graph with its four inputs and three outputs, the batch axis free."""
-    export_batched(net, (torch.zeros(1, WIN), torch.zeros(1, n_features), torch.ones(1, n_features), torch.zeros(1, 1)), out,
-                   ['pcm', 'speaker_mean', 'speaker_var', 'speaker_n'], ['probs8', 'probs7', 'features'])
+    export_batched(
+        net,
+        (torch.zeros(1, WIN), torch.zeros(1, n_features), torch.ones(1, n_features), torch.zeros(1, 1)),
+        out,
+        ["pcm", "speaker_mean", "speaker_var", "speaker_n"],
+        ["probs8", "probs7", "features"],
+    )
 
 
 # ---------------------------------------------------------------- the same arithmetic in numpy, for fitting and scoring
+
 
 def normalise(f, mean, var, n, prior):
     """Window features standardised by a speaker's statistics shrunk toward the prior (as SpeakerNormLr does)."""
@@ -217,14 +226,24 @@ class LinearLr:
         sw = (n / (k * counts))[yt]
         W = torch.zeros(d, k, requires_grad=True)
         b = torch.zeros(k, requires_grad=True)
-        opt = torch.optim.LBFGS([W, b], lr=1, max_iter=300, tolerance_grad=1e-5, tolerance_change=1e-8, history_size=20,
-                                line_search_fn='strong_wolfe')
+        opt = torch.optim.LBFGS(
+            [W, b],
+            lr=1,
+            max_iter=300,
+            tolerance_grad=1e-5,
+            tolerance_change=1e-8,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+        )
 
         def closure():
             opt.zero_grad()
-            loss = (torch.nn.functional.cross_entropy(Xt @ W + b, yt, reduction='none') * sw).sum() / n + (W * W).sum() / (2 * self.C * n)
+            loss = (torch.nn.functional.cross_entropy(Xt @ W + b, yt, reduction="none") * sw).sum() / n + (
+                W * W
+            ).sum() / (2 * self.C * n)
             loss.backward()
             return loss
+
         opt.step(closure)
         self.coef_ = W.detach().numpy().T.astype(np.float64)
         self.intercept_ = b.detach().numpy().astype(np.float64)

@@ -22,6 +22,7 @@ The ONNX graph takes raw PCM and computes the features itself, so the runtime ne
                                        hop 160, win 400 hann, center=False, 40 slaney mels 0-8 kHz, power 2),
                                        power_to_db(amin 1e-10, top_db None), DCT-II ortho, 40 coefficients
 """
+
 import argparse
 import json
 import time
@@ -30,8 +31,21 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from common import (FOLD8, N_MFCC, RAVDESS, WIN, Mfcc, classification_metrics, export_batched, fer_fold, librosa_mfcc,
-                    load, speech_region, windows, write_report)
+from common import (
+    FOLD8,
+    N_MFCC,
+    RAVDESS,
+    WIN,
+    Mfcc,
+    classification_metrics,
+    export_batched,
+    fer_fold,
+    librosa_mfcc,
+    load,
+    speech_region,
+    windows,
+    write_report,
+)
 
 
 class SerNet(nn.Module):
@@ -41,17 +55,26 @@ class SerNet(nn.Module):
         super().__init__()
         self.cmvn = cmvn
         self.mfcc = Mfcc()
-        self.register_buffer('mu', torch.zeros(N_MFCC, 1))
-        self.register_buffer('sigma', torch.ones(N_MFCC, 1))
+        self.register_buffer("mu", torch.zeros(N_MFCC, 1))
+        self.register_buffer("sigma", torch.ones(N_MFCC, 1))
         self.cnn = nn.Sequential(
-            nn.Conv1d(N_MFCC, ch, 5, padding=2), nn.BatchNorm1d(ch), nn.ReLU(),
-            nn.Conv1d(ch, ch, 5, padding=2), nn.BatchNorm1d(ch), nn.ReLU(), nn.MaxPool1d(2),
-            nn.Conv1d(ch, ch, 3, padding=1), nn.BatchNorm1d(ch), nn.ReLU(), nn.MaxPool1d(2),
-            nn.Dropout(dropout))
+            nn.Conv1d(N_MFCC, ch, 5, padding=2),
+            nn.BatchNorm1d(ch),
+            nn.ReLU(),
+            nn.Conv1d(ch, ch, 5, padding=2),
+            nn.BatchNorm1d(ch),
+            nn.ReLU(),
+            nn.MaxPool1d(2),
+            nn.Conv1d(ch, ch, 3, padding=1),
+            nn.BatchNorm1d(ch),
+            nn.ReLU(),
+            nn.MaxPool1d(2),
+            nn.Dropout(dropout),
+        )
         self.lstm = nn.LSTM(ch, hidden, batch_first=True, bidirectional=True)
         self.att = nn.Linear(2 * hidden, 1)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, 8))
-        self.register_buffer('fold', torch.tensor(fer_fold()))
+        self.register_buffer("fold", torch.tensor(fer_fold()))
 
     def logits(self, feats, spec_aug=False):
         if self.cmvn:
@@ -78,16 +101,16 @@ def spec_augment(x):
     for i in range(n):
         w = int(torch.randint(0, 25, (1,)))
         s = int(torch.randint(0, max(1, t - w), (1,)))
-        x[i, :, s:s + w] = 0
+        x[i, :, s : s + w] = 0
         w = int(torch.randint(0, 6, (1,)))
         s = int(torch.randint(1, c - w, (1,)))
-        x[i, s:s + w, :] = 0
+        x[i, s : s + w, :] = 0
     return x
 
 
 def crop(c, rng, train):
     """A 2.0 s window around the speech region; zero padded when the clip is shorter."""
-    y, a, b = c['y'], c['a'], c['b']
+    y, a, b = c["y"], c["a"], c["b"]
     if b - a >= WIN:
         s = rng.randint(a, b - WIN + 1) if train else a + (b - a - WIN) // 2
     else:
@@ -96,7 +119,7 @@ def crop(c, rng, train):
         s = mid - WIN // 2 + jitter
     out = np.zeros(WIN, dtype=np.float32)
     lo, hi = max(s, 0), min(s + WIN, len(y))
-    out[lo - s:hi - s] = y[lo:hi]
+    out[lo - s : hi - s] = y[lo:hi]
     return out
 
 
@@ -107,23 +130,27 @@ def evaluate(net, clips):
         for c in clips:
             p8, _, _ = net(torch.from_numpy(windows(c)))
             probs.append(p8.mean(0).numpy())
-    probs, ys = np.stack(probs), np.array([c['label'] for c in clips])
+    probs, ys = np.stack(probs), np.array([c["label"] for c in clips])
     p7 = probs @ net.fold.numpy()
-    return {**classification_metrics(probs, ys, RAVDESS), 'accuracy_fer7': float((p7.argmax(1) == FOLD8[ys]).mean())}
+    return {**classification_metrics(probs, ys, RAVDESS), "accuracy_fer7": float((p7.argmax(1) == FOLD8[ys]).mean())}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--epochs', type=int, default=30)
-    ap.add_argument('--batch', type=int, default=32)
-    ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--norm', choices=['cmvn', 'global'], default='global',
-                    help='global: training-set statistics (shipped); cmvn: per-window mean/variance normalisation')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--out', default='models/voice/ser_mfcc_cnn_lstm.onnx')
-    ap.add_argument('--report', default='models/build/out/ser_train.json')
+    ap.add_argument("--data", default="../shared/data/speech")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--norm",
+        choices=["cmvn", "global"],
+        default="global",
+        help="global: training-set statistics (shipped); cmvn: per-window mean/variance normalisation",
+    )
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="models/voice/ser_mfcc_cnn_lstm.onnx")
+    ap.add_argument("--report", default="models/build/out/ser_train.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -131,19 +158,19 @@ def main():
 
     clips = load(args.data)
     for c in clips:
-        c['a'], c['b'] = speech_region(c['y'])  # the speech region that training crops and evaluation windows keep to
-    train = [c for c in clips if c['actor'] <= 12]
-    val = [c for c in clips if 13 <= c['actor'] <= 16]
-    print(f'{len(clips)} clips: train actors 01-12 {len(train)}, validation actors 13-16 {len(val)}')
+        c["a"], c["b"] = speech_region(c["y"])  # the speech region that training crops and evaluation windows keep to
+    train = [c for c in clips if c["actor"] <= 12]
+    val = [c for c in clips if 13 <= c["actor"] <= 16]
+    print(f"{len(clips)} clips: train actors 01-12 {len(train)}, validation actors 13-16 {len(val)}")
 
-    net = SerNet(cmvn=args.norm == 'cmvn')
+    net = SerNet(cmvn=args.norm == "cmvn")
     # parity of the in-graph MFCC with librosa on a real clip
-    y = train[0]['y'][:WIN]
+    y = train[0]["y"][:WIN]
     ref = librosa_mfcc(y)
     with torch.no_grad():
         ours = net.mfcc(torch.from_numpy(y)[None])[0].numpy()
     diff = float(np.abs(ours - ref).max())
-    print(f'MFCC vs librosa: max|diff| {diff:.2e} (values up to {np.abs(ref).max():.0f})')
+    print(f"MFCC vs librosa: max|diff| {diff:.2e} (values up to {np.abs(ref).max():.0f})")
     assert diff < 1e-2, diff
 
     # global feature normalisation from the training actors
@@ -152,7 +179,7 @@ def main():
     net.mu.copy_(f.mean(dim=(0, 2)).unsqueeze(1))
     net.sigma.copy_(f.std(dim=(0, 2)).unsqueeze(1))
 
-    counts = np.bincount([c['label'] for c in train], minlength=8)
+    counts = np.bincount([c["label"] for c in train], minlength=8)
     w = torch.tensor(counts.max() / counts, dtype=torch.float32)
     w = w / (w * torch.tensor(counts, dtype=torch.float32)).sum() * counts.sum()
     lossf = nn.CrossEntropyLoss(weight=w, label_smoothing=0.05)
@@ -167,12 +194,12 @@ def main():
         perm = rng.permutation(len(train))
         tl = 0.0
         for s in range(steps):
-            idx = perm[s * args.batch:(s + 1) * args.batch]
+            idx = perm[s * args.batch : (s + 1) * args.batch]
             x = np.stack([crop(train[i], rng, True) for i in idx])
             gain = 10 ** (rng.uniform(-12, 6, size=(len(idx), 1)) / 20)
             noise = rng.randn(*x.shape) * (10 ** (rng.uniform(-75, -35, size=(len(idx), 1)) / 20))
             x = np.clip(x * gain + noise, -1, 1).astype(np.float32)
-            yb = torch.tensor([train[i]['label'] for i in idx])
+            yb = torch.tensor([train[i]["label"] for i in idx])
             with torch.no_grad():
                 feats = net.mfcc(torch.from_numpy(x))
             loss = lossf(net.logits(feats, spec_aug=True), yb)
@@ -182,22 +209,35 @@ def main():
             opt.step()
             sched.step()
             tl += loss.item()
-        entry = {'epoch': ep + 1, 'loss': tl / steps}
+        entry = {"epoch": ep + 1, "loss": tl / steps}
         if (ep + 1) % 5 == 0 or ep + 1 == args.epochs:
-            entry['val'] = evaluate(net, val)['accuracy']
+            entry["val"] = evaluate(net, val)["accuracy"]
         log.append(entry)
-        print(f"epoch {ep + 1} loss {tl / steps:.4f} {('val %.4f' % entry['val']) if 'val' in entry else ''} "
-              f'({time.time() - t0:.0f}s)', flush=True)
+        val = f"val {entry['val']:.4f}" if "val" in entry else ""
+        print(f"epoch {ep + 1} loss {tl / steps:.4f} {val} ({time.time() - t0:.0f}s)", flush=True)
     net.eval()
-    report = {'mfcc_vs_librosa_max_abs_diff': diff, 'validation_actors_13_16': evaluate(net, val),
-              'train_actors_01_12': evaluate(net, train), 'log': log, 'args': vars(args),
-              'train_minutes': (time.time() - t0) / 60}
-    print('validation (actors 13-16):', json.dumps({k: v for k, v in report['validation_actors_13_16'].items()
-                                                     if k in ('n', 'accuracy', 'macro_f1', 'accuracy_fer7')}))
-    export_batched(net, torch.zeros(1, WIN), args.out, ['pcm'], ['probs8', 'probs7', 'mfcc'])
+    report = {
+        "mfcc_vs_librosa_max_abs_diff": diff,
+        "validation_actors_13_16": evaluate(net, val),
+        "train_actors_01_12": evaluate(net, train),
+        "log": log,
+        "args": vars(args),
+        "train_minutes": (time.time() - t0) / 60,
+    }
+    print(
+        "validation (actors 13-16):",
+        json.dumps(
+            {
+                k: v
+                for k, v in report["validation_actors_13_16"].items()
+                if k in ("n", "accuracy", "macro_f1", "accuracy_fer7")
+            }
+        ),
+    )
+    export_batched(net, torch.zeros(1, WIN), args.out, ["pcm"], ["probs8", "probs7", "mfcc"])
     write_report(report, args.report, t0)
-    print('wrote', args.out, args.report)
+    print("wrote", args.out, args.report)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -33,6 +33,7 @@ Why these choices: per-window standardisation and utterance-level (mean + std) p
 shape of the spectrogram, not the speaker's level; speed perturbation, SpecAugment and mixup fight the speaker
 over-fitting that sank the MFCC + BiLSTM model (72 % on its 12 training actors, 40 % on new ones).
 """
+
 import argparse
 import json
 import time
@@ -43,8 +44,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import (FOLDS, HOP, N_FFT, RAVDESS, SR, WIN, WINLEN, centred_hann_dft, classification_metrics, eval_windows,
-                    export_batched, fer_fold, load, speech_region, window_ending, write_report)
+from common import (
+    FOLDS,
+    HOP,
+    N_FFT,
+    RAVDESS,
+    SR,
+    WIN,
+    WINLEN,
+    centred_hann_dft,
+    classification_metrics,
+    eval_windows,
+    export_batched,
+    fer_fold,
+    load,
+    speech_region,
+    window_ending,
+    write_report,
+)
 
 # The same STFT framing as the MFCC front end (N_FFT, HOP, WINLEN), with 64 mel bands instead of 40.
 N_MELS, TOP_DB = 64, 80.0
@@ -58,16 +75,16 @@ class LogMel(nn.Module):
     def __init__(self):
         super().__init__()
         win, dft = centred_hann_dft()
-        self.register_buffer('win', torch.tensor(win, dtype=torch.float32))
-        self.register_buffer('dft', torch.tensor(dft, dtype=torch.float32))
+        self.register_buffer("win", torch.tensor(win, dtype=torch.float32))
+        self.register_buffer("dft", torch.tensor(dft, dtype=torch.float32))
         mel = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=0, fmax=SR / 2)
-        self.register_buffer('mel', torch.tensor(mel, dtype=torch.float32))
+        self.register_buffer("mel", torch.tensor(mel, dtype=torch.float32))
         self.exportable = False
 
     def forward(self, pcm):  # [N, T] -> [N, 64, frames]
         if self.exportable:
             spec = F.conv1d(pcm.unsqueeze(1), self.dft, stride=HOP)
-            re, im = spec[:, :N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1:]
+            re, im = spec[:, : N_FFT // 2 + 1], spec[:, N_FFT // 2 + 1 :]
             power = re * re + im * im
         else:
             power = torch.stft(pcm, N_FFT, HOP, N_FFT, self.win, center=False, return_complex=True).abs().pow(2)
@@ -78,20 +95,32 @@ class LogMel(nn.Module):
 
 def librosa_logmel(y):
     """The reference features (parity tests)."""
-    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, win_length=WINLEN, window='hann',
-                                         center=False, power=2.0, n_mels=N_MELS, fmin=0, fmax=SR / 2, htk=False,
-                                         norm='slaney')
+    mel = librosa.feature.melspectrogram(
+        y=y,
+        sr=SR,
+        n_fft=N_FFT,
+        hop_length=HOP,
+        win_length=WINLEN,
+        window="hann",
+        center=False,
+        power=2.0,
+        n_mels=N_MELS,
+        fmin=0,
+        fmax=SR / 2,
+        htk=False,
+        norm="slaney",
+    )
     return librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=TOP_DB)
 
 
-NORM = {'mode': 'window'}
+NORM = {"mode": "window"}
 
 
 def normalise(x):
     """Per-window normalisation. 'window': one mean and std over the whole spectrogram (removes level and
     recording gain); 'band': each mel band's mean over time removed as well (removes the speaker's and
     channel's spectral tilt, like cepstral mean normalisation), then one std."""
-    if NORM['mode'] == 'band':
+    if NORM["mode"] == "band":
         x = x - x.mean(dim=2, keepdim=True)
     mu = x.mean(dim=(1, 2), keepdim=True)
     sd = x.std(dim=(1, 2), keepdim=True)
@@ -111,10 +140,15 @@ class SpecCnn(nn.Module):
         super().__init__()
         w = width
         self.features = nn.Sequential(
-            conv_bn(1, w), nn.MaxPool2d(2),            # 32 x 98
-            conv_bn(w, 2 * w), nn.MaxPool2d(2),        # 16 x 49
-            conv_bn(2 * w, 4 * w), nn.MaxPool2d(2),    # 8 x 24
-            conv_bn(4 * w, 8 * w), nn.MaxPool2d(2))    # 4 x 12
+            conv_bn(1, w),
+            nn.MaxPool2d(2),  # 32 x 98
+            conv_bn(w, 2 * w),
+            nn.MaxPool2d(2),  # 16 x 49
+            conv_bn(2 * w, 4 * w),
+            nn.MaxPool2d(2),  # 8 x 24
+            conv_bn(4 * w, 8 * w),
+            nn.MaxPool2d(2),
+        )  # 4 x 12
         self.res = nn.Sequential(nn.Conv2d(8 * w, 8 * w, 3, padding=1, bias=False), nn.BatchNorm2d(8 * w))
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(16 * w, 8))
 
@@ -132,7 +166,7 @@ class Ensemble(nn.Module):
         self.logmel = LogMel()
         self.logmel.exportable = True
         self.nets = nn.ModuleList(nets)
-        self.register_buffer('fold', torch.tensor(fer_fold()))
+        self.register_buffer("fold", torch.tensor(fer_fold()))
 
     def forward(self, pcm):
         feats = self.logmel(pcm)
@@ -143,17 +177,22 @@ class Ensemble(nn.Module):
 
 # ---------------------------------------------------------------- data
 
+
 def add_versions(clips, speeds):
     """Speed perturbation (tempo and pitch together), precomputed once per clip."""
     for c in clips:
-        c['versions'] = []
+        c["versions"] = []
         for f in speeds:
-            y = c['y'] if f == 1.0 else librosa.resample(c['y'], orig_sr=SR, target_sr=int(round(SR / f))).astype(np.float32)
-            c['versions'].append((y,) + speech_region(y))
+            y = (
+                c["y"]
+                if f == 1.0
+                else librosa.resample(c["y"], orig_sr=SR, target_sr=int(round(SR / f))).astype(np.float32)
+            )
+            c["versions"].append((y,) + speech_region(y))
 
 
 def train_window(c, rng):
-    y, a, b = c['versions'][rng.randint(len(c['versions']))]
+    y, a, b = c["versions"][rng.randint(len(c["versions"]))]
     for _ in range(20):
         e = rng.randint(min(a + WIN // 4, len(y)), len(y) + 1)
         if min(e, b) - max(e - WIN, a) >= WIN // 4:
@@ -175,22 +214,23 @@ def spec_augment(x, rng):
         for _ in range(2):
             w = rng.randint(0, 21)
             s = rng.randint(0, t - w + 1)
-            x[i, :, :, s:s + w] = 0
+            x[i, :, :, s : s + w] = 0
             w = rng.randint(0, 9)
             s = rng.randint(0, f - w + 1)
-            x[i, :, s:s + w, :] = 0
+            x[i, :, s : s + w, :] = 0
     return x
 
 
 # ---------------------------------------------------------------- training / evaluation
 
-def train_net(clips, args, seed, log_prefix=''):
+
+def train_net(clips, args, seed, log_prefix=""):
     torch.manual_seed(seed)
     rng = np.random.RandomState(seed)
     front = LogMel()
     net = SpecCnn(width=args.width, dropout=args.dropout)
     # neutral has half the clips of every other class: list it twice per epoch
-    base = [i for i, c in enumerate(clips) for _ in range(2 if RAVDESS[c['label']] == 'neutral' else 1)]
+    base = [i for i, c in enumerate(clips) for _ in range(2 if RAVDESS[c["label"]] == "neutral" else 1)]
     steps = (len(base) + args.batch - 1) // args.batch
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.wd)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=0.15)
@@ -200,9 +240,9 @@ def train_net(clips, args, seed, log_prefix=''):
         perm = rng.permutation(base)
         tl = 0.0
         for s in range(steps):
-            idx = perm[s * args.batch:(s + 1) * args.batch]
+            idx = perm[s * args.batch : (s + 1) * args.batch]
             x = augment(np.stack([train_window(clips[i], rng) for i in idx]), rng)
-            yb = F.one_hot(torch.tensor([clips[i]['label'] for i in idx]), 8).float()
+            yb = F.one_hot(torch.tensor([clips[i]["label"] for i in idx]), 8).float()
             with torch.no_grad():
                 feats = normalise(front(torch.from_numpy(x))).unsqueeze(1)
             feats = spec_augment(feats, rng)
@@ -218,7 +258,7 @@ def train_net(clips, args, seed, log_prefix=''):
             sched.step()
             tl += loss.item()
         if (ep + 1) % 10 == 0 or ep == 0:
-            print(f'{log_prefix}epoch {ep + 1} loss {tl / steps:.4f} ({time.time() - t0:.0f}s)', flush=True)
+            print(f"{log_prefix}epoch {ep + 1} loss {tl / steps:.4f} ({time.time() - t0:.0f}s)", flush=True)
     net.eval()
     return net
 
@@ -228,101 +268,115 @@ def predict(nets, clips):
     out = []
     with torch.no_grad():
         for c in clips:
-            x = normalise(front(torch.from_numpy(eval_windows(c['y'])))).unsqueeze(1)
+            x = normalise(front(torch.from_numpy(eval_windows(c["y"])))).unsqueeze(1)
             p = torch.stack([torch.softmax(n(x), dim=1) for n in nets]).mean(0).mean(0)
             out.append(p.numpy())
     return np.stack(out)
 
 
 def metrics(probs, clips):
-    return classification_metrics(probs, np.array([c['label'] for c in clips]), RAVDESS, digits=3)
+    return classification_metrics(probs, np.array([c["label"] for c in clips]), RAVDESS, digits=3)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['cv', 'final', 'export'])
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--epochs', type=int, default=40)
-    ap.add_argument('--batch', type=int, default=32)
-    ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--wd', type=float, default=1e-2)
-    ap.add_argument('--width', type=int, default=16)
-    ap.add_argument('--dropout', type=float, default=0.3)
-    ap.add_argument('--mixup', type=float, default=0.4, help='Beta(a, a) mixup; 0 = off')
-    ap.add_argument('--norm', choices=['window', 'band'], default='window')
-    ap.add_argument('--speeds', default=','.join(map(str, SPEEDS)))
-    ap.add_argument('--seeds', type=int, default=3)
-    ap.add_argument('--folds', default='0,1,2', help='cv: which folds to run')
-    ap.add_argument('--first-seed', type=int, default=0, help='final: nets use seeds 100+first-seed ...')
-    ap.add_argument('--save', default=None, help='final: also save the nets (state dicts) here, for `export`')
-    ap.add_argument('--nets', default='', help='export: comma-separated files written by final --save')
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--out', default='models/voice/ser_logmel_cnn.onnx')
-    ap.add_argument('--report', default=None)
+    ap.add_argument("mode", choices=["cv", "final", "export"])
+    ap.add_argument("--data", default="../shared/data/speech")
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--wd", type=float, default=1e-2)
+    ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--mixup", type=float, default=0.4, help="Beta(a, a) mixup; 0 = off")
+    ap.add_argument("--norm", choices=["window", "band"], default="window")
+    ap.add_argument("--speeds", default=",".join(map(str, SPEEDS)))
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--folds", default="0,1,2", help="cv: which folds to run")
+    ap.add_argument("--first-seed", type=int, default=0, help="final: nets use seeds 100+first-seed ...")
+    ap.add_argument("--save", default=None, help="final: also save the nets (state dicts) here, for `export`")
+    ap.add_argument("--nets", default="", help="export: comma-separated files written by final --save")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default="models/voice/ser_logmel_cnn.onnx")
+    ap.add_argument("--report", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    NORM['mode'] = args.norm
-    speeds = tuple(float(s) for s in args.speeds.split(','))
+    NORM["mode"] = args.norm
+    speeds = tuple(float(s) for s in args.speeds.split(","))
     t0 = time.time()
-    report = {'args': vars(args)}
+    report = {"args": vars(args)}
 
-    if args.mode == 'cv':
+    if args.mode == "cv":
         clips = load(args.data, set(range(1, 13)))
         add_versions(clips, speeds)
         allp, allc = [], []
-        report['folds'] = []
-        for k in map(int, args.folds.split(',')):
+        report["folds"] = []
+        for k in map(int, args.folds.split(",")):
             held = set(FOLDS[k])
-            tr = [c for c in clips if c['actor'] not in held]
-            va = [c for c in clips if c['actor'] in held]
-            net = train_net(tr, args, seed=k, log_prefix=f'fold {k} ')
+            tr = [c for c in clips if c["actor"] not in held]
+            va = [c for c in clips if c["actor"] in held]
+            net = train_net(tr, args, seed=k, log_prefix=f"fold {k} ")
             p = predict([net], va)
             m = metrics(p, va)
-            report['folds'].append({'held_out_actors': sorted(held), 'accuracy': m['accuracy'], 'macro_f1': m['macro_f1']})
-            print(f'fold {k} (actors {sorted(held)}): acc {m["accuracy"]:.4f} macro-F1 {m["macro_f1"]:.4f} '
-                  f'({(time.time() - t0) / 60:.1f} min)', flush=True)
+            report["folds"].append(
+                {"held_out_actors": sorted(held), "accuracy": m["accuracy"], "macro_f1": m["macro_f1"]}
+            )
+            print(
+                f"fold {k} (actors {sorted(held)}): acc {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f} "
+                f"({(time.time() - t0) / 60:.1f} min)",
+                flush=True,
+            )
             allp.append(p)
             allc += va
-        report['pooled'] = metrics(np.concatenate(allp), allc)
-        print('cv pooled:', json.dumps({k: v for k, v in report['pooled'].items() if k != 'confusion'}))
+        report["pooled"] = metrics(np.concatenate(allp), allc)
+        print("cv pooled:", json.dumps({k: v for k, v in report["pooled"].items() if k != "confusion"}))
     else:
         clips = load(args.data, set(range(1, 17)))
-        train = [c for c in clips if c['actor'] <= 12]
-        val = [c for c in clips if c['actor'] >= 13]
-        if args.mode == 'final':
+        train = [c for c in clips if c["actor"] <= 12]
+        val = [c for c in clips if c["actor"] >= 13]
+        if args.mode == "final":
             add_versions(train, speeds)
-            nets = [train_net(train, args, seed=100 + s, log_prefix=f'seed {s} ')
-                    for s in range(args.first_seed, args.first_seed + args.seeds)]
+            nets = [
+                train_net(train, args, seed=100 + s, log_prefix=f"seed {s} ")
+                for s in range(args.first_seed, args.first_seed + args.seeds)
+            ]
             if args.save:
                 torch.save([n.state_dict() for n in nets], args.save)
         else:  # export: nets trained by separate `final --save` runs (seeds in parallel processes)
             nets = []
-            for f in args.nets.split(','):
+            for f in args.nets.split(","):
                 for sd in torch.load(f):
                     n = SpecCnn(width=args.width, dropout=args.dropout)
                     n.load_state_dict(sd)
                     nets.append(n.eval())
-        report['nets'] = len(nets)
+        report["nets"] = len(nets)
         ens = Ensemble(nets).eval()
         # parity of the exported front end with librosa on a real window, and with the training front end
-        y = window_ending(val[0]['y'], WIN + 8000)
+        y = window_ending(val[0]["y"], WIN + 8000)
         ref = librosa_logmel(y)
         with torch.no_grad():
             ours = ens.logmel(torch.from_numpy(y)[None])[0].numpy()
             fast = LogMel()(torch.from_numpy(y)[None])[0].numpy()
-        report['logmel_vs_librosa_max_abs_diff'] = float(np.abs(ours - ref).max())
-        report['stft_vs_conv_max_abs_diff'] = float(np.abs(ours - fast).max())
-        print('log-mel vs librosa', report['logmel_vs_librosa_max_abs_diff'], 'stft vs conv', report['stft_vs_conv_max_abs_diff'])
-        assert report['logmel_vs_librosa_max_abs_diff'] < 1e-2
-        if args.mode == 'export':
-            report['validation_actors_13_16_python'] = metrics(predict(nets, val), val)
-            report['train_actors_01_12'] = {'accuracy': metrics(predict(nets, train), train)['accuracy']}
-            print('validation (actors 13-16, Python):',
-                  json.dumps({k: v for k, v in report['validation_actors_13_16_python'].items() if k != 'confusion'}))
-            export_batched(ens, torch.zeros(1, WIN), args.out, ['pcm'], ['probs8', 'probs7', 'logmel'])
-            print('wrote', args.out)
+        report["logmel_vs_librosa_max_abs_diff"] = float(np.abs(ours - ref).max())
+        report["stft_vs_conv_max_abs_diff"] = float(np.abs(ours - fast).max())
+        print(
+            "log-mel vs librosa",
+            report["logmel_vs_librosa_max_abs_diff"],
+            "stft vs conv",
+            report["stft_vs_conv_max_abs_diff"],
+        )
+        assert report["logmel_vs_librosa_max_abs_diff"] < 1e-2
+        if args.mode == "export":
+            report["validation_actors_13_16_python"] = metrics(predict(nets, val), val)
+            report["train_actors_01_12"] = {"accuracy": metrics(predict(nets, train), train)["accuracy"]}
+            print(
+                "validation (actors 13-16, Python):",
+                json.dumps({k: v for k, v in report["validation_actors_13_16_python"].items() if k != "confusion"}),
+            )
+            export_batched(ens, torch.zeros(1, WIN), args.out, ["pcm"], ["probs8", "probs7", "logmel"])
+            print("wrote", args.out)
     write_report(report, args.report, t0)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -35,6 +35,7 @@ Protocols on held-out speakers (every figure is a clip's mean window probability
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_speaker.py cv      # C chosen inside actors 01-12
     nice -n 15 /tmp/mvenv/bin/python models/build/train_ser_speaker.py final --C <best> --out models/voice/ser_speaker_lr.onnx
 """
+
 import json
 import time
 
@@ -43,18 +44,26 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from common import FOLDS, WIN, cv_final_cli, eval_windows, librosa_mfcc, load, write_report
-from ser_speaker_model import PRIOR_WINDOWS, SpeakerNormLr, Welford, WindowFeatures, export_speaker_model, normalise, speaker_stats
+from ser_speaker_model import (
+    PRIOR_WINDOWS,
+    SpeakerNormLr,
+    Welford,
+    WindowFeatures,
+    export_speaker_model,
+    normalise,
+    speaker_stats,
+)
 
 ONLINE_SEED = 0
 
 
 def clip_features(clips, feat):
     with torch.no_grad():
-        return [feat(torch.from_numpy(eval_windows(c['y'])))[0].numpy().astype(np.float64) for c in clips]
+        return [feat(torch.from_numpy(eval_windows(c["y"])))[0].numpy().astype(np.float64) for c in clips]
 
 
 def prior_of(feats, actors):
-    per = [speaker_stats([f for f, a in zip(feats, actors) if a == s]) for s in sorted(set(actors))]
+    per = [speaker_stats([f for f, a in zip(feats, actors, strict=False) if a == s]) for s in sorted(set(actors))]
     return np.mean([p[0] for p in per], 0), np.mean([p[1] for p in per], 0)
 
 
@@ -64,12 +73,12 @@ def training_matrix(feats, labels, actors, prior, train_norm):
     X, y = [], []
     for s in sorted(set(actors)):
         idx = [i for i, a in enumerate(actors) if a == s]
-        if train_norm in ('full', 'both'):
+        if train_norm in ("full", "both"):
             mean, var, n = speaker_stats([feats[i] for i in idx])
             for i in idx:
                 X.append(normalise(feats[i], mean, var, n, prior))
                 y += [labels[i]] * len(feats[i])
-        if train_norm in ('online', 'both'):
+        if train_norm in ("online", "both"):
             w = Welford(feats[0].shape[1])
             for i in np.random.default_rng(1000 + s).permutation(idx):
                 for x in feats[i]:
@@ -79,13 +88,13 @@ def training_matrix(feats, labels, actors, prior, train_norm):
     return np.concatenate(X), np.array(y)
 
 
-TRAIN_NORM = {'mode': 'full'}
+TRAIN_NORM = {"mode": "full"}
 
 
 def fit(feats, labels, actors, C):
     prior = prior_of(feats, actors)
-    X, y = training_matrix(feats, labels, actors, prior, TRAIN_NORM['mode'])
-    return prior, LogisticRegression(C=C, max_iter=5000, class_weight='balanced').fit(X, y)
+    X, y = training_matrix(feats, labels, actors, prior, TRAIN_NORM["mode"])
+    return prior, LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(X, y)
 
 
 def predict(prior, lr, feats, actors, protocol):
@@ -93,11 +102,11 @@ def predict(prior, lr, feats, actors, protocol):
     out = [None] * len(feats)
     for s in sorted(set(actors)):
         idx = [i for i, a in enumerate(actors) if a == s]
-        if protocol == 'enrolled':
+        if protocol == "enrolled":
             mean, var, n = speaker_stats([feats[i] for i in idx])
             for i in idx:
                 out[i] = lr.predict_proba(normalise(feats[i], mean, var, n, prior)).mean(0)
-        elif protocol == 'cold':
+        elif protocol == "cold":
             for i in idx:
                 out[i] = lr.predict_proba(normalise(feats[i], 0, 0, 0.0, prior)).mean(0)
         else:
@@ -113,23 +122,23 @@ def predict(prior, lr, feats, actors, protocol):
 
 
 def main():
-    ap = cv_final_cli('models/voice/ser_speaker_lr.onnx')
-    ap.add_argument('--train-norm', choices=['full', 'online', 'both'], default='full')
+    ap = cv_final_cli("models/voice/ser_speaker_lr.onnx")
+    ap.add_argument("--train-norm", choices=["full", "online", "both"], default="full")
     args = ap.parse_args()
-    TRAIN_NORM['mode'] = args.train_norm
+    TRAIN_NORM["mode"] = args.train_norm
     torch.set_num_threads(1)
     t0 = time.time()
     feat = WindowFeatures()
-    report = {'args': vars(args), 'prior_windows': PRIOR_WINDOWS}
-    protocols = ('online', 'enrolled', 'cold')
-    if args.mode == 'cv':
+    report = {"args": vars(args), "prior_windows": PRIOR_WINDOWS}
+    protocols = ("online", "enrolled", "cold")
+    if args.mode == "cv":
         clips = load(args.data, set(range(1, 13)))
         feats = clip_features(clips, feat)
-        labels = np.array([c['label'] for c in clips])
-        actors = [c['actor'] for c in clips]
-        print(f'features {time.time() - t0:.0f}s', flush=True)
-        report['cv_actors_01_12'] = {}
-        for C in map(float, args.Cs.split(',')):
+        labels = np.array([c["label"] for c in clips])
+        actors = [c["actor"] for c in clips]
+        print(f"features {time.time() - t0:.0f}s", flush=True)
+        report["cv_actors_01_12"] = {}
+        for C in map(float, args.Cs.split(",")):
             correct = {p: 0 for p in protocols}
             for held in FOLDS:
                 tr = [i for i in range(len(clips)) if actors[i] not in held]
@@ -138,40 +147,48 @@ def main():
                 for p in protocols:
                     pred = predict(prior, lr, [feats[i] for i in te], [actors[i] for i in te], p).argmax(1)
                     correct[p] += int((pred == labels[te]).sum())
-            report['cv_actors_01_12'][str(C)] = {p: correct[p] / len(clips) for p in protocols}
-            print(f'C {C}: CV ' + '  '.join(f'{p} {correct[p] / len(clips):.4f}' for p in protocols), flush=True)
+            report["cv_actors_01_12"][str(C)] = {p: correct[p] / len(clips) for p in protocols}
+            print(f"C {C}: CV " + "  ".join(f"{p} {correct[p] / len(clips):.4f}" for p in protocols), flush=True)
     else:
         clips = load(args.data, set(range(1, 17)))
-        train = [c for c in clips if c['actor'] <= 12]
-        val = [c for c in clips if c['actor'] >= 13]
+        train = [c for c in clips if c["actor"] <= 12]
+        val = [c for c in clips if c["actor"] >= 13]
         ftr = clip_features(train, feat)
-        ytr = np.array([c['label'] for c in train])
-        prior, lr = fit(ftr, ytr, [c['actor'] for c in train], args.C)
+        ytr = np.array([c["label"] for c in train])
+        prior, lr = fit(ftr, ytr, [c["actor"] for c in train], args.C)
         net = SpeakerNormLr(prior[0], prior[1], lr.coef_, lr.intercept_).eval()
         fva = clip_features(val, feat)
-        yv = np.array([c['label'] for c in val])
-        av = [c['actor'] for c in val]
-        report['train_actors_01_12_enrolled'] = float((predict(prior, lr, ftr, [c['actor'] for c in train], 'enrolled').argmax(1) == ytr).mean())
+        yv = np.array([c["label"] for c in val])
+        av = [c["actor"] for c in val]
+        report["train_actors_01_12_enrolled"] = float(
+            (predict(prior, lr, ftr, [c["actor"] for c in train], "enrolled").argmax(1) == ytr).mean()
+        )
         for p in protocols:
-            report[f'validation_actors_13_16_{p}'] = float((predict(prior, lr, fva, av, p).argmax(1) == yv).mean())
+            report[f"validation_actors_13_16_{p}"] = float((predict(prior, lr, fva, av, p).argmax(1) == yv).mean())
         # the exported graph against sklearn, with a non-trivial speaker state
         mean, var, n = speaker_stats(fva[:10])
         w = np.array([[n]], dtype=np.float32)
         with torch.no_grad():
-            x = torch.from_numpy(eval_windows(val[3]['y']))
+            x = torch.from_numpy(eval_windows(val[3]["y"]))
             k = x.shape[0]
-            pt = net(x, torch.tensor(mean, dtype=torch.float32).repeat(k, 1), torch.tensor(var, dtype=torch.float32).repeat(k, 1),
-                     torch.from_numpy(w).repeat(k, 1))[0].numpy()
+            pt = net(
+                x,
+                torch.tensor(mean, dtype=torch.float32).repeat(k, 1),
+                torch.tensor(var, dtype=torch.float32).repeat(k, 1),
+                torch.from_numpy(w).repeat(k, 1),
+            )[0].numpy()
         ps = lr.predict_proba(normalise(fva[3], mean, var, n, prior))
-        report['torch_vs_sklearn_max_abs_diff'] = float(np.abs(pt - ps).max())
-        y = val[0]['y'][8000:8000 + WIN]
+        report["torch_vs_sklearn_max_abs_diff"] = float(np.abs(pt - ps).max())
+        y = val[0]["y"][8000 : 8000 + WIN]
         with torch.no_grad():
-            report['mfcc_vs_librosa_max_abs_diff'] = float(np.abs(net.features.mfcc(torch.from_numpy(y)[None])[0].numpy() - librosa_mfcc(y)).max())
+            report["mfcc_vs_librosa_max_abs_diff"] = float(
+                np.abs(net.features.mfcc(torch.from_numpy(y)[None])[0].numpy() - librosa_mfcc(y)).max()
+            )
         print(json.dumps(report), flush=True)
         export_speaker_model(net, lr.coef_.shape[1], args.out)
-        print('wrote', args.out)
+        print("wrote", args.out)
     write_report(report, args.report, t0)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

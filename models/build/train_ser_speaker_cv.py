@@ -40,6 +40,7 @@ Online protocol and the clip score are those of version 2, train_ser_speaker.py 
     # the chosen setting fit on all 16 actors (temperature baked in when it helps)
     nice -n 10 /tmp/mvenv/bin/python models/build/train_ser_speaker_cv.py final --report models/build/out/ser_speaker_v3_final.json
 """
+
 import argparse
 import json
 import os
@@ -53,18 +54,27 @@ from scipy.optimize import minimize_scalar
 from scipy.signal import fftconvolve
 
 from common import FER, FOLD8, RAVDESS, SR, ece, eval_windows, fer7, load, softmax, speech_region, write_report
-from ser_speaker_model import (PRIOR_WINDOWS, LinearLr, SpeakerNormLr, Welford, WindowFeatures, export_speaker_model,
-                               normalise, speaker_stats)
+from ser_speaker_model import (
+    PRIOR_WINDOWS,
+    LinearLr,
+    SpeakerNormLr,
+    Welford,
+    WindowFeatures,
+    export_speaker_model,
+    normalise,
+    speaker_stats,
+)
 
 OUTER = [(a, a + 1) for a in range(1, 17, 2)]  # one male (odd) and one female (even) actor per fold
-VARIANTS = ('orig', 'speed0.9', 'speed1.1', 'reverb', 'noise')
-FAMILIES = {'plain': ('orig',), 'augmented': VARIANTS}
+VARIANTS = ("orig", "speed0.9", "speed1.1", "reverb", "noise")
+FAMILIES = {"plain": ("orig",), "augmented": VARIANTS}
 CS = (0.001, 0.002, 0.005)
 ONLINE_SEED = 0
-CACHE = '/tmp/ser_speaker_v3_features.pkl'
+CACHE = "/tmp/ser_speaker_v3_features.pkl"
 
 
 # ---------------------------------------------------------------- augmentation (training folds only)
+
 
 def reverb(y, rng):
     rt60 = rng.uniform(0.2, 0.7)
@@ -72,7 +82,7 @@ def reverb(y, rng):
     t = np.arange(n) / SR
     rir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)  # -60 dB at rt60
     rir[0] = 1.0
-    out = fftconvolve(y, rir)[:len(y)]
+    out = fftconvolve(y, rir)[: len(y)]
     return (out * (np.abs(y).max() / (np.abs(out).max() + 1e-9))).astype(np.float32)
 
 
@@ -83,43 +93,50 @@ def add_noise(y, rng):
     a, b = speech_region(y)
     speech_rms = np.sqrt(np.mean(y[a:b] ** 2) + 1e-12)
     snr_db = rng.uniform(10, 25)
-    noise = pinkish / (np.sqrt(np.mean(pinkish ** 2)) + 1e-12) * speech_rms * 10 ** (-snr_db / 20)
+    noise = pinkish / (np.sqrt(np.mean(pinkish**2)) + 1e-12) * speech_rms * 10 ** (-snr_db / 20)
     return np.clip(y + noise, -1, 1).astype(np.float32)
 
 
 def variant(y, name, rng):
-    if name == 'orig':
+    if name == "orig":
         return y
-    if name.startswith('speed'):
+    if name.startswith("speed"):
         f = float(name[5:])
         return librosa.resample(y, orig_sr=SR, target_sr=int(round(SR / f))).astype(np.float32)
-    return reverb(y, rng) if name == 'reverb' else add_noise(y, rng)
+    return reverb(y, rng) if name == "reverb" else add_noise(y, rng)
 
 
 def features(data):
     torch.set_num_threads(1)
     clips = load(data, set(range(1, 17)))
     feat = WindowFeatures().eval()
-    out = {'labels': np.array([c['label'] for c in clips]), 'actors': np.array([c['actor'] for c in clips]),
-           'files': [c['file'] for c in clips], 'feats': {v: [] for v in VARIANTS}}
+    out = {
+        "labels": np.array([c["label"] for c in clips]),
+        "actors": np.array([c["actor"] for c in clips]),
+        "files": [c["file"] for c in clips],
+        "feats": {v: [] for v in VARIANTS},
+    }
     t0 = time.time()
     for i, c in enumerate(clips):
         rng = np.random.default_rng(i)
         for v in VARIANTS:
             with torch.no_grad():
-                x = torch.from_numpy(eval_windows(variant(c['y'], v, rng)))
-                out['feats'][v].append(feat(x)[0].numpy().astype(np.float64))
+                x = torch.from_numpy(eval_windows(variant(c["y"], v, rng)))
+                out["feats"][v].append(feat(x)[0].numpy().astype(np.float64))
         if i % 100 == 0:
-            print(f'{i}/{len(clips)} clips {time.time() - t0:.0f}s', flush=True)
-    pickle.dump(out, open(CACHE, 'wb'))
+            print(f"{i}/{len(clips)} clips {time.time() - t0:.0f}s", flush=True)
+    pickle.dump(out, open(CACHE, "wb"))
     return out
 
 
 # ---------------------------------------------------------------- fitting and the online protocol
 
+
 def fit(F, labels, actors, train_idx, family, C):
     """Logistic regression on the training actors' windows, each (actor, variant) standardised by its own statistics."""
-    orig_stats = [speaker_stats([F['orig'][i] for i in train_idx if actors[i] == a]) for a in sorted(set(actors[train_idx]))]
+    orig_stats = [
+        speaker_stats([F["orig"][i] for i in train_idx if actors[i] == a]) for a in sorted(set(actors[train_idx]))
+    ]
     prior = (np.mean([s[0] for s in orig_stats], 0), np.mean([s[1] for s in orig_stats], 0))
     X, y = [], []
     for v in FAMILIES[family]:
@@ -151,7 +168,8 @@ def fit_temperature(logits, truth):
     def nll(logt):
         p = softmax(logits, np.exp(logt))
         return -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
-    return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.2), np.log(5.0)), method='bounded').x))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.2), np.log(5.0)), method="bounded").x))
 
 
 def clip_scores(win_logits, T=1.0):
@@ -170,7 +188,7 @@ def cv_score(F, labels, actors, folds, family, C):
         te = np.where(np.isin(actors, f))[0]
         tr = np.setdiff1d(pool, te)
         prior, lr = fit(F, labels, actors, tr, family, C)
-        for i, z in zip(te, online_logits(prior, lr, F['orig'], actors, te)):
+        for i, z in zip(te, online_logits(prior, lr, F["orig"], actors, te), strict=False):
             res[int(i)] = z
     idx = sorted(res)
     return idx, [res[i] for i in idx]
@@ -190,17 +208,17 @@ def nested(F, labels, actors, outer):
         inner = {}
         for fam, C in grid:
             idx, zs = cv_score(F, labels, actors, inner_folds(train_actors), fam, C)
-            inner[f'{fam} C={C}'] = acc(clip_scores(zs), labels[idx])
+            inner[f"{fam} C={C}"] = acc(clip_scores(zs), labels[idx])
         best = max(inner, key=inner.get)
-        fam, C = best.split(' C=')[0], float(best.split('C=')[1])
+        fam, C = best.split(" C=")[0], float(best.split("C=")[1])
         te = np.where(np.isin(actors, held))[0]
         tr = np.where(~np.isin(actors, held))[0]
         prior, lr = fit(F, labels, actors, tr, fam, C)
-        for i, z in zip(te, online_logits(prior, lr, F['orig'], actors, te)):
+        for i, z in zip(te, online_logits(prior, lr, F["orig"], actors, te), strict=False):
             oof[int(i)] = z
         fold_acc = acc(clip_scores([oof[int(i)] for i in te]), labels[te])
-        chosen.append({'held_out': held, 'inner_cv': inner, 'chosen': best, 'outer_accuracy': fold_acc})
-        print(f'outer fold {held}: chose {best} (inner {inner[best]:.4f}), outer {fold_acc:.4f}', flush=True)
+        chosen.append({"held_out": held, "inner_cv": inner, "chosen": best, "outer_accuracy": fold_acc})
+        print(f"outer fold {held}: chose {best} (inner {inner[best]:.4f}), outer {fold_acc:.4f}", flush=True)
     return oof, chosen
 
 
@@ -208,8 +226,8 @@ def final_choice(chosen):
     """The setting the inner CVs chose most often; a tie goes to the best mean inner accuracy over the outer folds."""
     votes = {}
     for c in chosen:
-        votes[c['chosen']] = votes.get(c['chosen'], 0) + 1
-    mean_inner = {k: float(np.mean([c['inner_cv'][k] for c in chosen])) for k in chosen[0]['inner_cv']}
+        votes[c["chosen"]] = votes.get(c["chosen"], 0) + 1
+    mean_inner = {k: float(np.mean([c["inner_cv"][k] for c in chosen])) for k in chosen[0]["inner_cv"]}
     best = max(votes, key=lambda k: (votes[k], mean_inner[k]))
     return best, votes, mean_inner
 
@@ -217,14 +235,15 @@ def final_choice(chosen):
 def calibration_report(oof, labels, actors):
     """Accuracy per outer fold, and ECE before / after a cross-fitted temperature (window and clip level)."""
     idx = sorted(oof)
-    y = labels[idx]
     a = actors[idx]
     fold_of = np.array([next(k for k, f in enumerate(OUTER) if x in f) for x in a])
     Ts, win_p_raw, win_p_cal, win_y, clip_raw, clip_cal = [], [], [], [], [], []
     for k in range(len(OUTER)):
-        tr = [i for i, f in zip(idx, fold_of) if f != k]
-        te = [i for i, f in zip(idx, fold_of) if f == k]
-        T = fit_temperature(np.concatenate([oof[i] for i in tr]), np.concatenate([[labels[i]] * len(oof[i]) for i in tr]))
+        tr = [i for i, f in zip(idx, fold_of, strict=False) if f != k]
+        te = [i for i, f in zip(idx, fold_of, strict=False) if f == k]
+        T = fit_temperature(
+            np.concatenate([oof[i] for i in tr]), np.concatenate([[labels[i]] * len(oof[i]) for i in tr])
+        )
         Ts.append(T)
         for i in te:
             win_p_raw.append(softmax(oof[i]))
@@ -234,117 +253,167 @@ def calibration_report(oof, labels, actors):
             clip_cal.append(softmax(oof[i], T).mean(0))
     wr, wc, wy = np.concatenate(win_p_raw), np.concatenate(win_p_cal), np.array(win_y)
     cr = np.stack(clip_raw)
-    order = [i for k in range(len(OUTER)) for i, f in zip(idx, fold_of) if f == k]
+    order = [i for k in range(len(OUTER)) for i, f in zip(idx, fold_of, strict=False) if f == k]
     yc = labels[order]
-    per_fold = [acc(cr[[j for j, i in enumerate(order) if actors[i] in f]], yc[[j for j, i in enumerate(order) if actors[i] in f]]) for f in OUTER]
-    T_all = fit_temperature(np.concatenate([oof[i] for i in idx]), np.concatenate([[labels[i]] * len(oof[i]) for i in idx]))
+    per_fold = [
+        acc(
+            cr[[j for j, i in enumerate(order) if actors[i] in f]],
+            yc[[j for j, i in enumerate(order) if actors[i] in f]],
+        )
+        for f in OUTER
+    ]
+    T_all = fit_temperature(
+        np.concatenate([oof[i] for i in idx]), np.concatenate([[labels[i]] * len(oof[i]) for i in idx])
+    )
     cm8 = np.zeros((8, 8), int)
-    for t, p in zip(yc, cr.argmax(1)):
+    for t, p in zip(yc, cr.argmax(1), strict=False):
         cm8[t, p] += 1
     y7 = FOLD8[yc]
     p7 = fer7(np.stack(clip_cal))
     w7 = fer7(wc)
     cm7w = np.zeros((7, 7), int)
-    for t, p in zip(FOLD8[wy], w7.argmax(1)):
+    for t, p in zip(FOLD8[wy], w7.argmax(1), strict=False):
         cm7w[t, p] += 1
     return {
-        'clips': len(idx),
-        'accuracy_8class': acc(cr, yc), 'accuracy_fer7': acc(p7, y7),
-        'per_fold_accuracy': per_fold, 'fold_mean': float(np.mean(per_fold)), 'fold_std': float(np.std(per_fold, ddof=1)),
-        'per_class_recall_8': {RAVDESS[c]: float(cm8[c, c] / cm8[c].sum()) for c in range(8)},
-        'confusion_8': cm8.tolist(),
-        'temperature_cross_fitted': Ts, 'temperature_all_oof': T_all,
-        'ece_window_before': ece(wr, wy), 'ece_window_after': ece(wc, wy),
-        'ece_clip_before': ece(cr, yc), 'ece_clip_after': ece(np.stack(clip_cal), yc),
-        'ece_window_fer7_before': ece(fer7(wr), FOLD8[wy]), 'ece_window_fer7_after': ece(w7, FOLD8[wy]),
-        'window_confusion_fer7': cm7w.tolist(),
+        "clips": len(idx),
+        "accuracy_8class": acc(cr, yc),
+        "accuracy_fer7": acc(p7, y7),
+        "per_fold_accuracy": per_fold,
+        "fold_mean": float(np.mean(per_fold)),
+        "fold_std": float(np.std(per_fold, ddof=1)),
+        "per_class_recall_8": {RAVDESS[c]: float(cm8[c, c] / cm8[c].sum()) for c in range(8)},
+        "confusion_8": cm8.tolist(),
+        "temperature_cross_fitted": Ts,
+        "temperature_all_oof": T_all,
+        "ece_window_before": ece(wr, wy),
+        "ece_window_after": ece(wc, wy),
+        "ece_clip_before": ece(cr, yc),
+        "ece_clip_after": ece(np.stack(clip_cal), yc),
+        "ece_window_fer7_before": ece(fer7(wr), FOLD8[wy]),
+        "ece_window_fer7_after": ece(w7, FOLD8[wy]),
+        "window_confusion_fer7": cm7w.tolist(),
     }
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('mode', choices=['features', 'cv', 'merge', 'select', 'final'])
-    ap.add_argument('--setting', default=None, help='select: e.g. "augmented C=0.002"; its plain 8-fold grouped CV over all 16 actors')
-    ap.add_argument('--selects', default='', help='merge: select outputs, comma-separated; the best of them becomes the final choice')
-    ap.add_argument('--outer', default='0,1,2,3,4,5,6,7', help='cv: which outer folds this process runs')
-    ap.add_argument('--part', default='/tmp/ser_speaker_v3_part.pkl', help='cv: where this process leaves its out-of-fold logits')
-    ap.add_argument('--parts', default='/tmp/ser_speaker_v3_part.pkl', help='merge: the cv parts, comma-separated')
-    ap.add_argument('--cv-report', default='models/build/out/ser_speaker_v3_cv.json', help='final: the merged nested-CV report')
-    ap.add_argument('--data', default='../shared/data/speech')
-    ap.add_argument('--out', default='models/voice/ser_speaker_lr.onnx')
-    ap.add_argument('--calibration', default='models/voice/ser_speaker_lr.calibration.json')
-    ap.add_argument('--report', default=None)
+    ap.add_argument("mode", choices=["features", "cv", "merge", "select", "final"])
+    ap.add_argument(
+        "--setting",
+        default=None,
+        help='select: e.g. "augmented C=0.002"; its plain 8-fold grouped CV over all 16 actors',
+    )
+    ap.add_argument(
+        "--selects",
+        default="",
+        help="merge: select outputs, comma-separated; the best of them becomes the final choice",
+    )
+    ap.add_argument("--outer", default="0,1,2,3,4,5,6,7", help="cv: which outer folds this process runs")
+    ap.add_argument(
+        "--part", default="/tmp/ser_speaker_v3_part.pkl", help="cv: where this process leaves its out-of-fold logits"
+    )
+    ap.add_argument("--parts", default="/tmp/ser_speaker_v3_part.pkl", help="merge: the cv parts, comma-separated")
+    ap.add_argument(
+        "--cv-report", default="models/build/out/ser_speaker_v3_cv.json", help="final: the merged nested-CV report"
+    )
+    ap.add_argument("--data", default="../shared/data/speech")
+    ap.add_argument("--out", default="models/voice/ser_speaker_lr.onnx")
+    ap.add_argument("--calibration", default="models/voice/ser_speaker_lr.calibration.json")
+    ap.add_argument("--report", default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
     t0 = time.time()
-    if args.mode == 'features':
+    if args.mode == "features":
         features(args.data)
-        print(f'features cached in {CACHE} ({time.time() - t0:.0f}s)')
+        print(f"features cached in {CACHE} ({time.time() - t0:.0f}s)")
         return
-    D = pickle.load(open(CACHE, 'rb'))
-    F, labels, actors = D['feats'], D['labels'], D['actors']
-    report = {'args': vars(args), 'outer_folds': OUTER, 'grid': {'families': FAMILIES, 'Cs': CS}, 'prior_windows': PRIOR_WINDOWS,
-              'solver': 'LinearLr (torch L-BFGS, sklearn objective)'}
-    if args.mode == 'cv':  # one process per slice of outer folds (--outer 0,1,2,3), merged by `merge`
-        outer = [int(k) for k in args.outer.split(',')]
+    D = pickle.load(open(CACHE, "rb"))
+    F, labels, actors = D["feats"], D["labels"], D["actors"]
+    report = {
+        "args": vars(args),
+        "outer_folds": OUTER,
+        "grid": {"families": FAMILIES, "Cs": CS},
+        "prior_windows": PRIOR_WINDOWS,
+        "solver": "LinearLr (torch L-BFGS, sklearn objective)",
+    }
+    if args.mode == "cv":  # one process per slice of outer folds (--outer 0,1,2,3), merged by `merge`
+        outer = [int(k) for k in args.outer.split(",")]
         oof, chosen = nested(F, labels, actors, outer)
-        pickle.dump({'oof': oof, 'chosen': chosen}, open(args.part, 'wb'))
+        pickle.dump({"oof": oof, "chosen": chosen}, open(args.part, "wb"))
         return
-    if args.mode == 'select':  # the plain 8-fold grouped CV of one setting over all 16 actors (the final choice)
-        fam, C = args.setting.split(' C=')
+    if args.mode == "select":  # the plain 8-fold grouped CV of one setting over all 16 actors (the final choice)
+        fam, C = args.setting.split(" C=")
         idx, zs = cv_score(F, labels, actors, OUTER, fam, float(C))
-        json.dump({'setting': args.setting, 'accuracy': acc(clip_scores(zs), labels[idx])}, open(args.part, 'w'))
+        json.dump({"setting": args.setting, "accuracy": acc(clip_scores(zs), labels[idx])}, open(args.part, "w"))
         return
-    if args.mode == 'merge':
+    if args.mode == "merge":
         oof, chosen = {}, []
-        for part in args.parts.split(','):
-            P = pickle.load(open(part, 'rb'))
-            oof.update(P['oof'])
-            chosen += P['chosen']
-        chosen.sort(key=lambda c: c['held_out'])
-        report['nested'] = chosen
+        for part in args.parts.split(","):
+            P = pickle.load(open(part, "rb"))
+            oof.update(P["oof"])
+            chosen += P["chosen"]
+        chosen.sort(key=lambda c: c["held_out"])
+        report["nested"] = chosen
         best, votes, mean_inner = final_choice(chosen)
-        report['final_choice'] = {'setting': best, 'votes': votes, 'mean_inner_accuracy': mean_inner}
+        report["final_choice"] = {"setting": best, "votes": votes, "mean_inner_accuracy": mean_inner}
         if args.selects:
             # the settings the inner CVs favoured, compared by plain 8-fold grouped CV over all 16 actors: the best ships
-            sel = [json.load(open(f)) for f in args.selects.split(',')]
-            report['final_choice'] = {'setting': max(sel, key=lambda r: r['accuracy'])['setting'], 'plain_8fold_all_actors': sel,
-                                      'votes': votes, 'mean_inner_accuracy': mean_inner}
-        report['nested_oof'] = calibration_report(oof, labels, actors)
-        pickle.dump(oof, open(CACHE.replace('features', 'oof'), 'wb'))
-        print(json.dumps({k: v for k, v in report['nested_oof'].items() if 'confusion' not in k}), flush=True)
-        print(json.dumps(report['final_choice']), flush=True)
+            sel = [json.load(open(f)) for f in args.selects.split(",")]
+            report["final_choice"] = {
+                "setting": max(sel, key=lambda r: r["accuracy"])["setting"],
+                "plain_8fold_all_actors": sel,
+                "votes": votes,
+                "mean_inner_accuracy": mean_inner,
+            }
+        report["nested_oof"] = calibration_report(oof, labels, actors)
+        pickle.dump(oof, open(CACHE.replace("features", "oof"), "wb"))
+        print(json.dumps({k: v for k, v in report["nested_oof"].items() if "confusion" not in k}), flush=True)
+        print(json.dumps(report["final_choice"]), flush=True)
         write_report(report, args.report, t0)
         return
     # final: the nested CV's choice and calibration (its report), then the fit on all 16 actors
     cvr = json.load(open(args.cv_report))
-    fam, C = cvr['final_choice']['setting'].split(' C=')
+    fam, C = cvr["final_choice"]["setting"].split(" C=")
     C = float(C)
-    cal = cvr['nested_oof']
+    cal = cvr["nested_oof"]
     # The NLL temperature ships only if it lowers the cross-fitted window ECE (what fusion consumes); else T = 1.
-    T = cal['temperature_all_oof'] if cal['ece_window_after'] < cal['ece_window_before'] else 1.0
+    T = cal["temperature_all_oof"] if cal["ece_window_after"] < cal["ece_window_before"] else 1.0
     prior, lr = fit(F, labels, actors, np.arange(len(labels)), fam, C)
     net = SpeakerNormLr(prior[0], prior[1], lr.coef_ / T, lr.intercept_ / T).eval()
     export_speaker_model(net, lr.coef_.shape[1], args.out)
-    report['final'] = {'family': fam, 'C': C, 'temperature': T, 'train_actors': list(range(1, 17)), 'from': args.cv_report}
-    calibration = {
-        'model': os.path.basename(args.out), 'method': 'temperature (baked into the exported head: coef / T)',
-        'temperature': T, 'applied_in_graph': True, 'nll_temperature': cal['temperature_all_oof'],
-        'temperature_note': 'the NLL temperature ships only if it lowers the cross-fitted window ECE; otherwise T = 1',
-        'how': 'online protocol, nested CV grouped by actor over all 16 dev actors (8 outer folds of one male + one female actor; '
-               'C and augmentation chosen by 3-fold actor-grouped CV inside each outer training set); T by NLL on the out-of-fold '
-               'windows; ECE after is cross-fitted (each outer fold with the T of the other 7)',
-        'cv_accuracy_8class': cal['accuracy_8class'], 'cv_fold_mean': cal['fold_mean'], 'cv_fold_std': cal['fold_std'],
-        'ece_window_before': cal['ece_window_before'], 'ece_window_after': cal['ece_window_after'],
-        'ece_clip_before': cal['ece_clip_before'], 'ece_clip_after': cal['ece_clip_after'],
-        # rows true, columns predicted, FER order: what each window reading says vs the truth (fusion's per-class reliability)
-        'labels': FER, 'window_confusion': cal['window_confusion_fer7'],
+    report["final"] = {
+        "family": fam,
+        "C": C,
+        "temperature": T,
+        "train_actors": list(range(1, 17)),
+        "from": args.cv_report,
     }
-    json.dump(calibration, open(args.calibration, 'w'), indent=1)
-    print(json.dumps(report['final']), flush=True)
-    print('wrote', args.out, args.calibration)
+    calibration = {
+        "model": os.path.basename(args.out),
+        "method": "temperature (baked into the exported head: coef / T)",
+        "temperature": T,
+        "applied_in_graph": True,
+        "nll_temperature": cal["temperature_all_oof"],
+        "temperature_note": "the NLL temperature ships only if it lowers the cross-fitted window ECE; otherwise T = 1",
+        "how": "online protocol, nested CV grouped by actor over all 16 dev actors (8 outer folds of one male + one female actor; "
+        "C and augmentation chosen by 3-fold actor-grouped CV inside each outer training set); T by NLL on the out-of-fold "
+        "windows; ECE after is cross-fitted (each outer fold with the T of the other 7)",
+        "cv_accuracy_8class": cal["accuracy_8class"],
+        "cv_fold_mean": cal["fold_mean"],
+        "cv_fold_std": cal["fold_std"],
+        "ece_window_before": cal["ece_window_before"],
+        "ece_window_after": cal["ece_window_after"],
+        "ece_clip_before": cal["ece_clip_before"],
+        "ece_clip_after": cal["ece_clip_after"],
+        # rows true, columns predicted, FER order: what each window reading says vs the truth (fusion's per-class reliability)
+        "labels": FER,
+        "window_confusion": cal["window_confusion_fer7"],
+    }
+    json.dump(calibration, open(args.calibration, "w"), indent=1)
+    print(json.dumps(report["final"]), flush=True)
+    print("wrote", args.out, args.calibration)
     write_report(report, args.report, t0)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

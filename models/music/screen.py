@@ -13,6 +13,7 @@ with the model card's. Results of the 2026-11-27 screen are in MODEL_CARD.md ("S
 The librosa groups only say whether a feature family carries information the shipped 156 do not;
 a family that helps has to be ported to server/music/ (the importer's TypeScript) before it can ship.
 """
+
 import csv
 import json
 import os
@@ -56,26 +57,64 @@ class WeightedWindows(T.Windowed):
     weights = None  # clip index -> weight, set by main
 
     def fit(self, clip_idx, y):
-        label = dict(zip(clip_idx[:, 0].tolist(), y.tolist()))
+        label = dict(zip(clip_idx[:, 0].tolist(), y.tolist(), strict=False))
         rows = np.flatnonzero(np.isin(T.WINDOWS["clip"], clip_idx[:, 0]))
         clips = T.WINDOWS["clip"][rows]
-        self.model = self.make().fit(T.WINDOWS["X"][rows], np.array([label[c] for c in clips]),
-                                     logisticregression__sample_weight=WeightedWindows.weights[clips])
+        self.model = self.make().fit(
+            T.WINDOWS["X"][rows],
+            np.array([label[c] for c in clips]),
+            logisticregression__sample_weight=WeightedWindows.weights[clips],
+        )
         return self
 
 
 def families(which):
     shipped = T.window_families()
-    win = lambda make: (lambda: T.Windowed(make))  # noqa: E731
+    win = lambda make: lambda: T.Windowed(make)  # noqa: E731
     logreg = lambda C, k: T.linear_pipe(k, LogisticRegression(C=C, max_iter=5000))  # noqa: E731
     extra = {
-        "hier": lambda: [({"C": C, "k": k}, win(lambda C=C, k=k: Hierarchical(lambda: logreg(C, k)))) for C in (0.01, 0.03, 0.1, 0.3) for k in T.K_GRID],
-        "svm": lambda: [({"C": C}, win(lambda C=C: T.Quadrant(lambda: T.linear_pipe(None, SVC(C=C, probability=True, random_state=0))))) for C in (0.3, 1, 3)],
-        "extra": lambda: [({"leaf": leaf}, win(lambda leaf=leaf: T.Quadrant(lambda: ExtraTreesClassifier(
-            n_estimators=300, min_samples_leaf=leaf, max_features="sqrt", random_state=0, n_jobs=1)))) for leaf in (1, 3)],
-        "hgb": lambda: [({"lr": 0.05}, win(lambda: T.Quadrant(lambda: HistGradientBoostingClassifier(
-            learning_rate=0.05, max_iter=150, max_leaf_nodes=8, l2_regularization=1.0, random_state=0))))],
-        "logreg_pquad": lambda: [({"C": C, "k": k}, (lambda C=C, k=k: WeightedWindows(lambda: logreg(C, k)))) for C in (0.01, 0.03, 0.1, 0.3) for k in T.K_GRID],
+        "hier": lambda: [
+            ({"C": C, "k": k}, win(lambda C=C, k=k: Hierarchical(lambda: logreg(C, k))))
+            for C in (0.01, 0.03, 0.1, 0.3)
+            for k in T.K_GRID
+        ],
+        "svm": lambda: [
+            (
+                {"C": C},
+                win(lambda C=C: T.Quadrant(lambda: T.linear_pipe(None, SVC(C=C, probability=True, random_state=0)))),
+            )
+            for C in (0.3, 1, 3)
+        ],
+        "extra": lambda: [
+            (
+                {"leaf": leaf},
+                win(
+                    lambda leaf=leaf: T.Quadrant(
+                        lambda: ExtraTreesClassifier(
+                            n_estimators=300, min_samples_leaf=leaf, max_features="sqrt", random_state=0, n_jobs=1
+                        )
+                    )
+                ),
+            )
+            for leaf in (1, 3)
+        ],
+        "hgb": lambda: [
+            (
+                {"lr": 0.05},
+                win(
+                    lambda: T.Quadrant(
+                        lambda: HistGradientBoostingClassifier(
+                            learning_rate=0.05, max_iter=150, max_leaf_nodes=8, l2_regularization=1.0, random_state=0
+                        )
+                    )
+                ),
+            )
+        ],
+        "logreg_pquad": lambda: [
+            ({"C": C, "k": k}, (lambda C=C, k=k: WeightedWindows(lambda: logreg(C, k))))
+            for C in (0.01, 0.03, 0.1, 0.3)
+            for k in T.K_GRID
+        ],
     }
     out = {}
     for name in which:
@@ -96,12 +135,20 @@ def run_cv(src, which, ensemble):
         WeightedWindows.weights = np.array([pquad[c["file"]] for c in clips])
     print(f"{src}: {len(y)} clips, {len(T.WINDOWS['clip'])} windows, {len(names)} features", flush=True)
     for n, r in T.nested_cv(families(which), X, y, groups, T.REPEATS).items():
-        print("RESULT", n, json.dumps({k: r[k] for k in ("accuracy_mean", "accuracy_std", "valence_sign_accuracy", "arousal_sign_accuracy")}), flush=True)
+        print(
+            "RESULT",
+            n,
+            json.dumps(
+                {k: r[k] for k in ("accuracy_mean", "accuracy_std", "valence_sign_accuracy", "arousal_sign_accuracy")}
+            ),
+            flush=True,
+        )
 
 
 def spectral_features(seg):
     """40 log-mel band means/stds, the modulation spectrum of 8 band groups (0.25–20 Hz, 5 bands), MFCC 1–6 correlations."""
     import librosa
+
     lm = np.log(librosa.feature.melspectrogram(y=seg, sr=SR, n_fft=2048, hop_length=HOP, n_mels=40) + 1e-8)
     v = {}
     for b in range(40):
@@ -153,6 +200,7 @@ def melodic_features(f0, voiced_prob, voiced):
 def merge(kind, src, data_dir, out):
     """Adds a librosa feature group to every window of an export (10 s windows at a 5 s hop, as exported)."""
     import librosa
+
     rows = [json.loads(line) for line in open(src) if line.strip()]
     by_file = {}
     for r in rows:
@@ -161,16 +209,20 @@ def merge(kind, src, data_dir, out):
     for n, (file, windows) in enumerate(by_file.items()):
         y, _ = librosa.load(os.path.join(data_dir, file), sr=SR, mono=True)
         section = min(len(y), 60 * SR)  # the importer's mood section: the middle 60 s
-        y = y[(len(y) - section) // 2:][:section]
+        y = y[(len(y) - section) // 2 :][:section]
         if kind == "melodic":
-            f0, voiced, prob = librosa.pyin(librosa.effects.harmonic(y, margin=2.0), fmin=100, fmax=1000, sr=SR, frame_length=2048, hop_length=HOP)
+            f0, voiced, prob = librosa.pyin(
+                librosa.effects.harmonic(y, margin=2.0), fmin=100, fmax=1000, sr=SR, frame_length=2048, hop_length=HOP
+            )
             f0 = np.nan_to_num(f0, nan=440.0)
         for r in windows:
             if kind == "melodic":
                 a = int(r["window"] * 5 * FPS)
-                extra = melodic_features(f0[a:a + int(10 * FPS)], prob[a:a + int(10 * FPS)], voiced[a:a + int(10 * FPS)])
+                extra = melodic_features(
+                    f0[a : a + int(10 * FPS)], prob[a : a + int(10 * FPS)], voiced[a : a + int(10 * FPS)]
+                )
             else:
-                extra = spectral_features(y[r["window"] * 5 * SR:][:10 * SR])
+                extra = spectral_features(y[r["window"] * 5 * SR :][: 10 * SR])
             merged.append({**r, "vector": {**r["vector"], **extra}})
         print(f"\r{n + 1}/{len(by_file)}", end="", file=sys.stderr, flush=True)
     open(out, "w").write("\n".join(json.dumps(r) for r in merged) + "\n")

@@ -17,6 +17,7 @@ by inner CV over 3 splittings) and written as plain JSON for the TypeScript runt
 (server/music/valence-arousal.ts), plus the Python model's probabilities on 12 exported vectors
 (models/music/reference-outputs.json) that server/music/valence-arousal.test.ts replays.
 """
+
 import json
 import os
 import sys
@@ -81,7 +82,7 @@ class Windowed:
         self.make = make
 
     def fit(self, clip_idx, y):
-        label = dict(zip(clip_idx[:, 0].tolist(), y.tolist()))
+        label = dict(zip(clip_idx[:, 0].tolist(), y.tolist(), strict=False))
         rows = np.flatnonzero(np.isin(WINDOWS["clip"], clip_idx[:, 0]))
         self.model = self.make().fit(WINDOWS["X"][rows], np.array([label[c] for c in WINDOWS["clip"][rows]]))
         return self
@@ -140,22 +141,47 @@ class Ensemble:
 
 def families():
     """name -> list of (params, factory). Order inside a family = preference on ties (simplest first)."""
-    return {name: [(params, (lambda make=make: Windowed(make))) for params, make in configs] for name, configs in window_families().items()}
+    return {
+        name: [(params, (lambda make=make: Windowed(make))) for params, make in configs]
+        for name, configs in window_families().items()
+    }
 
 
 def window_families():
     """The same model families, as they are fitted on window vectors."""
     out = {}
     if os.environ.get("MUSIC_WITH_AXES") == "1":  # the per-axis family never won and costs a third of the run
-        out["logreg_axes"] = [({"C": C, "k": k}, (lambda C=C, k=k: Axes(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
-                              for C in (0.01, 0.03, 0.1, 0.3) for k in K_GRID]
-    out["logreg_quadrant"] = [({"C": C, "k": k}, (lambda C=C, k=k: Quadrant(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
-                              for C in (0.01, 0.03, 0.1, 0.3) for k in K_GRID]
-    out["lda_shrinkage"] = [({"k": k}, (lambda k=k: Quadrant(lambda: linear_pipe(k, LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")))))
-                            for k in K_GRID]
-    out["random_forest"] = [({"leaf": leaf, "max_features": mf}, (lambda leaf=leaf, mf=mf: Quadrant(lambda: RandomForestClassifier(
-        n_estimators=FOREST_TREES, min_samples_leaf=leaf, max_features=mf, random_state=0, n_jobs=1))))
-        for leaf in (1, 3) for mf in ("sqrt", 0.3)]
+        out["logreg_axes"] = [
+            ({"C": C, "k": k}, (lambda C=C, k=k: Axes(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
+            for C in (0.01, 0.03, 0.1, 0.3)
+            for k in K_GRID
+        ]
+    out["logreg_quadrant"] = [
+        ({"C": C, "k": k}, (lambda C=C, k=k: Quadrant(lambda: linear_pipe(k, LogisticRegression(C=C, max_iter=5000)))))
+        for C in (0.01, 0.03, 0.1, 0.3)
+        for k in K_GRID
+    ]
+    out["lda_shrinkage"] = [
+        (
+            {"k": k},
+            (lambda k=k: Quadrant(lambda: linear_pipe(k, LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")))),
+        )
+        for k in K_GRID
+    ]
+    out["random_forest"] = [
+        (
+            {"leaf": leaf, "max_features": mf},
+            (
+                lambda leaf=leaf, mf=mf: Quadrant(
+                    lambda: RandomForestClassifier(
+                        n_estimators=FOREST_TREES, min_samples_leaf=leaf, max_features=mf, random_state=0, n_jobs=1
+                    )
+                )
+            ),
+        )
+        for leaf in (1, 3)
+        for mf in ("sqrt", 0.3)
+    ]
     return out
 
 
@@ -182,9 +208,12 @@ def summarise(preds, y):
     v = [np.mean(VALENCE_POSITIVE[y] == VALENCE_POSITIVE[p]) for p in preds]
     a = [np.mean(AROUSAL_HIGH[y] == AROUSAL_HIGH[p]) for p in preds]
     return {
-        "accuracy_mean": round(float(np.mean(accs)), 4), "accuracy_std": round(float(np.std(accs)), 4),
-        "macro_f1_mean": round(float(np.mean(f1s)), 4), "macro_f1_std": round(float(np.std(f1s)), 4),
-        "valence_sign_accuracy": round(float(np.mean(v)), 4), "arousal_sign_accuracy": round(float(np.mean(a)), 4),
+        "accuracy_mean": round(float(np.mean(accs)), 4),
+        "accuracy_std": round(float(np.std(accs)), 4),
+        "macro_f1_mean": round(float(np.mean(f1s)), 4),
+        "macro_f1_std": round(float(np.std(f1s)), 4),
+        "valence_sign_accuracy": round(float(np.mean(v)), 4),
+        "arousal_sign_accuracy": round(float(np.mean(a)), 4),
         "confusion_sum_over_repeats": conf.tolist(),
     }
 
@@ -196,9 +225,13 @@ def nested_cv(fams, X, y, groups, repeats):
     chosen = {n: [] for n in names}
     for rep in range(repeats):
         pred = {n: np.zeros_like(y) for n in names}
-        for fold, (tr, te) in enumerate(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=rep).split(X, y, groups)):
+        for fold, (tr, te) in enumerate(
+            StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=rep).split(X, y, groups)
+        ):
             scores = inner_scores(configs, X[tr], y[tr], groups[tr], seed=1000 + 10 * rep + fold)
-            picks = {f: max((i for i, c in enumerate(configs) if c[0] == f), key=lambda i: (scores[i], -i)) for f in fams}
+            picks = {
+                f: max((i for i, c in enumerate(configs) if c[0] == f), key=lambda i: (scores[i], -i)) for f in fams
+            }
             picks["recipe"] = max(range(len(configs)), key=lambda i: (scores[i], -i))
             fitted = {}
             for n, i in picks.items():
@@ -210,27 +243,47 @@ def nested_cv(fams, X, y, groups, repeats):
             chosen["ensemble"].append(" + ".join(chosen[f][-1] for f in ENSEMBLE))
         for n in names:
             preds[n].append(pred[n])
-        print(f"repeat {rep + 1}/{repeats}: " + ", ".join(f"{n} {accuracy_score(y, pred[n]):.2f}" for n in names), flush=True)
-    return {n: {**summarise(preds[n], y), "chosen_in_folds": {k: int(c) for k, c in zip(*np.unique(chosen[n], return_counts=True))}} for n in names}
+        print(
+            f"repeat {rep + 1}/{repeats}: " + ", ".join(f"{n} {accuracy_score(y, pred[n]):.2f}" for n in names),
+            flush=True,
+        )
+    return {
+        n: {
+            **summarise(preds[n], y),
+            "chosen_in_folds": {k: int(c) for k, c in zip(*np.unique(chosen[n], return_counts=True), strict=False)},
+        }
+        for n in names
+    }
 
 
 # ---- export: plain JSON the TypeScript runtime evaluates ----
+
 
 def export_linear(pipe, names):
     scaler, clf = pipe[0], pipe[-1]
     keep = pipe[1].get_support() if len(pipe) == 3 else np.ones(len(names), dtype=bool)
     coef = np.atleast_2d(clf.coef_)
     intercept = np.atleast_1d(clf.intercept_)
-    return {"features": [n for n, k in zip(names, keep) if k], "mean": scaler.mean_[keep].tolist(), "scale": scaler.scale_[keep].tolist(),
-            "coef": coef.tolist(), "intercept": intercept.tolist()}
+    return {
+        "features": [n for n, k in zip(names, keep, strict=False) if k],
+        "mean": scaler.mean_[keep].tolist(),
+        "scale": scaler.scale_[keep].tolist(),
+        "coef": coef.tolist(),
+        "intercept": intercept.tolist(),
+    }
 
 
 def export_tree(tree):
     t = tree.tree_
     leaf_values = t.value[:, 0, :]
     leaf_values = leaf_values / leaf_values.sum(axis=1, keepdims=True)
-    return {"feature": t.feature.tolist(), "threshold": t.threshold.tolist(), "left": t.children_left.tolist(),
-            "right": t.children_right.tolist(), "value": np.round(leaf_values, 6).tolist()}
+    return {
+        "feature": t.feature.tolist(),
+        "threshold": t.threshold.tolist(),
+        "left": t.children_left.tolist(),
+        "right": t.children_right.tolist(),
+        "value": np.round(leaf_values, 6).tolist(),
+    }
 
 
 def export(family, params, model, names):
@@ -238,10 +291,21 @@ def export(family, params, model, names):
     if isinstance(model, Windowed):
         model = model.model
     if isinstance(model, Axes):
-        return {**base, "variant": "axes", "classes": ["valence_positive", "arousal_high"], "models": [export_linear(m, names) for m in model.models]}
+        return {
+            **base,
+            "variant": "axes",
+            "classes": ["valence_positive", "arousal_high"],
+            "models": [export_linear(m, names) for m in model.models],
+        }
     inner = model.model
     if isinstance(inner, RandomForestClassifier):
-        return {**base, "variant": "forest", "classes": QUADRANTS, "features": names, "trees": [export_tree(e) for e in inner.estimators_]}
+        return {
+            **base,
+            "variant": "forest",
+            "classes": QUADRANTS,
+            "features": names,
+            "trees": [export_tree(e) for e in inner.estimators_],
+        }
     # Multinomial logistic regression or LDA: softmax over linear scores (LDA's predict_proba is exactly that).
     return {**base, "variant": "quadrant", "classes": QUADRANTS, "models": [export_linear(inner, names)]}
 
@@ -263,20 +327,37 @@ def main():
     for f in ENSEMBLE:
         i = max((i for i, c in enumerate(configs) if c[0] == f), key=lambda i: (scores[i], -i))
         members.append(configs[i][2]().fit(X, y))
-        exported.append({**export(f, configs[i][1], members[-1], names), "inner_cv_accuracy": round(float(scores[i]), 4)})
+        exported.append(
+            {**export(f, configs[i][1], members[-1], names), "inner_cv_accuracy": round(float(scores[i]), 4)}
+        )
     model = Ensemble(members)
     doc = {"version": f"4q-ensemble-{MODEL_REVISION}", "variant": "ensemble", "classes": QUADRANTS, "members": exported}
     family, params = "ensemble", [m["family"] for m in exported]
-    doc["trained_on"] = {"dataset": "4Q audio emotion dataset dev split (../shared/data/music)", "n": int(len(y)), "windows": int(len(WINDOWS["clip"])),
-                         "features_exported": len(names)}
-    doc["cross_validation"] = {"scheme": f"{REPEATS}x artist-grouped stratified 5-fold; hyper-parameters (and for 'recipe' the family) chosen by inner artist-grouped {INNER_FOLDS}-fold CV",
-                               **results}
+    doc["trained_on"] = {
+        "dataset": "4Q audio emotion dataset dev split (../shared/data/music)",
+        "n": int(len(y)),
+        "windows": int(len(WINDOWS["clip"])),
+        "features_exported": len(names),
+    }
+    doc["cross_validation"] = {
+        "scheme": f"{REPEATS}x artist-grouped stratified 5-fold; hyper-parameters (and for 'recipe' the family) chosen by inner artist-grouped {INNER_FOLDS}-fold CV",
+        **results,
+    }
     json.dump(doc, open(out, "w"), separators=(",", ":"))
     # Reference outputs: the Python model's quadrant probabilities for a few clips' exported window vectors (3 per quadrant).
     picks = [i for q in range(4) for i in np.flatnonzero(y == q)[:3]]
     proba = model.predict_proba(X[picks])
-    ref = {"model_version": doc["version"], "cases": [{"file": clips[i]["file"], "windows": [{n: w[n] for n in names} for w in clips[i]["windows"]],
-                                                       "probabilities": proba[j].tolist()} for j, i in enumerate(picks)]}
+    ref = {
+        "model_version": doc["version"],
+        "cases": [
+            {
+                "file": clips[i]["file"],
+                "windows": [{n: w[n] for n in names} for w in clips[i]["windows"]],
+                "probabilities": proba[j].tolist(),
+            }
+            for j, i in enumerate(picks)
+        ],
+    }
     json.dump(ref, open(reference_out, "w"), indent=1)
     print(f"shipped {family} of {params} -> {out}; reference outputs -> {reference_out}; {time.time() - t0:.0f} s")
 
