@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+
 import type { VideoFrame } from '../media/types.js';
 import { faceOnCanvas, readGray } from '../models/face/decode.js';
 import { AnalysisPool } from '../models/runtime/analysis-pool.js';
@@ -20,16 +21,25 @@ import { readWav } from '../models/voice/wav.js';
 
 const { values } = parseArgs({
   options: {
-    participants: { type: 'string', default: '10' }, seconds: { type: 'string', default: '15' },
-    fps: { type: 'string', default: '5' }, tracking: { type: 'string', default: 'on' }, only: { type: 'string', default: '' },
+    participants: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '15' },
+    fps: { type: 'string', default: '5' },
+    tracking: { type: 'string', default: 'on' },
+    only: { type: 'string', default: '' },
   },
 });
 const N = Number(values.participants);
 const seconds = Number(values.seconds);
 const fps = Number(values.fps);
 const FIX = path.join(import.meta.dirname, '../models/fixtures');
-const faces = fs.readdirSync(path.join(FIX, 'face')).filter((f) => f.endsWith('.jpg')).map((f) => readGray(path.join(FIX, 'face', f)));
-const speech = fs.readdirSync(path.join(FIX, 'voice/speaker14')).filter((f) => f.endsWith('.wav')).map((f) => readWav(path.join(FIX, 'voice/speaker14', f)).samples);
+const faces = fs
+  .readdirSync(path.join(FIX, 'face'))
+  .filter((f) => f.endsWith('.jpg'))
+  .map((f) => readGray(path.join(FIX, 'face', f)));
+const speech = fs
+  .readdirSync(path.join(FIX, 'voice/speaker14'))
+  .filter((f) => f.endsWith('.wav'))
+  .map((f) => readWav(path.join(FIX, 'voice/speaker14', f)).samples);
 const pcm = new Int16Array(speech.reduce((n, s) => n + s.length, 0));
 speech.reduce((o, s) => (pcm.set(s, o), o + s.length), 0);
 
@@ -40,7 +50,12 @@ const ticks = (tid: number) => {
 };
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-const pool = await AnalysisPool.create({ provider: 'cpu', workers: 1, tracking: values.tracking === 'off' ? false : {}, logger: { info: () => {}, warn: (m) => console.error(m) } });
+const pool = await AnalysisPool.create({
+  provider: 'cpu',
+  workers: 1,
+  tracking: values.tracking === 'off' ? false : {},
+  logger: { info: () => {}, warn: (m) => console.error(m) },
+});
 const tid = pool.threadIds()[0]!;
 let faceResults = 0;
 let voiceResults = 0;
@@ -64,7 +79,10 @@ let chunk = 0;
 const video = setInterval(() => {
   if (values.only === 'voice') return;
   const seq = Math.round(((performance.now() - t0) / 1000) * fps);
-  for (let p = 0; p < N; p++) (pool.submitFrame(frameOf(p, seq)), sent++);
+  for (let p = 0; p < N; p++) {
+    pool.submitFrame(frameOf(p, seq));
+    sent++;
+  }
 }, 1000 / fps);
 const audio = setInterval(() => {
   if (values.only === 'face') return;
@@ -87,15 +105,26 @@ const cpuMs = (ticks(tid) - startTicks) * 10;
 await pool.close();
 const perParticipantSecond = cpuMs / N / wall;
 const result = {
-  participants: N, seconds: Math.round(wall * 10) / 10, fps, tracking: values.tracking !== 'off',
+  participants: N,
+  seconds: Math.round(wall * 10) / 10,
+  fps,
+  tracking: values.tracking !== 'off',
   only: values.only || 'both',
   worker_cpu_ms_per_participant_second: Math.round(perParticipantSecond * 10) / 10,
   ...(values.only === 'face' && { worker_cpu_ms_per_frame: Math.round((cpuMs / Math.max(1, faceResults)) * 100) / 100 }),
   ...(values.only === 'voice' && { worker_cpu_ms_per_audio_second: Math.round((cpuMs / Math.max(1, voiceResults)) * 100) / 100 }),
-  frames_sent: sent, frames_analysed: faceResults, voice_windows: voiceResults, speech_windows: speechWindows,
-  loadavg_before: loadBefore, loadavg_after: loadavg(),
+  frames_sent: sent,
+  frames_analysed: faceResults,
+  voice_windows: voiceResults,
+  speech_windows: speechWindows,
+  loadavg_before: loadBefore,
+  loadavg_after: loadavg(),
 };
-console.log(`analysis cost: ${N} participants × ${result.seconds} s, faces at ${fps} fps + speech, one worker, box reuse ${result.tracking ? 'on' : 'off'}; load ${loadBefore} → ${result.loadavg_after}`);
-console.log(`  worker CPU: ${result.worker_cpu_ms_per_participant_second} ms per participant-second at the rate achieved${result.worker_cpu_ms_per_frame !== undefined ? `; ${result.worker_cpu_ms_per_frame} ms per analysed frame` : ''}${result.worker_cpu_ms_per_audio_second !== undefined ? `; ${result.worker_cpu_ms_per_audio_second} ms per second of audio analysed` : ''}`);
+console.log(
+  `analysis cost: ${N} participants × ${result.seconds} s, faces at ${fps} fps + speech, one worker, box reuse ${result.tracking ? 'on' : 'off'}; load ${loadBefore} → ${result.loadavg_after}`,
+);
+console.log(
+  `  worker CPU: ${result.worker_cpu_ms_per_participant_second} ms per participant-second at the rate achieved${result.worker_cpu_ms_per_frame !== undefined ? `; ${result.worker_cpu_ms_per_frame} ms per analysed frame` : ''}${result.worker_cpu_ms_per_audio_second !== undefined ? `; ${result.worker_cpu_ms_per_audio_second} ms per second of audio analysed` : ''}`,
+);
 console.log(`  frames analysed ${faceResults} of ${sent} sent; voice windows ${voiceResults} (${speechWindows} with speech)`);
 console.log(JSON.stringify(result));

@@ -16,11 +16,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SignallingWs } from './lib/ws-client.js';
-import { runLowLatencyListeners, type LowLatencyRunResult } from './lib/hls-listeners.js';
-import { startCluster, type TestCluster } from '../test/helpers/cluster.js';
+
+import { startCluster } from '../test/helpers/cluster.js';
 import { waitFor } from '../test/helpers/server-process.js';
 import { toneTracks } from '../test/stream/fixtures.js';
+import { type LowLatencyRunResult, runLowLatencyListeners } from './lib/hls-listeners.js';
+import { SignallingWs } from './lib/ws-client.js';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '100,200,400,800').split(',').map(Number);
 const LEVEL_S = Number(process.env.BENCH_LEVEL_S ?? 10);
@@ -39,7 +40,9 @@ const pct = (values: number[], p: number) => {
 };
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
-console.log(`command: npm run bench:cluster (BENCH_ONLY=${[...ONLY].join('')} BENCH_LEVELS=${LEVELS} BENCH_LEVEL_S=${LEVEL_S} BENCH_COLLAPSE_LEVELS=${COLLAPSE_LEVELS} BENCH_KILLS=${KILLS})`);
+console.log(
+  `command: npm run bench:cluster (BENCH_ONLY=${[...ONLY].join('')} BENCH_LEVELS=${LEVELS} BENCH_LEVEL_S=${LEVEL_S} BENCH_COLLAPSE_LEVELS=${COLLAPSE_LEVELS} BENCH_KILLS=${KILLS})`,
+);
 console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load ${loadAverage().join(' ')}`);
 
 const library = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-bench-cluster-'));
@@ -63,7 +66,11 @@ try {
   const anchor = await SignallingWs.connect(wsUrl('a'));
   await anchor.request('join', { roomId: ROOM, displayName: 'Bench' });
   if ((await cluster.owner(ROOM)) !== 'a') throw new Error(`room placed on ${await cluster.owner(ROOM)}, expected a`);
-  await waitFor(async () => ((await fetch(`${url('a')}/stream/${ROOM}/live.m3u8`)).status === 200 ? true : undefined), 60_000, 'the stream on a');
+  await waitFor(
+    async () => ((await fetch(`${url('a')}/stream/${ROOM}/live.m3u8`)).status === 200 ? true : undefined),
+    60_000,
+    'the stream on a',
+  );
   await sleep(3000);
 
   // ---------------------------------------------------------------- (a) listeners, 1 vs 3 nodes
@@ -73,9 +80,15 @@ try {
     const levels = [];
     for (const n of LEVELS) {
       const share = nodes.map((node, i) => Math.floor(n / nodes.length) + (i < n % nodes.length ? 1 : 0));
-      const results = await Promise.all(nodes.map((node, i) => runLowLatencyListeners({ url: url(node), roomId: ROOM, listeners: share[i]!, seconds: LEVEL_S, segmentS: 1 })));
+      const results = await Promise.all(
+        nodes.map((node, i) =>
+          runLowLatencyListeners({ url: url(node), roomId: ROOM, listeners: share[i]!, seconds: LEVEL_S, segmentS: 1 }),
+        ),
+      );
       const level = {
-        nodes: label, listeners: n, ok: ok(results),
+        nodes: label,
+        listeners: n,
+        ok: ok(results),
         parts_per_listener_per_s: round(results.reduce((s, r) => s + r.partsPerListenerPerS * r.listeners, 0) / n),
         late_parts: results.reduce((s, r) => s + r.lateParts, 0),
         errors: results.reduce((s, r) => s + r.errors, 0),
@@ -103,8 +116,14 @@ try {
     const distinct = (await metric('a', /moodify_cluster_origin_part_requests\{count="distinct"\} (\d+)/)) - distinctBefore;
     const served = (await metric('c', /moodify_cluster_edge_requests\{kind="part",side="served"\} (\d+)/)) - servedBefore;
     const level = {
-      listeners_on_edge_c: n, parts_served_by_c: served, part_requests_at_owner: requests, distinct_parts: distinct,
-      upstream_requests_per_part: round(requests / Math.max(1, distinct)), late_parts: r.lateParts, errors: r.errors, load_average: loadAverage(),
+      listeners_on_edge_c: n,
+      parts_served_by_c: served,
+      part_requests_at_owner: requests,
+      distinct_parts: distinct,
+      upstream_requests_per_part: round(requests / Math.max(1, distinct)),
+      late_parts: r.lateParts,
+      errors: r.errors,
+      load_average: loadAverage(),
     };
     collapse.push(level);
     console.log(`(b) ${JSON.stringify(level)}`);
@@ -159,7 +178,14 @@ try {
     })();
     await Promise.race([Promise.all([rejoin, edge]), sleep(120_000)]);
     const newOwner = (await cluster.owner(ROOM)) ?? '?';
-    const round_ = { killed: owner, via, new_owner: newOwner, participant_s: round(participantS), edge_s: round(edgeS), failover_s: round(Math.max(participantS, edgeS)) };
+    const round_ = {
+      killed: owner,
+      via,
+      new_owner: newOwner,
+      participant_s: round(participantS),
+      edge_s: round(edgeS),
+      failover_s: round(Math.max(participantS, edgeS)),
+    };
     failovers.push(round_);
     console.log(`(c) ${JSON.stringify({ kill: k + 1, ...round_, load_average: loadAverage() })}`);
     await participant.close().catch(() => {});

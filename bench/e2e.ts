@@ -24,12 +24,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { importDirectory } from '../server/music/importer.js';
 import { startTestApp } from '../test/helpers/app.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { heardChords, listenForChords } from '../test/helpers/listen-chords.js';
 import { facesTheModelReads } from '../test/helpers/model-faces.js';
-import { isMarkedFrame, makeFaceClipSegments, makeSpeechTrack, sharedDataAvailable, speechClips, tempDir } from '../test/helpers/test-media.js';
+import {
+  isMarkedFrame,
+  makeFaceClipSegments,
+  makeSpeechTrack,
+  sharedDataAvailable,
+  speechClips,
+  tempDir,
+} from '../test/helpers/test-media.js';
 import { CHORDS, toneTrack } from '../test/stream/fixtures.js';
 
 const CYCLES = Number(process.env.BENCH_E2E_CYCLES ?? 3);
@@ -46,7 +54,12 @@ if (!sharedDataAvailable()) {
   process.exit(2);
 }
 
-console.log(`bench:e2e: ${CYCLES} cycles of ${PHASE_S} s happy + ${PHASE_S} s sad; minimum dwell ${DWELL_S} s; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `bench:e2e: ${CYCLES} cycles of ${PHASE_S} s happy + ${PHASE_S} s sad; minimum dwell ${DWELL_S} s; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const dir = tempDir('moodify-bench-e2e-');
 const clip = makeFaceClipSegments(
   [
@@ -125,11 +138,20 @@ await listen.goto(`${server.url}/listen/${ROOM}`);
 const capture = await sender.newPage();
 await capture.goto(`${server.url}/room/${ROOM}?autostart&name=bench`);
 await listen.locator('moodify-player button', { hasText: 'Play' }).click({ timeout: 60000 });
-await listen.waitForFunction(() => {
-  const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as unknown as { audio?: HTMLAudioElement } | null;
-  return (player?.audio?.currentTime ?? 0) > 0;
-}, undefined, { timeout: 60000 });
-await listenForChords(listen, CHORDS.map((c) => c[0]!));
+await listen.waitForFunction(
+  () => {
+    const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as unknown as {
+      audio?: HTMLAudioElement;
+    } | null;
+    return (player?.audio?.currentTime ?? 0) > 0;
+  },
+  undefined,
+  { timeout: 60000 },
+);
+await listenForChords(
+  listen,
+  CHORDS.map((c) => c[0]!),
+);
 
 const runUntil = Date.now() + (CYCLES * 2 * PHASE_S + PHASE_S / 2) * 1000;
 while (Date.now() < runUntil) {
@@ -148,13 +170,22 @@ const missed = { mood: 0, pick: 0, audible: 0 };
 for (const [i, sw] of switches.entries()) {
   const end = switches[i + 1]?.at ?? Infinity;
   const mood = moods.find((m) => m.at > sw.at && m.at < end && m.emotion === sw.target);
-  if (!mood) { missed.mood++; continue; }
+  if (!mood) {
+    missed.mood++;
+    continue;
+  }
   const pick = picks.find((p) => p.at >= mood.at && p.at < end && p.emotion === sw.target);
-  if (!pick) { missed.pick++; continue; }
+  if (!pick) {
+    missed.pick++;
+    continue;
+  }
   // Heard: two consecutive analyser samples (0.5 s) where the new mood's chord is loudest.
   const chord = CHORD_OF[sw.target];
   const k = heard.findIndex(([at, c], j) => at >= pick.at && c === chord && heard[j + 1]?.[1] === chord);
-  if (k < 0 || heard[k]![0] >= end) { missed.audible++; continue; }
+  if (k < 0 || heard[k]![0] >= end) {
+    missed.audible++;
+    continue;
+  }
   const heardAt = heard[k]![0];
   stages.mood.push(mood.at - sw.at);
   stages.pick.push(pick.at - mood.at);
@@ -162,7 +193,8 @@ for (const [i, sw] of switches.entries()) {
   stages.total.push(heardAt - sw.at);
 }
 
-const percentile = (xs: number[], p: number) => (xs.length ? [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN);
+const percentile = (xs: number[], p: number) =>
+  xs.length ? [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
 const figure = (xs: number[]) => ({ n: xs.length, p50_ms: Math.round(percentile(xs, 0.5)), p95_ms: Math.round(percentile(xs, 0.95)) });
 const table: [string, number[]][] = [
   ['frame → face result', modelMs.face],
@@ -185,21 +217,27 @@ console.log(`  fused moods ${moodRuns.join(' ')}`);
 const median = (xs: number[]) => percentile(xs, 0.5);
 for (const [i, sw] of switches.entries()) {
   const inPhase = roomMoods.filter((m) => m.at > sw.at + 5000 && m.at < (switches[i + 1]?.at ?? Infinity));
-  console.log(`  room mood in the ${sw.target} phase from ${rel(sw.at)} s (after 5 s): median valence ${median(inPhase.map((m) => m.valence)).toFixed(2)}, arousal ${median(inPhase.map((m) => m.arousal)).toFixed(2)}`);
+  console.log(
+    `  room mood in the ${sw.target} phase from ${rel(sw.at)} s (after 5 s): median valence ${median(inPhase.map((m) => m.valence)).toFixed(2)}, arousal ${median(inPhase.map((m) => m.arousal)).toFixed(2)}`,
+  );
 }
 console.log(`  picks ${picks.map((p) => `${p.emotion}@${rel(p.at)}`).join(' ')}`);
-console.log(`switches in the media: ${switches.length}; not followed within the phase by: a mood change ${missed.mood}, a pick ${missed.pick}, the sound ${missed.audible}`);
-console.log(JSON.stringify({
-  face: figure(modelMs.face),
-  voice: figure(modelMs.voice),
-  mood_change: figure(stages.mood),
-  pick: figure(stages.pick),
-  first_audible: figure(stages.audible),
-  total: figure(stages.total),
-  switches: switches.length,
-  missed,
-  phase_s: PHASE_S,
-  min_dwell_s: Number(DWELL_S),
-  load_average: os.loadavg().map((l) => Number(l.toFixed(2))),
-}));
+console.log(
+  `switches in the media: ${switches.length}; not followed within the phase by: a mood change ${missed.mood}, a pick ${missed.pick}, the sound ${missed.audible}`,
+);
+console.log(
+  JSON.stringify({
+    face: figure(modelMs.face),
+    voice: figure(modelMs.voice),
+    mood_change: figure(stages.mood),
+    pick: figure(stages.pick),
+    first_audible: figure(stages.audible),
+    total: figure(stages.total),
+    switches: switches.length,
+    missed,
+    phase_s: PHASE_S,
+    min_dwell_s: Number(DWELL_S),
+    load_average: os.loadavg().map((l) => Number(l.toFixed(2))),
+  }),
+);
 process.exit(0);

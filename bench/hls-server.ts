@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { ffmpegPath } from '../media/ffmpeg-path.js';
 import { installedSources } from '../server/music/bundled.js';
 import type { PlannedTrack } from '../server/stream/track-source.js';
@@ -42,7 +43,11 @@ function musicClips(count: number): PlannedTrack[] {
 /** The first `count` tracks of the bundled library, with their real durations. */
 function bundledTracks(count: number): PlannedTrack[] {
   const files = installedSources().flatMap((source) =>
-    fs.readdirSync(source.dir).filter((name) => /\.(ogg|mp3|flac)$/i.test(name)).sort().map((name) => path.join(source.dir, name)),
+    fs
+      .readdirSync(source.dir)
+      .filter((name) => /\.(ogg|mp3|flac)$/i.test(name))
+      .sort()
+      .map((name) => path.join(source.dir, name)),
   );
   if (files.length < count) throw new Error(`BENCH_MUSIC=bundled needs ${count} bundled tracks, found ${files.length}: run npm run setup`);
   return files.slice(0, count).map((filePath, i) => ({
@@ -64,11 +69,14 @@ function probeDuration(file: string): number {
 }
 
 const tracks = process.env.BENCH_MUSIC === 'bundled' ? bundledTracks(4) : musicClips(4);
-const server = await startStreamApp({
-  trackSource: new PlaylistTrackSource(tracks),
-  idleStopS: 3600,
-  listenerWindowS: 10,
-}, 'error');
+const server = await startStreamApp(
+  {
+    trackSource: new PlaylistTrackSource(tracks),
+    idleStopS: 3600,
+    listenerWindowS: 10,
+  },
+  'error',
+);
 process.send!({ url: server.url });
 process.on('message', (message: { id: number; op: string; roomId: string }) => {
   if (message.op === 'stopAllBut') {

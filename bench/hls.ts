@@ -14,10 +14,11 @@
  */
 import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
+
 import { launchChromium } from '../test/helpers/browser.js';
 import { childPids } from '../test/helpers/server-process.js';
-import { runListeners, runLowLatencyListeners } from './lib/hls-listeners.js';
 import { ensureClientBuilt } from '../test/stream/stream-app.js';
+import { runListeners, runLowLatencyListeners } from './lib/hls-listeners.js';
 
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 4);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_S ?? 20);
@@ -42,7 +43,11 @@ ensureClientBuilt();
 // The server in its own session, as a deployed server would be: with the kernel's autogroup
 // scheduling, one session's processes share one fair share of the CPU, and the server must not
 // split its share with the load generator and the browser of this bench.
-const child = fork('bench/hls-server.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+const child = fork('bench/hls-server.ts', [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  detached: true,
+});
 process.on('exit', () => child.kill());
 const url = await new Promise<string>((resolve, reject) => {
   child.once('message', (m: { url: string }) => resolve(m.url));
@@ -53,7 +58,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function stat(pid: number): number[] {
   const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  return text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
 }
 /** CPU ticks of the server, its reaped children, and its live children: encoders and decoders (ffmpeg). */
 function serverTicks(): { node: number; encoders: number; decoders: number; total: number } {
@@ -79,7 +87,12 @@ async function cpuOver(seconds: number): Promise<Record<keyof Ticks, number>> {
   const a = serverTicks();
   await sleep(seconds * 1000);
   const b = serverTicks();
-  return { node: pctOf(b.node - a.node, seconds), encoders: pctOf(b.encoders - a.encoders, seconds), decoders: pctOf(b.decoders - a.decoders, seconds), total: pctOf(b.total - a.total, seconds) };
+  return {
+    node: pctOf(b.node - a.node, seconds),
+    encoders: pctOf(b.encoders - a.encoders, seconds),
+    decoders: pctOf(b.decoders - a.decoders, seconds),
+    total: pctOf(b.total - a.total, seconds),
+  };
 }
 const loadAverage = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 /** Machine-wide CPU time so far (/proc/stat): by un-niced processes (nice ≤ 0, which a niced bench yields to), and in all. */
@@ -93,7 +106,12 @@ const unnicedPct = (since: ReturnType<typeof machineTicks>) => {
   return Number(((100 * (now.unniced - since.unniced)) / Math.max(1, now.all - since.all)).toFixed(1));
 };
 /** Runs `command` and resolves with its exit code. */
-const run = (command: string, args: string[]) => new Promise<number | null>((resolve) => spawn(command, args, { stdio: 'ignore' }).on('close', resolve).on('error', () => resolve(null)));
+const run = (command: string, args: string[]) =>
+  new Promise<number | null>((resolve) =>
+    spawn(command, args, { stdio: 'ignore' })
+      .on('close', resolve)
+      .on('error', () => resolve(null)),
+  );
 const percentile = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 // ---------------------------------------------------------------- (c) CPU per room
@@ -115,9 +133,11 @@ if (ONLY.has('c')) {
   const busy = await cpuOver(CPU_SECONDS);
   const unniced = unnicedPct(machineBefore);
   const perRoom = (key: keyof Ticks) => Number(((busy[key] - idle[key]) / ROOMS).toFixed(2));
-  console.log(`(c) CPU: idle server ${idle.total.toFixed(2)}%, ${ROOMS} rooms ${busy.total.toFixed(2)}% of a core ` +
-    `(Node ${busy.node.toFixed(2)}%, encoders ${busy.encoders.toFixed(2)}%, decoders ${busy.decoders.toFixed(2)}%) → ` +
-    `${perRoom('total').toFixed(2)}% of a core per room stream (Node ${perRoom('node')}, encoder ${perRoom('encoders')}, decoders ${perRoom('decoders')})`);
+  console.log(
+    `(c) CPU: idle server ${idle.total.toFixed(2)}%, ${ROOMS} rooms ${busy.total.toFixed(2)}% of a core ` +
+      `(Node ${busy.node.toFixed(2)}%, encoders ${busy.encoders.toFixed(2)}%, decoders ${busy.decoders.toFixed(2)}%) → ` +
+      `${perRoom('total').toFixed(2)}% of a core per room stream (Node ${perRoom('node')}, encoder ${perRoom('encoders')}, decoders ${perRoom('decoders')})`,
+  );
   Object.assign(result, {
     cpu_per_room_pct_of_core: perRoom('total'),
     cpu_per_room_split_pct: { node: perRoom('node'), encoder: perRoom('encoders'), decoders: perRoom('decoders') },
@@ -144,7 +164,9 @@ if (ONLY.has('b')) {
     pinned = (await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(serverPid)])) === 0;
     for (const pid of childPids(serverPid)) await run('taskset', ['-a', '-p', '-c', SERVER_CORE, String(pid)]);
     await run('taskset', ['-a', '-p', '-c', otherCores, String(process.pid)]);
-    console.log(pinned ? `(b) server pinned to core ${SERVER_CORE}, load generator on ${otherCores}` : '(b) taskset failed: the server is not pinned');
+    console.log(
+      pinned ? `(b) server pinned to core ${SERVER_CORE}, load generator on ${otherCores}` : '(b) taskset failed: the server is not pinned',
+    );
   }
 
   let listeners = 0;
@@ -255,16 +277,27 @@ if (ONLY.has('a')) {
     // The pick's first sample on the program-date clock, once the mixer has started it.
     let audibleAt: number | undefined;
     while (audibleAt === undefined) {
-      const np = (await (await fetch(`${url}/api/rooms/${listenRoom}/now-playing`)).json()) as { history: { track: { trackId: string }; reason: string; audibleAtMs: number }[] };
-      audibleAt = np.history.filter((e) => e.reason === 'mood' && e.track.trackId === reply.track.trackId && e.audibleAtMs >= reply.requestedAt - 5000).at(-1)?.audibleAtMs;
+      const np = (await (await fetch(`${url}/api/rooms/${listenRoom}/now-playing`)).json()) as {
+        history: { track: { trackId: string }; reason: string; audibleAtMs: number }[];
+      };
+      audibleAt = np.history
+        .filter((e) => e.reason === 'mood' && e.track.trackId === reply.track.trackId && e.audibleAtMs >= reply.requestedAt - 5000)
+        .at(-1)?.audibleAtMs;
       if (audibleAt === undefined) await sleep(50);
     }
     pickReady.push((Date.now() - reply.requestedAt) / 1000);
     try {
-      await page.waitForFunction(`(${playerExpr}.hls?.playingDate?.getTime() ?? 0) >= ${audibleAt}`, undefined, { timeout: 30_000, polling: 20 });
+      await page.waitForFunction(`(${playerExpr}.hls?.playingDate?.getTime() ?? 0) >= ${audibleAt}`, undefined, {
+        timeout: 30_000,
+        polling: 20,
+      });
     } catch {
-      const state = await page.evaluate(`({ t: ${playerExpr}.audio.currentTime, paused: ${playerExpr}.audio.paused, date: ${playerExpr}.hls?.playingDate?.toISOString(), latency: ${playerExpr}.hls?.latency })`);
-      console.log(`(a) switch ${i + 1}: not heard within 30 s; player ${JSON.stringify(state)}, pick audible at ${new Date(audibleAt).toISOString()}`);
+      const state = await page.evaluate(
+        `({ t: ${playerExpr}.audio.currentTime, paused: ${playerExpr}.audio.paused, date: ${playerExpr}.hls?.playingDate?.toISOString(), latency: ${playerExpr}.hls?.latency })`,
+      );
+      console.log(
+        `(a) switch ${i + 1}: not heard within 30 s; player ${JSON.stringify(state)}, pick audible at ${new Date(audibleAt).toISOString()}`,
+      );
       missedSwitches++;
       continue;
     }
@@ -272,9 +305,13 @@ if (ONLY.has('a')) {
     switchLatencies.push(latencyS);
     const behindLive = (await page.evaluate(`${playerExpr}.hls.latency`)) as number;
     liveLatencies.push(behindLive);
-    console.log(`(a) switch ${i + 1}: first sample of the new pick heard after ${latencyS.toFixed(2)} s (player ${behindLive.toFixed(2)} s behind the live edge)`);
+    console.log(
+      `(a) switch ${i + 1}: first sample of the new pick heard after ${latencyS.toFixed(2)} s (player ${behindLive.toFixed(2)} s behind the live edge)`,
+    );
   }
-  const lowLatency = (await page.evaluate(`Boolean(${playerExpr}.hls.config.lowLatencyMode && ${playerExpr}.hls.levels[0]?.details?.partList?.length)`)) as boolean;
+  const lowLatency = (await page.evaluate(
+    `Boolean(${playerExpr}.hls.config.lowLatencyMode && ${playerExpr}.hls.levels[0]?.details?.partList?.length)`,
+  )) as boolean;
   await browser.close();
   Object.assign(result, {
     mood_to_audible_p50_s: Number(percentile(switchLatencies, 0.5).toFixed(2)),

@@ -13,12 +13,13 @@
  * lag p99 and /proc/loadavg before and after. The last line is one JSON object: the last row's
  * figures, and every row under `rows`.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+
 import { startTestApp } from '../test/helpers/app.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { descendantPids } from '../test/helpers/server-process.js';
@@ -47,7 +48,8 @@ const { values } = parseArgs({
 });
 const rowsWanted = values.participants.split(',').map(Number);
 const seconds = Number(values.seconds);
-if (rowsWanted.some((n) => !(n > 0)) || !(seconds > 0)) throw new Error('--participants takes positive counts (20 or 20,30,40) and --seconds a positive number');
+if (rowsWanted.some((n) => !(n > 0)) || !(seconds > 0))
+  throw new Error('--participants takes positive counts (20 or 20,30,40) and --seconds a positive number');
 const FPS = 15;
 const HZ = 100; // USER_HZ for /proc/<pid>/stat
 
@@ -99,9 +101,14 @@ process.env.MUSIC_BUNDLED_IMPORT = 'false';
 async function runRow(participants: number): Promise<Record<string, unknown>> {
   const loadBefore = loadavg();
   const server = await startTestApp({
-    LOG_LEVEL: 'error', ROOM_MAX_PARTICIPANTS: '1000', SIGNALLING_RATE_PER_SECOND: '1000',
-    ANALYSIS_ENABLED: String(!values['no-analysis']), ANALYSIS_WORKERS: values.workers, MODELS_EXECUTION_PROVIDER: values.provider,
-    ANALYSIS_STEADY_FPS: values['steady-fps'], ANALYSIS_WORKER_NICE: values['worker-nice'],
+    LOG_LEVEL: 'error',
+    ROOM_MAX_PARTICIPANTS: '1000',
+    SIGNALLING_RATE_PER_SECOND: '1000',
+    ANALYSIS_ENABLED: String(!values['no-analysis']),
+    ANALYSIS_WORKERS: values.workers,
+    MODELS_EXECUTION_PROVIDER: values.provider,
+    ANALYSIS_STEADY_FPS: values['steady-fps'],
+    ANALYSIS_WORKER_NICE: values['worker-nice'],
   });
   const pool = server.app.services.analysis?.pool;
   const wsUrl = server.url.replace('http', 'ws') + '/ws';
@@ -140,10 +147,14 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   const baselineRss = rssMb(process.pid) + server.app.services.workers.info().reduce((s, w) => s + rssMb(w.pid), 0);
 
   // -------------------------------------------------------------- load generator (its own process)
-  const generator = fork(path.join(import.meta.dirname, 'lib/load-generator.ts'), [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values['single-layer'] ? '1' : '2'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const generator = fork(
+    path.join(import.meta.dirname, 'lib/load-generator.ts'),
+    [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values['single-layer'] ? '1' : '2'],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   let joined = 0;
   const ready = await new Promise<boolean>((resolve, reject) => {
     const timer = setTimeout(() => resolve(false), Number(values['join-timeout']) * 1000);
@@ -163,10 +174,18 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   });
   if (!ready) {
     // Saturated before every participant could join: say how far it got rather than hang.
-    console.log(`ingest benchmark: only ${joined} of ${participants} synthetic participants joined within ${values['join-timeout']} s (emotion models ${values['no-analysis'] ? 'off' : 'on'}): the server accepts joins too slowly to measure`);
+    console.log(
+      `ingest benchmark: only ${joined} of ${participants} synthetic participants joined within ${values['join-timeout']} s (emotion models ${values['no-analysis'] ? 'off' : 'on'}): the server accepts joins too slowly to measure`,
+    );
     generator.kill('SIGKILL');
     await server.close();
-    return { participants, joined, join_timeout_s: Number(values['join-timeout']), analysis: !values['no-analysis'], error: 'join timeout' };
+    return {
+      participants,
+      joined,
+      join_timeout_s: Number(values['join-timeout']),
+      analysis: !values['no-analysis'],
+      error: 'join timeout',
+    };
   }
 
   // -------------------------------------------------------------- one real browser
@@ -206,7 +225,9 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   };
   /** Analysis results so far by modality and status, from the server's own /metrics. */
   const analysisResults = async (): Promise<{ face: number; voice: number; speech: number }> => {
-    const lines = (await (await fetch(`${server.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('moodify_analysis_results_total{'));
+    const lines = (await (await fetch(`${server.url}/metrics`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('moodify_analysis_results_total{'));
     const sum = (test: (line: string) => boolean) => lines.filter(test).reduce((n, line) => n + Number(line.split(' ').at(-1)), 0);
     return {
       face: sum((l) => l.includes('modality="face"')),
@@ -286,16 +307,26 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
     loadavg_after: loadavg(),
   };
 
-  console.log(`ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores, emotion models ${result.analysis ? `on (${result.analysis_workers} ${result.provider} worker threads)` : 'off'}`);
+  console.log(
+    `ingest benchmark: ${senders} participants (${participants} synthetic + ${result.browser} Chromium), ${result.seconds} s, ${cores} cores, emotion models ${result.analysis ? `on (${result.analysis_workers} ${result.provider} worker threads)` : 'off'}`,
+  );
   console.log(`  load average (1/5/15 min): before ${loadBefore}, during ${loadDuring.join(' | ')}, after ${result.loadavg_after}`);
   console.log(`  server side CPU: ${result.cpu_percent}% of the machine`);
-  console.log(`    node main thread ${result.cpu_percent_by_part.node}%, analysis workers ${result.cpu_percent_by_part.workers}%, mediasoup workers ${result.cpu_percent_by_part.mediasoup}%, ffmpeg decoders ${result.cpu_percent_by_part.ffmpeg}%`);
+  console.log(
+    `    node main thread ${result.cpu_percent_by_part.node}%, analysis workers ${result.cpu_percent_by_part.workers}%, mediasoup workers ${result.cpu_percent_by_part.mediasoup}%, ffmpeg decoders ${result.cpu_percent_by_part.ffmpeg}%`,
+  );
   console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
   console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);
-  console.log(`  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant (least ${result.analysed_min_per_s}, most ${result.analysed_max_per_s})`);
-  console.log(`  speech windows analysed: ${result.speech_windows_analysed} of ${result.speech_windows_due} due (${result.speech_windows_with_speech} with speech)`);
+  console.log(
+    `  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant (least ${result.analysed_min_per_s}, most ${result.analysed_max_per_s})`,
+  );
+  console.log(
+    `  speech windows analysed: ${result.speech_windows_analysed} of ${result.speech_windows_due} due (${result.speech_windows_with_speech} with speech)`,
+  );
   console.log(`  send → app latency: p50 ${result.latency_p50_ms} ms, p95 ${result.latency_p95_ms} ms (${latencies.length} frames)`);
-  console.log(`  send → face result latency: p50 ${result.result_latency_p50_ms} ms, p95 ${result.result_latency_p95_ms} ms (${resultLatencies.length} results)`);
+  console.log(
+    `  send → face result latency: p50 ${result.result_latency_p50_ms} ms, p95 ${result.result_latency_p95_ms} ms (${resultLatencies.length} results)`,
+  );
   console.log(`  main event loop lag: p99 ${result.event_loop_lag_p99_ms} ms, max ${result.event_loop_lag_max_ms} ms`);
 
   generator.send({ stop: true });
@@ -309,15 +340,20 @@ const rows: Record<string, unknown>[] = [];
 for (const n of rowsWanted) rows.push(await runRow(n));
 fs.rmSync(dir, { recursive: true, force: true });
 if (rows.length > 1) {
-  console.log('| participants | server CPU (node / workers / mediasoup / ffmpeg) | analysed fps each (least–most) | speech windows analysed / due | send → result p50 / p95 | event-loop lag p99 | PSS / participant | load before → after |');
+  console.log(
+    '| participants | server CPU (node / workers / mediasoup / ffmpeg) | analysed fps each (least–most) | speech windows analysed / due | send → result p50 / p95 | event-loop lag p99 | PSS / participant | load before → after |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of rows as Record<string, any>[]) {
+  // The rows are this file's own JSON rows (runRow), printed field by field.
+  for (const r of rows as (Record<string, string | number> & { cpu_percent_by_part: Record<string, number> })[]) {
     if (r.error) {
       console.log(`| ${r.participants} | ${r.error}: ${r.joined} joined | | | | | | |`);
       continue;
     }
     const p = r.cpu_percent_by_part;
-    console.log(`| ${r.participants} | ${r.cpu_percent}% (${p.node} / ${p.workers} / ${p.mediasoup} / ${p.ffmpeg}) | ${r.analysed_frames_per_s_per_participant} (${r.analysed_min_per_s}–${r.analysed_max_per_s}) | ${r.speech_windows_analysed} / ${r.speech_windows_due} | ${r.result_latency_p50_ms} / ${r.result_latency_p95_ms} ms | ${r.event_loop_lag_p99_ms} ms | ${r.rss_per_participant_mb} MB | ${r.loadavg_before} → ${r.loadavg_after} |`);
+    console.log(
+      `| ${r.participants} | ${r.cpu_percent}% (${p.node} / ${p.workers} / ${p.mediasoup} / ${p.ffmpeg}) | ${r.analysed_frames_per_s_per_participant} (${r.analysed_min_per_s}–${r.analysed_max_per_s}) | ${r.speech_windows_analysed} / ${r.speech_windows_due} | ${r.result_latency_p50_ms} / ${r.result_latency_p95_ms} ms | ${r.event_loop_lag_p99_ms} ms | ${r.rss_per_participant_mb} MB | ${r.loadavg_before} → ${r.loadavg_after} |`,
+    );
   }
 }
 const last = rows.at(-1)!;

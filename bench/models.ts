@@ -8,7 +8,8 @@
  * printed. The last line is one JSON object.
  */
 import os from 'node:os';
-import { loadModel, ort, providerSetting, type LoadedModel } from '../models/runtime/session.js';
+
+import { type LoadedModel, loadModel, ort, providerSetting } from '../models/runtime/session.js';
 import { speakerInputDim } from '../models/voice/voice-analyzer.js';
 import { MoodFusion } from '../server/mood/fusion.js';
 
@@ -21,9 +22,21 @@ interface Spec {
 const rnd = (n: number, scale = 1, offset = 0) => Float32Array.from({ length: n }, () => Math.random() * scale + offset);
 
 const SPECS: Spec[] = [
-  { name: 'blazeface_front_128 (face detector)', file: 'face/blazeface_front_128.onnx', feeds: (b) => ({ image: new ort.Tensor('float32', rnd(b * 128 * 128 * 3, 255), [b, 128, 128, 3]) }) },
-  { name: 'fer_cnn48 (expression, ours)', file: 'face/fer_cnn48.onnx', feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 48 * 48), [b, 1, 48, 48]) }) },
-  { name: 'mini_xception_64 (expression)', file: 'face/mini_xception_64.onnx', feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 64 * 64), [b, 1, 64, 64]) }) },
+  {
+    name: 'blazeface_front_128 (face detector)',
+    file: 'face/blazeface_front_128.onnx',
+    feeds: (b) => ({ image: new ort.Tensor('float32', rnd(b * 128 * 128 * 3, 255), [b, 128, 128, 3]) }),
+  },
+  {
+    name: 'fer_cnn48 (expression, ours)',
+    file: 'face/fer_cnn48.onnx',
+    feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 48 * 48), [b, 1, 48, 48]) }),
+  },
+  {
+    name: 'mini_xception_64 (expression)',
+    file: 'face/mini_xception_64.onnx',
+    feeds: (b) => ({ input: new ort.Tensor('float32', rnd(b * 64 * 64), [b, 1, 64, 64]) }),
+  },
   {
     name: 'ser_speaker_lr (speech emotion, 2 s, speaker-adaptive)',
     file: 'voice/ser_speaker_lr.onnx',
@@ -37,7 +50,11 @@ const SPECS: Spec[] = [
       };
     },
   },
-  { name: 'ser_mfcc_cnn_lstm (speech emotion, 2 s, previous default)', file: 'voice/ser_mfcc_cnn_lstm.onnx', feeds: (b) => ({ pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]) }) },
+  {
+    name: 'ser_mfcc_cnn_lstm (speech emotion, 2 s, previous default)',
+    file: 'voice/ser_mfcc_cnn_lstm.onnx',
+    feeds: (b) => ({ pcm: new ort.Tensor('float32', rnd(b * 32000, 0.2, -0.1), [b, 32000]) }),
+  },
   {
     name: 'silero_vad_v5 (VAD, 32 ms)',
     file: 'voice/silero_vad_v5.onnx',
@@ -61,7 +78,9 @@ async function main() {
   const minMs = arg('min-ms', 1000);
   const batches = [1, 8, 16, 32];
   const results: Record<string, unknown>[] = [];
-  console.log(`bench:models — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), load average ${os.loadavg()[0]!.toFixed(1)}, intra-op threads ${threads}`);
+  console.log(
+    `bench:models — ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores), load average ${os.loadavg()[0]!.toFixed(1)}, intra-op threads ${threads}`,
+  );
   console.log('| model | provider | batch | ms per run | ms per inference | inferences/s per core |');
   console.log('|---|---|---|---|---|---|');
   for (const s of SPECS) {
@@ -80,7 +99,7 @@ async function main() {
       times.sort((a, c) => a - c);
       const med = times[times.length >> 1]!;
       const per = med / b;
-      const perCore = (1000 / per) / (m.provider === 'cpu' ? threads : 1);
+      const perCore = 1000 / per / (m.provider === 'cpu' ? threads : 1);
       row[`b${b}_ms_per_run`] = +med.toFixed(3);
       row[`b${b}_ms_per_inference`] = +per.toFixed(4);
       row[`b${b}_inferences_per_s_per_core`] = Math.round(perCore);
@@ -91,8 +110,19 @@ async function main() {
   // What ships per reading on top of the models: the shipped face classifier is mini_xception_64 twice (crop and
   // mirror); fusion calibrates each reading (face temperature) and pools it with per-class reliability weights.
   const fusionUs = fusionMicrosPerReading();
-  console.log(`shipped: face = blazeface_front_128 + 2 × mini_xception_64 (flip) per frame; voice = silero_vad_v5 per 32 ms + ser_speaker_lr per 2 s window (its temperature is in the graph); fusion (calibration + per-class pool + "not sure") ${fusionUs.toFixed(2)} µs per reading`);
-  console.log(JSON.stringify({ threads, provider_setting: provider, load_average: +os.loadavg()[0]!.toFixed(2), cores: os.cpus().length, results, fusion_us_per_reading: +fusionUs.toFixed(3) }));
+  console.log(
+    `shipped: face = blazeface_front_128 + 2 × mini_xception_64 (flip) per frame; voice = silero_vad_v5 per 32 ms + ser_speaker_lr per 2 s window (its temperature is in the graph); fusion (calibration + per-class pool + "not sure") ${fusionUs.toFixed(2)} µs per reading`,
+  );
+  console.log(
+    JSON.stringify({
+      threads,
+      provider_setting: provider,
+      load_average: +os.loadavg()[0]!.toFixed(2),
+      cores: os.cpus().length,
+      results,
+      fusion_us_per_reading: +fusionUs.toFixed(3),
+    }),
+  );
 }
 
 /** Mean cost per reading over many updates, each with one face and one voice reading (a participant with both). */

@@ -3,7 +3,7 @@
  * 10,000-track synthetic library, with a growing play history and rotating moods/strategies
  * (the realistic hot path: one linear scan per pick). Prints figures; last line one JSON object.
  */
-import { pickTrack, STRATEGIES, type PlayRecord } from '../server/music/recommender.js';
+import { pickTrack, type PlayRecord, STRATEGIES } from '../server/music/recommender.js';
 import { syntheticCatalog } from '../test/helpers/synthetic-catalog.js';
 
 const TRACKS = Number(process.env.BENCH_TRACKS ?? 10_000);
@@ -15,7 +15,9 @@ const moods = [
   { emotion: 'angry', confidence: 0.6, valence: -0.51, arousal: 0.59 },
   { emotion: 'neutral', confidence: 0.4, valence: 0, arousal: 0 },
 ];
-const feedback = new Map(catalog.slice(0, 200).map((t, i) => [t.trackId, { like: i % 3 === 0 ? 1 : 0, skip: i % 3 === 1 ? 2 : 0, dislike: i % 3 === 2 ? 1 : 0 }]));
+const feedback = new Map(
+  catalog.slice(0, 200).map((t, i) => [t.trackId, { like: i % 3 === 0 ? 1 : 0, skip: i % 3 === 1 ? 2 : 0, dislike: i % 3 === 2 ? 1 : 0 }]),
+);
 const history: PlayRecord[] = [];
 
 // Warm-up so the JIT has compiled the scan before timing.

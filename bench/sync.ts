@@ -12,6 +12,7 @@
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+
 import { launchChromium } from '../test/helpers/browser.js';
 import { ensureClientBuilt } from '../test/stream/stream-app.js';
 import { openListener, pairwiseOffsetsMs, percentile, readPlayer } from '../test/ui/sync-probe.js';
@@ -79,8 +80,12 @@ const result = {
   cpus: os.cpus().length,
   command,
 };
-console.log(`pairwise distance between ${PLAYERS} players of one room over ${SECONDS} s (${distances.length} pair samples, sync ${NOSYNC ? 'OFF' : 'on'}):`);
-console.log(`  p50 ${result.offset_p50_ms} ms, p95 ${result.offset_p95_ms} ms, max ${result.offset_max_ms} ms; worst pair per sample p95 ${result.worst_pair_p95_ms} ms`);
+console.log(
+  `pairwise distance between ${PLAYERS} players of one room over ${SECONDS} s (${distances.length} pair samples, sync ${NOSYNC ? 'OFF' : 'on'}):`,
+);
+console.log(
+  `  p50 ${result.offset_p50_ms} ms, p95 ${result.offset_p95_ms} ms, max ${result.offset_max_ms} ms; worst pair per sample p95 ${result.worst_pair_p95_ms} ms`,
+);
 console.log(`  load ${result.load_before} → ${result.load_after} on ${result.cpus} CPUs; command: ${command}`);
 console.log(`  last readings: ${JSON.stringify(finals)}`);
 console.log(JSON.stringify(result));

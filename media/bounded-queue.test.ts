@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { BoundedQueue } from './bounded-queue.js';
 
 test('capacity 1 is a latest-value slot: the reader gets the newest, the rest count as dropped', async () => {

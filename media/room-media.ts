@@ -5,9 +5,11 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
+
 import type { types as ms } from 'mediasoup';
-import { AudioTap, VideoTap, type ProducerTap } from './ingest/producer-tap.js';
+
 import type { IngestMetrics } from './ingest/metrics.js';
+import { AudioTap, type ProducerTap, VideoTap } from './ingest/producer-tap.js';
 
 export const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
@@ -54,7 +56,10 @@ export class ParticipantMedia {
   readonly producers = new Map<string, ms.Producer>();
   readonly taps = new Map<string, ProducerTap>();
 
-  constructor(readonly id: string, private readonly room: RoomMedia) {}
+  constructor(
+    readonly id: string,
+    private readonly room: RoomMedia,
+  ) {}
 
   async createWebRtcTransport(): Promise<ms.WebRtcTransport> {
     const { listenIp, announcedIp, minPort, maxPort } = this.room.network;
@@ -208,7 +213,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 }
 
 export class MediaError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'MediaError';
   }

@@ -3,10 +3,10 @@
  * replaced (with a log line and a metric); routers it hosted are gone, and their rooms rebuild
  * them on a live worker (RoomMedia's 'routerLost').
  */
-import * as mediasoup from 'mediasoup';
-import type { types as ms } from 'mediasoup';
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
+import type { types as ms } from 'mediasoup';
+import * as mediasoup from 'mediasoup';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface WorkerPoolOptions {
   size: number;

@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { FER_LABELS } from '../vocabulary/emotions.js';
 
 export interface Calibration {
@@ -35,10 +36,13 @@ export function loadCalibration(file: string): Calibration {
   const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Calibration;
   const k = FER_LABELS.length;
   const ok =
-    Number.isFinite(c.temperature) && c.temperature > 0 &&
-    Array.isArray(c.window_confusion) && c.window_confusion.length === k &&
+    Number.isFinite(c.temperature) &&
+    c.temperature > 0 &&
+    Array.isArray(c.window_confusion) &&
+    c.window_confusion.length === k &&
     c.window_confusion.every((row) => Array.isArray(row) && row.length === k && row.every((v) => Number.isFinite(v) && v >= 0)) &&
-    Array.isArray(c.labels) && c.labels.join() === FER_LABELS.join();
+    Array.isArray(c.labels) &&
+    c.labels.join() === FER_LABELS.join();
   if (!ok) throw new Error(`${file}: not a calibration file (temperature > 0, a ${k}×${k} window_confusion in FER order)`);
   return c;
 }

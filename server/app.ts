@@ -4,28 +4,30 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
-import helmet from '@fastify/helmet';
+
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { AppConfig } from './config.js';
-import { openDatabase, type Database } from './database.js';
-import { createMetricsRegistry } from './metrics.js';
-import { EventBus } from './events.js';
-import { healthRoutes } from './http/health.js';
-import { installErrorMapper } from './http/errors.js';
-import { installInputGuard } from './http/input-guard.js';
+
+import { WorkerPool } from '../media/worker-pool.js';
 import { accountsPlugin } from './accounts/plugin.js';
-import { signallingPlugin } from './signalling/plugin.js';
 import { analysisPlugin } from './analysis/pipeline.js';
-import { streamPlugin } from './stream/plugin.js';
-import { pairingPlugin } from './pairing/plugin.js';
+import { clusterPlugin, createClusterNode } from './cluster/plugin.js';
+import type { AppConfig } from './config.js';
+import { type Database, openDatabase } from './database.js';
+import { EventBus } from './events.js';
+import { installErrorMapper } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { installInputGuard } from './http/input-guard.js';
+import { createMetricsRegistry } from './metrics.js';
 import { moodPlugin } from './mood/plugin.js';
 import { musicPlugin } from './music/plugin.js';
-import { WorkerPool } from '../media/worker-pool.js';
-import { clusterPlugin, createClusterNode } from './cluster/plugin.js';
+import { pairingPlugin } from './pairing/plugin.js';
+import { signallingPlugin } from './signalling/plugin.js';
+import { streamPlugin } from './stream/plugin.js';
 
 const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 
@@ -52,14 +54,21 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     // A request that trickles in (a byte every few seconds) is cut off after REQUEST_TIMEOUT_S;
     // node checks at connectionsCheckingInterval, so that bounds the overshoot.
     requestTimeout: config.REQUEST_TIMEOUT_S * 1000,
-    http: { headersTimeout: Math.min(config.REQUEST_TIMEOUT_S * 1000, 60_000), connectionsCheckingInterval: Math.min(config.REQUEST_TIMEOUT_S * 500, 5000) },
+    http: {
+      headersTimeout: Math.min(config.REQUEST_TIMEOUT_S * 1000, 60_000),
+      connectionsCheckingInterval: Math.min(config.REQUEST_TIMEOUT_S * 500, 5000),
+    },
   });
   // Before any route: driver messages never reach a reply, NUL never reaches the database.
   installErrorMapper(app);
   installInputGuard(app);
 
   const registry = createMetricsRegistry();
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR_ABS, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR_ABS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+  });
   app.addHook('onClose', async () => {
     await database.close();
   });
@@ -122,12 +131,14 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
 
   if (fs.existsSync(CLIENT_DIST)) {
     // Source maps hand out the whole client source: served only to a developer who asked for them (CLIENT_SOURCEMAPS=1).
-    await app.register(fastifyStatic, { root: CLIENT_DIST, prefix: '/', allowedPath: (pathName) => config.CLIENT_SOURCEMAPS || !pathName.endsWith('.map') });
+    await app.register(fastifyStatic, {
+      root: CLIENT_DIST,
+      prefix: '/',
+      allowedPath: (pathName) => config.CLIENT_SOURCEMAPS || !pathName.endsWith('.map'),
+    });
     app.get('/room/:roomId', async (_request, reply) => reply.sendFile('room.html'));
   } else {
-    app.get('/', async (_request, reply) =>
-      reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' }),
-    );
+    app.get('/', async (_request, reply) => reply.code(503).send({ error: 'the client bundle is not built: run `npm run build:client`' }));
   }
   return app;
 }

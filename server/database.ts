@@ -6,8 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Sql } from 'postgres';
+
 import * as schema from '../sql/schema.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../sql/migrations', import.meta.url));
@@ -43,7 +46,9 @@ export class DatabaseTimeoutError extends Error {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) : openPglite(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS)
+    : openPglite(options.dataDir);
 }
 
 async function openPostgres(url: string, queryTimeoutMs: number): Promise<Database> {
@@ -87,7 +92,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-type PostgresClient = import('postgres').Sql;
+type PostgresClient = Sql;
 type PendingQuery = ReturnType<PostgresClient['unsafe']>;
 
 /**

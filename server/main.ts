@@ -3,8 +3,9 @@
  * SIGTERM/SIGINT (or a fatal error) within SHUTDOWN_TIMEOUT_MS (server/shutdown.ts).
  */
 import fs from 'node:fs';
-import { ConfigError, loadConfig, type AppConfig } from './config.js';
+
 import { buildApp } from './app.js';
+import { type AppConfig, ConfigError, loadConfig } from './config.js';
 import { installShutdown } from './shutdown.js';
 
 // A local .env fills in what the environment leaves unset (it never overrides).

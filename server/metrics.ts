@@ -2,7 +2,7 @@
  * One prom-client registry per app instance (tests start several apps in one process, and the
  * global registry would collide). Default metrics include the event-loop lag histogram.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { OpenOnce } from './open-once.js';
 
 test('callers racing for one key share one attempt; other keys open on their own', async () => {
@@ -22,7 +23,10 @@ test('callers racing for one key share one attempt; other keys open on their own
 
 test('a failed attempt is forgotten, so the next caller tries again', async () => {
   const once = new OpenOnce<number>();
-  await assert.rejects(once.open('k', () => Promise.reject(new Error('no worker'))), /no worker/);
+  await assert.rejects(
+    once.open('k', () => Promise.reject(new Error('no worker'))),
+    /no worker/,
+  );
   assert.deepEqual(once.inFlight(), []);
   assert.equal(await once.open('k', async () => 2), 2);
 });

@@ -6,7 +6,7 @@
  * After changing a table: `npm run db:generate` (under `flock /tmp/moodify-db-generate.lock`
  * when several people work in one tree), then commit the new file under sql/migrations.
  */
-export * from './tables/core.js';
-export * from './tables/music.js';
-export * from './tables/mood.js';
 export * from './tables/accounts.js';
+export * from './tables/core.js';
+export * from './tables/mood.js';
+export * from './tables/music.js';

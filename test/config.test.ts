@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { ConfigError, loadConfig } from '../server/config.js';
 import { spawnServer } from './helpers/server-process.js';
 

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database } from '../server/database.js';
+
+import { type Database, openDatabase } from '../server/database.js';
 import { rooms, users } from '../sql/schema.js';
 import { createScratchDatabase, postgresReachable } from './helpers/postgres.js';
 

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { postgresBehindProxy } from './helpers/postgres.js';
 import { startServer, waitFor } from './helpers/server-process.js';
 

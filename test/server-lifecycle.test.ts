@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
-import { childPids, isRunning, startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
+
+import { childPids, isRunning, type ServerProcess, startServer, waitFor } from './helpers/server-process.js';
 
 interface Readiness {
   status: string;

@@ -10,7 +10,16 @@ export interface HistoryReply {
   bucket: Bucket;
   buckets: { start: string; samples: number; moods: Record<string, number>; valence: number; arousal: number }[];
   path: { at: string; valence: number; arousal: number }[];
-  plays: { trackId: string; title: string; artist: string | null; startedAt: string; sessionKey: string; strategy: string; explanation: string; feedback: string[] }[];
+  plays: {
+    trackId: string;
+    title: string;
+    artist: string | null;
+    startedAt: string;
+    sessionKey: string;
+    strategy: string;
+    explanation: string;
+    feedback: string[];
+  }[];
   feedback: { like: number; skip: number; dislike: number };
   /** Tracks the user liked / skipped (or disliked), latest first, each once. */
   liked: FeedbackTrack[];

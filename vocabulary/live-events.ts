@@ -6,7 +6,7 @@
 import type { FerLabel } from './emotions.js';
 import type { MusicStory } from './music-story.js';
 
-export type { MusicStory, StoryJourney, StoryWaiting, StoryPoint } from './music-story.js';
+export type { MusicStory, StoryJourney, StoryPoint, StoryWaiting } from './music-story.js';
 
 /** 'mood': a confident group mood; 'listening': members present, no confident reading yet; 'empty': nobody in the room. */
 export type RoomStatus = 'mood' | 'listening' | 'empty';

@@ -4,6 +4,7 @@
  * the moment the load generator sent it.
  */
 import { execFileSync } from 'node:child_process';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export const CODE_BITS = 10;
@@ -15,7 +16,28 @@ export function stampFrameNumbers(input: string, output: string, fps: number, se
   const ffmpeg = ffmpegPath();
   const width = 320;
   const height = 240;
-  const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-stream_loop', '-1', '-i', input, '-t', String(seconds), '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 30 });
+  const raw = execFileSync(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-stream_loop',
+      '-1',
+      '-i',
+      input,
+      '-t',
+      String(seconds),
+      '-vf',
+      `fps=${fps},scale=${width}:${height}`,
+      '-pix_fmt',
+      'gray',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
+    { maxBuffer: 1 << 30 },
+  );
   const frameBytes = width * height;
   const frames = Math.floor(raw.length / frameBytes);
   for (let f = 0; f < frames; f++) {
@@ -25,7 +47,29 @@ export function stampFrameNumbers(input: string, output: string, fps: number, se
       for (let y = 0; y < STRIP; y++) raw.fill(value, base + y * width + bit * BLOCK, base + y * width + (bit + 1) * BLOCK);
     }
   }
-  execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', output], { input: raw.subarray(0, frames * frameBytes), maxBuffer: 1 << 30 });
+  execFileSync(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-pix_fmt',
+      'yuv420p',
+      output,
+    ],
+    { input: raw.subarray(0, frames * frameBytes), maxBuffer: 1 << 30 },
+  );
   return frames;
 }
 

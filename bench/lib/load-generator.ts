@@ -33,7 +33,12 @@ for (let i = 0; i < participants; i++) {
   peers.push(peer);
   send({ joined: peers.length });
 }
-send({ ready: true, participants: peers.map((p) => p.participantId), loopFrames: Math.round(video.loopTicks / video.frameTicks), at: now() });
+send({
+  ready: true,
+  participants: peers.map((p) => p.participantId),
+  loopFrames: Math.round(video.loopTicks / video.frameTicks),
+  at: now(),
+});
 
 process.on('message', async (message) => {
   if ((message as { stop?: boolean }).stop) {

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export interface RecordedStream {
@@ -23,7 +24,14 @@ export interface RecordedStream {
 const FFMPEG = ffmpegPath();
 
 /** Runs ffmpeg with `encodeArgs` sending RTP to a local socket, and keeps every packet. */
-async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArgs: string[], payloadType: number, clockRate: number, frameTicks: number): Promise<RecordedStream> {
+async function recordRtp(
+  kind: 'audio' | 'video',
+  inputArgs: string[],
+  encodeArgs: string[],
+  payloadType: number,
+  clockRate: number,
+  frameTicks: number,
+): Promise<RecordedStream> {
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 16 * 1024 * 1024 });
   const packets: { data: Buffer; ts: number }[] = [];
   socket.on('message', (data) => {
@@ -34,7 +42,24 @@ async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArg
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const port = socket.address().port;
   await new Promise<void>((resolve, reject) =>
-    execFile(FFMPEG, ['-hide_banner', '-loglevel', 'error', ...inputArgs, ...encodeArgs, '-payload_type', String(payloadType), '-ssrc', '1', '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`], (err) => (err ? reject(err) : resolve())),
+    execFile(
+      FFMPEG,
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        ...inputArgs,
+        ...encodeArgs,
+        '-payload_type',
+        String(payloadType),
+        '-ssrc',
+        '1',
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${port}?pkt_size=1200`,
+      ],
+      (err) => (err ? reject(err) : resolve()),
+    ),
   );
   await new Promise((r) => setTimeout(r, 200));
   socket.close();
@@ -52,14 +77,40 @@ async function recordRtp(kind: 'audio' | 'video', inputArgs: string[], encodeArg
 export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 | 2 = 2): Promise<RecordedStream> {
   // keyframes on even frames, so that each is in the base layer
   const gop = temporalLayers === 2 ? 2 * Math.round(fps / 2) : fps;
-  const layers = temporalLayers === 2
-    ? ['-ts-parameters', 'ts_number_layers=2:ts_target_bitrate=150,250:ts_rate_decimator=2,1:ts_periodicity=2:ts_layer_id=0,1:ts_layering_mode=2']
-    : [];
+  const layers =
+    temporalLayers === 2
+      ? [
+          '-ts-parameters',
+          'ts_number_layers=2:ts_target_bitrate=150,250:ts_rate_decimator=2,1:ts_periodicity=2:ts_layer_id=0,1:ts_layering_mode=2',
+        ]
+      : [];
   const stream = await recordRtp(
     'video',
     ['-i', videoFile],
-    ['-an', '-vf', `fps=${fps},scale=320:240`, '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '250k',
-      '-g', String(gop), '-keyint_min', String(gop), '-auto-alt-ref', '0', '-lag-in-frames', '0', '-error-resilient', '1', ...layers],
+    [
+      '-an',
+      '-vf',
+      `fps=${fps},scale=320:240`,
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '250k',
+      '-g',
+      String(gop),
+      '-keyint_min',
+      String(gop),
+      '-auto-alt-ref',
+      '0',
+      '-lag-in-frames',
+      '0',
+      '-error-resilient',
+      '1',
+      ...layers,
+    ],
     101,
     90000,
     90000 / fps,
@@ -91,13 +142,26 @@ function addTemporalLayerIds(packets: { data: Buffer; ts: number }[]): void {
     if (!(d[header]! & 0x80) || d[header + 1] !== 0x80) throw new Error('unexpected VP8 payload descriptor from ffmpeg');
     const tid = frame % 2;
     const layerBytes = Buffer.from([tl0, (tid << 6) | (tid === 0 ? 0x20 : 0)]);
-    packet.data = Buffer.concat([d.subarray(0, header + 1), Buffer.from([0xe0]), d.subarray(header + 2, header + 4), layerBytes, d.subarray(header + 4)]);
+    packet.data = Buffer.concat([
+      d.subarray(0, header + 1),
+      Buffer.from([0xe0]),
+      d.subarray(header + 2, header + 4),
+      layerBytes,
+      d.subarray(header + 4),
+    ]);
   }
 }
 
 /** Opus 20 ms frames, mono voice. */
 export function recordOpus(audioFile: string): Promise<RecordedStream> {
-  return recordRtp('audio', ['-i', audioFile], ['-vn', '-c:a', 'libopus', '-b:a', '32k', '-ar', '48000', '-ac', '1', '-application', 'voip', '-frame_duration', '20'], 100, 48000, 960);
+  return recordRtp(
+    'audio',
+    ['-i', audioFile],
+    ['-vn', '-c:a', 'libopus', '-b:a', '32k', '-ar', '48000', '-ac', '1', '-application', 'voip', '-frame_duration', '20'],
+    100,
+    48000,
+    960,
+  );
 }
 
 export function producerRtpParameters(stream: RecordedStream, ssrc: number): Record<string, unknown> {
@@ -136,8 +200,15 @@ export class RtpReplayer {
 
   add(stream: RecordedStream, ssrc: number, host: string, port: number, onFrameSent?: Target['onFrameSent']): () => void {
     const target: Target = {
-      stream, ssrc, host, port, startedAt: performance.now(),
-      seqBase: Math.floor(Math.random() * 30000), tsBase: Math.floor(Math.random() * 2 ** 31), next: 0, loops: 0,
+      stream,
+      ssrc,
+      host,
+      port,
+      startedAt: performance.now(),
+      seqBase: Math.floor(Math.random() * 30000),
+      tsBase: Math.floor(Math.random() * 2 ** 31),
+      next: 0,
+      loops: 0,
       ...(onFrameSent && { onFrameSent }),
     };
     this.targets.add(target);

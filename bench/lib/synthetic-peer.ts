@@ -2,8 +2,8 @@
  * A participant without a browser: joins over signalling, opens a plain-RTP transport and
  * produces the recorded streams, which the shared RtpReplayer then sends.
  */
-import { SignallingWs } from './ws-client.js';
 import { producerRtpParameters, type RecordedStream, type RtpReplayer } from './rtp-replay.js';
+import { SignallingWs } from './ws-client.js';
 
 export interface SyntheticPeer {
   participantId: string;
@@ -25,7 +25,10 @@ export async function joinSyntheticPeer(options: {
   const ws = await SignallingWs.connect(options.wsUrl);
   const stops: (() => void)[] = [];
   try {
-    const joined = await ws.request<{ participantId: string }>('join', { roomId: options.roomId, displayName: options.displayName ?? 'synthetic' });
+    const joined = await ws.request<{ participantId: string }>('join', {
+      roomId: options.roomId,
+      displayName: options.displayName ?? 'synthetic',
+    });
     const producerIds: string[] = [];
     for (const stream of options.streams) {
       // One transport per stream: comedia learns each stream's source from its first packet.
@@ -37,7 +40,9 @@ export async function joinSyntheticPeer(options: {
         rtpParameters: producerRtpParameters(stream, ssrc),
       });
       producerIds.push(id);
-      stops.push(options.replayer.add(stream, ssrc, transport.ip, transport.port, stream.kind === 'video' ? options.onVideoFrameSent : undefined));
+      stops.push(
+        options.replayer.add(stream, ssrc, transport.ip, transport.port, stream.kind === 'video' ? options.onVideoFrameSent : undefined),
+      );
     }
     return {
       participantId: joined.participantId,

@@ -1,7 +1,9 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
 import './dashboard/moodify-dashboard.js';
 import './design/moodify-header.js';
+
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+
 import { loadSession, type SessionUser, type StoredSession } from './dashboard/session.js';
 import { applyDocumentTokens, base, tokens } from './design/tokens.js';
 
@@ -43,16 +45,18 @@ export class MoodifyApp extends LitElement {
     return html`
       <moodify-header></moodify-header>
       <main>
-        ${this.user
-          ? nothing
-          : html`<section class="hero" aria-labelledby="hero-title">
+        ${
+          this.user
+            ? nothing
+            : html`<section class="hero" aria-labelledby="hero-title">
               <h1 id="hero-title">Music that reads the room.</h1>
               <p class="lead">Moodify senses how the people in a room feel, from faces and voices, and plays music that fits, on every device in the room at once.</p>
               <p class="promise">
                 <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 1 3 5v6c0 5.6 3.8 10.7 9 12 5.2-1.3 9-6.4 9-12V5l-9-4Zm-1.4 15.4-4-4 1.4-1.4 2.6 2.6 5.6-5.6 1.4 1.4-7 7Z"/></svg>
                 <span>Your camera and microphone are analysed in memory and never recorded. Only mood estimates are kept, and you can delete them at any time.</span>
               </p>
-            </section>`}
+            </section>`
+        }
         <moodify-dashboard></moodify-dashboard>
       </main>
     `;

@@ -1,5 +1,3 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, query, state } from 'lit/decorators.js';
 import './capture/moodify-capture.js';
 import './dashboard/moodify-consent.js';
 import './dashboard/moodify-invite.js';
@@ -8,14 +6,26 @@ import './live/moodify-room-ambient.js';
 import './live/moodify-live-room.js';
 import './pairing/moodify-share-tv.js';
 import './player/moodify-player.js';
+
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+
+import type { ParticipantMoodView } from '../../vocabulary/live-events.js';
 import type { MoodifyCapture } from './capture/moodify-capture.js';
 import { freshAccessToken, loadSession } from './dashboard/session.js';
 import { applyDocumentTokens, base, tokens } from './design/tokens.js';
-import type { ParticipantMoodView } from '../../vocabulary/live-events.js';
 import type { MoodifyLiveRoom } from './live/moodify-live-room.js';
 import {
-  hasConsent, isProblem, lookUpRoom, nameFromId, rememberConsent, rememberMode, rememberedMode,
-  type RoomInfo, type RoomMode, type RoomProblem,
+  hasConsent,
+  isProblem,
+  lookUpRoom,
+  nameFromId,
+  rememberConsent,
+  rememberedMode,
+  rememberMode,
+  type RoomInfo,
+  type RoomMode,
+  type RoomProblem,
 } from './room-state.js';
 import { onStopCaptureRequest } from './settings/delete-data.js';
 
@@ -181,15 +191,19 @@ export class MoodifyRoom extends LitElement {
     const name = this.info?.name ?? (this.problem ? '' : nameFromId(this.roomId));
     return html`
       <moodify-header heading=${name}>
-        ${this.info && this.mode
-          ? html`<button class="quiet hide-narrow" @click=${() => (this.ambient = true)}>Ambient view</button>
+        ${
+          this.info && this.mode
+            ? html`<button class="quiet hide-narrow" @click=${() => (this.ambient = true)}>Ambient view</button>
               <button @click=${() => this.leave()}>Leave</button>`
-          : html`<a class="button" href="/">Your rooms</a>`}
+            : html`<a class="button" href="/">Your rooms</a>`
+        }
       </moodify-header>
       <main>${this.problem ? this.renderProblem(this.problem) : this.info ? this.renderRoom(this.info) : html`<p class="muted" role="status">Opening the room…</p>`}</main>
-      ${this.ambient
-        ? html`<moodify-room-ambient .mood=${this.liveRoom?.roomFeed?.roomMood ?? null} .track=${this.liveRoom?.roomFeed?.nowPlaying ?? null} @close=${() => (this.ambient = false)}></moodify-room-ambient>`
-        : nothing}
+      ${
+        this.ambient
+          ? html`<moodify-room-ambient .mood=${this.liveRoom?.roomFeed?.roomMood ?? null} .track=${this.liveRoom?.roomFeed?.nowPlaying ?? null} @close=${() => (this.ambient = false)}></moodify-room-ambient>`
+          : nothing
+      }
     `;
   }
 
@@ -206,12 +220,14 @@ export class MoodifyRoom extends LitElement {
     return html`
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
       ${this.renderJoin(info)}
-      ${this.needsClick
-        ? html`<section class="card resume" aria-label="Resume">
+      ${
+        this.needsClick
+          ? html`<section class="card resume" aria-label="Resume">
             <p>Welcome back. Your browser needs one click to play the room’s music again.</p>
             <button class="primary" @click=${() => void this.startMusic()}>Resume the music</button>
           </section>`
-        : nothing}
+          : nothing
+      }
       <moodify-live-room
         room=${this.roomId}
         token=${session ? '' : this.handedToken}
@@ -221,15 +237,17 @@ export class MoodifyRoom extends LitElement {
       >
         <moodify-player slot="player" room=${this.roomId}></moodify-player>
       </moodify-live-room>
-      ${info.role === 'owner'
-        ? html`<details class="card share">
+      ${
+        info.role === 'owner'
+          ? html`<details class="card share">
             <summary>Invite people or play on a TV</summary>
             <div class="share-grid">
               <section aria-labelledby="invite-title"><h2 id="invite-title">Invite people</h2><moodify-invite room=${this.roomId} room-name=${info.name}></moodify-invite></section>
               <section aria-labelledby="tv-title"><h2 id="tv-title">Play on a TV</h2><moodify-share-tv room=${this.roomId}></moodify-share-tv></section>
             </div>
           </details>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -253,21 +271,25 @@ export class MoodifyRoom extends LitElement {
           @own-mood=${this.onOwnMood}
           @capture-status=${(e: CustomEvent<{ status: string }>) => (this.captureStatus = e.detail.status)}
         ></moodify-capture>
-        ${['permission-denied', 'no-devices', 'error'].includes(this.captureStatus)
-          ? html`<div class="choices">
+        ${
+          ['permission-denied', 'no-devices', 'error'].includes(this.captureStatus)
+            ? html`<div class="choices">
               <button @click=${() => this.listenInstead()}>Listen without camera and microphone</button>
               ${this.capture?.errorCode === 'unauthorized' ? html`<a class="button" href="/">Sign in again</a>` : nothing}
               <a class="button quiet" href="/">Back to your rooms</a>
             </div>`
-          : nothing}
+            : nothing
+        }
       </section>`;
     }
     return html`<section class="card join" aria-labelledby="join-title">
       <h1 id="join-title">${this.mode === 'listen' ? `You are listening to ${info.name}` : `Join ${info.name}`}</h1>
       <p class="muted">
-        ${this.mode === 'listen'
-          ? 'Your camera and microphone are off. Turn them on to let the music follow your mood too.'
-          : 'The music follows the room’s mood. Join with your camera and microphone so it follows yours too, or just listen.'}
+        ${
+          this.mode === 'listen'
+            ? 'Your camera and microphone are off. Turn them on to let the music follow your mood too.'
+            : 'The music follows the room’s mood. Join with your camera and microphone so it follows yours too, or just listen.'
+        }
       </p>
       <div class="choices">
         <button class="primary" @click=${() => this.join('capture')}>Join with camera and microphone</button>

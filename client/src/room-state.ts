@@ -3,7 +3,7 @@
  * never shows an id), the consent given for this room in this browser session, and whether the
  * viewer was in the room with camera or listening only (so a reload rejoins by itself).
  */
-import { ApiError, api, loadSession } from './dashboard/session.js';
+import { api, ApiError, loadSession } from './dashboard/session.js';
 
 export type RoomMode = 'capture' | 'listen';
 
@@ -30,14 +30,33 @@ export function nameFromId(roomId: string): string {
 export async function lookUpRoom(roomId: string): Promise<RoomInfo | RoomProblem> {
   if (!loadSession()) return { name: nameFromId(roomId), role: 'anonymous' };
   try {
-    const room = await api<{ name: string; role: RoomInfo['role']; closedAt: string | null }>('GET', `/api/rooms/${encodeURIComponent(roomId)}`);
-    if (room.closedAt) return { title: `${room.name} is closed`, text: 'Its owner closed this room, so nobody can join or listen any more. Its history stays in your dashboard.', action: HOME };
+    const room = await api<{ name: string; role: RoomInfo['role']; closedAt: string | null }>(
+      'GET',
+      `/api/rooms/${encodeURIComponent(roomId)}`,
+    );
+    if (room.closedAt)
+      return {
+        title: `${room.name} is closed`,
+        text: 'Its owner closed this room, so nobody can join or listen any more. Its history stays in your dashboard.',
+        action: HOME,
+      };
     return { name: room.name, role: room.role };
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
-    if (status === 401) return { title: 'Please sign in again', text: 'Your sign-in has ended. Sign in, then open the room again from your dashboard.', action: { label: 'Sign in', href: '/' } };
-    if (status === 403) return { title: 'This room is not yours to join', text: 'You are signed in, but not as a member of this room. Ask its owner for an invite link.', action: HOME };
-    if (status === 404 || status === 400) return { title: 'This room does not exist', text: 'The link may be mistyped, or the room was deleted.', action: HOME };
+    if (status === 401)
+      return {
+        title: 'Please sign in again',
+        text: 'Your sign-in has ended. Sign in, then open the room again from your dashboard.',
+        action: { label: 'Sign in', href: '/' },
+      };
+    if (status === 403)
+      return {
+        title: 'This room is not yours to join',
+        text: 'You are signed in, but not as a member of this room. Ask its owner for an invite link.',
+        action: HOME,
+      };
+    if (status === 404 || status === 400)
+      return { title: 'This room does not exist', text: 'The link may be mistyped, or the room was deleted.', action: HOME };
     // The server is unreachable or busy: carry on; the page's own connections retry by themselves.
     return { name: nameFromId(roomId), role: 'anonymous' };
   }

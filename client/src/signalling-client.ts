@@ -8,7 +8,10 @@ export interface ServerError {
 }
 
 export class RequestError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'RequestError';
   }
@@ -61,7 +64,8 @@ export class SignallingClient {
 
   request<T = unknown>(method: string, data: Record<string, unknown> = {}, timeoutMs = 10000): Promise<T> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.reject(new RequestError('not-connected', 'signalling is not connected'));
+    if (!socket || socket.readyState !== WebSocket.OPEN)
+      return Promise.reject(new RequestError('not-connected', 'signalling is not connected'));
     const id = this.nextId++;
     socket.send(JSON.stringify({ v: 1, id, method, data }));
     return new Promise<T>((resolve, reject) => {

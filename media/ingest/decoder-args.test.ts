@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+
 import { ffmpegPath } from '../ffmpeg-path.js';
 import { audioOutputOptions, STDOUT_OUTPUT, videoOutputOptions } from './decoder-args.js';
 
@@ -8,7 +9,9 @@ import { audioOutputOptions, STDOUT_OUTPUT, videoOutputOptions } from './decoder
  * Wall-clock arrival (ms after spawn) of each whole 320×240 RGB frame ffmpeg writes to stdout
  * while it reads a live 1 fps, 3 s source (`-re`) through the given output options, and of its exit.
  */
-function frameArrivals(output = videoOutputOptions({ fps: 1, width: 320, height: 240 })): Promise<{ arrivals: number[]; exitedAt: number }> {
+function frameArrivals(
+  output = videoOutputOptions({ fps: 1, width: 320, height: 240 }),
+): Promise<{ arrivals: number[]; exitedAt: number }> {
   const frameBytes = 320 * 240 * 3;
   const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=1', '-t', '3', ...output];
   return new Promise((resolve, reject) => {

@@ -14,18 +14,34 @@ export interface VideoOutputOptions {
 /** Reads the RTP stream an SDP on stdin describes. */
 export function sdpInputOptions(logLevel: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', logLevel,
-    '-protocol_whitelist', 'pipe,udp,rtp',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    logLevel,
+    '-protocol_whitelist',
+    'pipe,udp,rtp',
     // Start decoding on the first packets instead of probing for seconds. Not `-fflags nobuffer`:
     // it drops the packets read while probing, and with them the keyframe the probe decoded, so
     // the decoder then waits for the sender's next keyframe (measured: 0.8–2.6 s after a restart).
-    '-analyzeduration', '0', '-probesize', '32', '-flags', 'low_delay',
+    '-analyzeduration',
+    '0',
+    '-probesize',
+    '32',
+    '-flags',
+    'low_delay',
     // Keep the RTP reordering buffer short: late packets are worth less than fresh frames.
-    '-max_delay', '100000', '-reorder_queue_size', '32',
+    '-max_delay',
+    '100000',
+    '-reorder_queue_size',
+    '32',
     // One decoding thread: a 320×240 stream needs no more, and fifty of them share two cores.
     // Frame threading would also hold frames back, one per thread.
-    '-threads', '1',
-    '-f', 'sdp', '-i', 'pipe:0',
+    '-threads',
+    '1',
+    '-f',
+    'sdp',
+    '-i',
+    'pipe:0',
   ];
 }
 
@@ -33,8 +49,10 @@ export function sdpInputOptions(logLevel: string): string[] {
 export function videoOutputOptions({ fps, width: w, height: h }: VideoOutputOptions): string[] {
   return [
     '-an',
-    '-vf', `fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
-    '-f', 'rawvideo',
+    '-vf',
+    `fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
+    '-f',
+    'rawvideo',
     ...STDOUT_OUTPUT,
   ];
 }

@@ -4,7 +4,8 @@
  * command line one spare process is kept ready, blocked reading its SDP from stdin, and handed
  * out at once; a new spare is started in the background.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+
 import { ffmpegPath } from '../ffmpeg-path.js';
 
 const spares = new Map<string, ChildProcessWithoutNullStreams>();
@@ -50,11 +51,14 @@ export function spareDecoderPids(): number[] {
 /** Kills the spares (at shutdown); later launches start processes on demand, without spares. */
 export async function closeSpareDecoders(): Promise<void> {
   closed = true;
-  const exits = [...spares.values()].map((child) => new Promise((resolve) => {
-    if (!alive(child)) return resolve(undefined);
-    child.once('exit', resolve);
-    child.kill('SIGKILL');
-  }));
+  const exits = [...spares.values()].map(
+    (child) =>
+      new Promise((resolve) => {
+        if (!alive(child)) return resolve(undefined);
+        child.once('exit', resolve);
+        child.kill('SIGKILL');
+      }),
+  );
   spares.clear();
   await Promise.all(exits);
 }

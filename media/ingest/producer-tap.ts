@@ -8,7 +8,9 @@
  * on the same port; everything is released by close().
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+
 import type { types as ms } from 'mediasoup';
+
 import { BoundedQueue } from '../bounded-queue.js';
 import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk, type VideoFrame } from '../types.js';
 import { audioOutputOptions, sdpInputOptions, videoOutputOptions } from './decoder-args.js';
@@ -94,7 +96,11 @@ export abstract class ProducerTap {
     const temporalLayer = analysisTemporalLayer(encoding?.scalabilityMode, this.options.fps ?? 5);
     if (temporalLayer === undefined) return;
     await consumer.setPreferredLayers({ spatialLayer: 0, temporalLayer });
-    this.options.log?.('info', 'decoding a temporal layer', { participantId: this.options.participantId, temporalLayer, scalabilityMode: encoding?.scalabilityMode });
+    this.options.log?.('info', 'decoding a temporal layer', {
+      participantId: this.options.participantId,
+      temporalLayer,
+      scalabilityMode: encoding?.scalabilityMode,
+    });
   }
 
   /** Kills the decoder as a crash would (tests and chaos checks). */
@@ -133,15 +139,17 @@ export abstract class ProducerTap {
     clearInterval(this.keyframeTimer);
     const seconds = (performance.now() - this.startedAt) / 1000;
     this.options.metrics.firstFrameSeconds.observe({ kind: this.kind }, seconds);
-    this.options.log?.('info', 'decoder delivering', { participantId: this.options.participantId, kind: this.kind, startSeconds: seconds, boundSeconds: this.boundSeconds });
+    this.options.log?.('info', 'decoder delivering', {
+      participantId: this.options.participantId,
+      kind: this.kind,
+      startSeconds: seconds,
+      boundSeconds: this.boundSeconds,
+    });
   }
 
   private async spawnDecoder(): Promise<void> {
     const sdp = sdpForConsumer(this.kind, this.consumer!.rtpParameters, this.port);
-    const ffmpeg = launchDecoder(
-      [...sdpInputOptions(process.env.MOODIFY_FFMPEG_LOGLEVEL || 'error'), ...this.outputOptions()],
-      sdp,
-    );
+    const ffmpeg = launchDecoder([...sdpInputOptions(process.env.MOODIFY_FFMPEG_LOGLEVEL || 'error'), ...this.outputOptions()], sdp);
     this.ffmpeg = ffmpeg;
     this.startedAt = performance.now();
     this.gotOutput = false;
@@ -155,7 +163,11 @@ export abstract class ProducerTap {
       this.options.metrics.activeDecoders.dec({ kind: this.kind });
       if (this.closed || this.ffmpeg !== ffmpeg) return;
       this.options.log?.('warn', 'decoder exited; restarting it', {
-        participantId: this.options.participantId, kind: this.kind, code, signal, stderr: stderr.trim().slice(-500),
+        participantId: this.options.participantId,
+        kind: this.kind,
+        code,
+        signal,
+        stderr: stderr.trim().slice(-500),
       });
       this.restarts++;
       this.options.metrics.decoderRestarts.inc({ participant: this.options.participantId, kind: this.kind });
@@ -200,7 +212,11 @@ const ASSUMED_SENDER_FPS = 15;
  * The lowest temporal layer of an `L1Tn` stream whose frame rate reaches `analysisFps`, or undefined when
  * the stream has no temporal layers. Layers are dyadic: layer t of n carries fps / 2^(n-1-t).
  */
-export function analysisTemporalLayer(scalabilityMode: string | undefined, analysisFps: number, senderFps = ASSUMED_SENDER_FPS): number | undefined {
+export function analysisTemporalLayer(
+  scalabilityMode: string | undefined,
+  analysisFps: number,
+  senderFps = ASSUMED_SENDER_FPS,
+): number | undefined {
   const layers = Number(/^L1T(\d)$/.exec(scalabilityMode ?? '')?.[1] ?? 1);
   if (!(layers > 1)) return undefined;
   for (let t = 0; t < layers - 1; t++) if (senderFps / 2 ** (layers - 1 - t) >= analysisFps) return t;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { analysisTemporalLayer } from './producer-tap.js';
 
 test('the analysis consumer takes the lowest temporal layer that still carries the analysis rate', () => {
@@ -9,5 +10,5 @@ test('the analysis consumer takes the lowest temporal layer that still carries t
   assert.equal(analysisTemporalLayer('L1T3', 5), 1, '15 fps → 3.75 / 7.5 / 15: the middle layer');
   assert.equal(analysisTemporalLayer('L1T3', 5, 12), 1, 'the capture client: 12 fps → 6 fps');
   assert.equal(analysisTemporalLayer('L1T3', 10), 2, 'a rate only the full stream has');
-  assert.equal(analysisTemporalLayer('L3T3', 5), undefined, 'spatial layers are not this consumer\'s business');
+  assert.equal(analysisTemporalLayer('L3T3', 5), undefined, "spatial layers are not this consumer's business");
 });

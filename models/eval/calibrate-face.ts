@@ -11,11 +11,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { argmax } from '../argmax.js';
 import { fitTemperature, temperatureScale } from '../calibration.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
-import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
-import { FER_LABELS } from '../../vocabulary/emotions.js';
+import { type ClassifierName, CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer } from '../face/face-analyzer.js';
 import { computeMetrics, expectedCalibrationError, fixedSubset, parseArgs, parseCsv, round } from './metrics.js';
 
 async function main() {
@@ -50,7 +51,10 @@ async function main() {
   const temps: number[] = [];
   for (let f = 0; f < folds; f++) {
     const tr = probs.map((_, i) => i).filter((i) => i % folds !== f);
-    const T = fitTemperature(tr.map((i) => probs[i]!), tr.map((i) => truth[i]!));
+    const T = fitTemperature(
+      tr.map((i) => probs[i]!),
+      tr.map((i) => truth[i]!),
+    );
     temps.push(round(T));
     probs.forEach((p, i) => i % folds === f && (calibrated[i] = temperatureScale(p, T)));
   }

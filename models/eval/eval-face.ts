@@ -10,10 +10,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { FER_LABELS } from '../../vocabulary/emotions.js';
-import { CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer, type ClassifierName } from '../face/face-analyzer.js';
-import { faceOnCanvas, readGray } from '../face/decode.js';
 import { loadCalibration, temperatureScale } from '../calibration.js';
+import { faceOnCanvas, readGray } from '../face/decode.js';
+import { type ClassifierName, CLASSIFIERS, DEFAULT_CLASSIFIER, FaceAnalyzer } from '../face/face-analyzer.js';
 import { computeMetrics, expectedCalibrationError, fixedSubset, formatTable, parseArgs, parseCsv, round } from './metrics.js';
 
 interface Item {
@@ -86,21 +87,42 @@ async function main() {
   // a missed face is wrong: map it to a class other than the truth for the confusion matrix? No:
   // count it in accuracy as wrong and list misses separately; the matrix only holds detected faces.
   const idx = pred.map((p, i) => i).filter((i) => pred[i]! >= 0);
-  const all = computeMetrics(FER_LABELS, idx.map((i) => truth[i]!), idx.map((i) => pred[i]!));
+  const all = computeMetrics(
+    FER_LABELS,
+    idx.map((i) => truth[i]!),
+    idx.map((i) => pred[i]!),
+  );
   const accuracy = round(idx.filter((i) => pred[i] === truth[i]).length / Math.max(1, items.length));
   const nd = idx.filter((i) => !items[i]!.dupInTrain);
-  const clean = computeMetrics(FER_LABELS, nd.map((i) => truth[i]!), nd.map((i) => pred[i]!));
+  const clean = computeMetrics(
+    FER_LABELS,
+    nd.map((i) => truth[i]!),
+    nd.map((i) => pred[i]!),
+  );
   const dups = items.filter((i) => i.dupInTrain).length;
   // Calibration (10-bin ECE) of the faces that got a reading: raw model output, and after the temperature that
   // fusion applies (models/face/<classifier>.calibration.json, fit by models/eval/calibrate-face.ts) when there is one.
   const calFile = path.resolve(`models/face/${classifier}.calibration.json`);
   const temperature = fs.existsSync(calFile) ? loadCalibration(calFile).temperature : undefined;
-  const ece = expectedCalibrationError(idx.map((i) => probs[i]!), idx.map((i) => truth[i]!));
-  const eceCalibrated = temperature === undefined ? undefined : expectedCalibrationError(idx.map((i) => temperatureScale(probs[i]!, temperature)), idx.map((i) => truth[i]!));
-  console.log(`face expression eval: ${dir} (${items.length} images${limit ? `, fixed subset --limit ${limit}` : ''}), classifier ${classifier}, mode ${pipeline ? 'pipeline (canvas → BlazeFace → crop → classifier)' : 'crops'}`);
+  const ece = expectedCalibrationError(
+    idx.map((i) => probs[i]!),
+    idx.map((i) => truth[i]!),
+  );
+  const eceCalibrated =
+    temperature === undefined
+      ? undefined
+      : expectedCalibrationError(
+          idx.map((i) => temperatureScale(probs[i]!, temperature)),
+          idx.map((i) => truth[i]!),
+        );
+  console.log(
+    `face expression eval: ${dir} (${items.length} images${limit ? `, fixed subset --limit ${limit}` : ''}), classifier ${classifier}, mode ${pipeline ? 'pipeline (canvas → BlazeFace → crop → classifier)' : 'crops'}`,
+  );
   console.log(formatTable('all images', all));
   if (dups > 0) console.log(formatTable(`without the ${dups} images flagged dup_in_fer_train`, clean));
-  console.log(`expected calibration error (10 bins): ${ece.toFixed(4)}${temperature === undefined ? '' : `; after temperature ${temperature}: ${eceCalibrated!.toFixed(4)}`}`);
+  console.log(
+    `expected calibration error (10 bins): ${ece.toFixed(4)}${temperature === undefined ? '' : `; after temperature ${temperature}: ${eceCalibrated!.toFixed(4)}`}`,
+  );
   if (pipeline) console.log(`faces found: ${detected}/${items.length}; accuracy counting misses as wrong: ${(accuracy * 100).toFixed(2)}%`);
   console.log(`time: ${(ms / 1000).toFixed(1)} s (${(ms / Math.max(1, items.length)).toFixed(2)} ms per image incl. decoding)`);
   const out: Record<string, unknown> = {
@@ -116,7 +138,14 @@ async function main() {
     mode: pipeline ? 'pipeline' : 'crops',
   };
   if (pipeline) out.faces_found = detected;
-  if (dups > 0) out.without_dup_in_fer_train = { n: clean.n, accuracy: clean.accuracy, macro_f1: clean.macro_f1, per_class_recall: clean.per_class_recall, confusion: clean.confusion };
+  if (dups > 0)
+    out.without_dup_in_fer_train = {
+      n: clean.n,
+      accuracy: clean.accuracy,
+      macro_f1: clean.macro_f1,
+      per_class_recall: clean.per_class_recall,
+      confusion: clean.confusion,
+    };
   console.log(JSON.stringify(out));
 }
 

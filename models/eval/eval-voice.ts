@@ -19,6 +19,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { RAVDESS_LABELS, RAVDESS_TO_FER } from '../voice/labels.js';
 import type { SpeakerProfile } from '../voice/speaker-profile.js';
@@ -50,7 +51,8 @@ async function main() {
   const adaptive = va.speakerDim > 0;
   const speakerOf = (r: Record<string, string>) => r.speaker ?? r.actor ?? '';
   if (adaptive && speakerMode !== 'cold') {
-    if (rows.some((r) => !speakerOf(r))) throw new Error(`${csv}: --speaker ${speakerMode} needs a speaker (or actor) column; use --speaker cold`);
+    if (rows.some((r) => !speakerOf(r)))
+      throw new Error(`${csv}: --speaker ${speakerMode} needs a speaker (or actor) column; use --speaker cold`);
     rows = speakerOrder(rows, speakerOf);
   }
   const profiles = new Map<string, SpeakerProfile>();
@@ -79,7 +81,8 @@ async function main() {
     const t = RAVDESS_LABELS.indexOf(r.emotion as never);
     if (t < 0) throw new Error(`${csv}: unknown emotion "${r.emotion}" for ${r.file}`);
     const wav = readWav(path.join(dir, r.file!));
-    if (wav.sampleRate !== 16000) throw new Error(`${r.file}: ${wav.sampleRate} Hz; the model needs 16 kHz (resample with ffmpeg -ar 16000)`);
+    if (wav.sampleRate !== 16000)
+      throw new Error(`${r.file}: ${wav.sampleRate} Hz; the model needs 16 kHz (resample with ffmpeg -ar 16000)`);
     const speaker = speakerFor(r);
     const res = await va.analyzeClip(wav.samples, speaker ? { speaker } : {});
     truth8.push(t);
@@ -102,17 +105,31 @@ async function main() {
   const m7 = computeMetrics(FER_LABELS, truth7, pred7);
   const ece = expectedCalibrationError(probs8, probsTruth8);
   const speakerNote = adaptive ? `, speaker profile ${speakerMode}` : '';
-  console.log(`speech emotion eval: ${dir} (${rows.length} clips, actors ${actorsFlag}${limit ? `, fixed subset --limit ${limit}` : ''}${speakerNote})`);
+  console.log(
+    `speech emotion eval: ${dir} (${rows.length} clips, actors ${actorsFlag}${limit ? `, fixed subset --limit ${limit}` : ''}${speakerNote})`,
+  );
   console.log(formatTable('8 RAVDESS classes', m8));
   console.log(formatTable('7 FER classes (calm+neutral → neutral)', m7));
   console.log(`clips where VAD found no speech (counted wrong): ${noSpeech}`);
   console.log(`expected calibration error (10 bins, 8 classes, clip probabilities): ${ece.toFixed(4)}`);
-  if (dir === defaultDir) console.log('note: the shipped speech model was fit on all 16 dev actors: scores on this directory are in-sample (grouped-CV figures: models/voice/ser_speaker_lr.md)');
+  if (dir === defaultDir)
+    console.log(
+      'note: the shipped speech model was fit on all 16 dev actors: scores on this directory are in-sample (grouped-CV figures: models/voice/ser_speaker_lr.md)',
+    );
   console.log(`time: ${(ms / 1000).toFixed(1)} s (${(ms / Math.max(1, rows.length)).toFixed(1)} ms per clip)`);
   console.log(
     JSON.stringify({
-      n: m8.n, accuracy: m8.accuracy, macro_f1: m8.macro_f1, ece, per_class_recall: m8.per_class_recall, confusion: m8.confusion, labels: RAVDESS_LABELS,
-      fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion }, no_speech: noSpeech, actors: actorsFlag, model: serFile ?? SER_FILE,
+      n: m8.n,
+      accuracy: m8.accuracy,
+      macro_f1: m8.macro_f1,
+      ece,
+      per_class_recall: m8.per_class_recall,
+      confusion: m8.confusion,
+      labels: RAVDESS_LABELS,
+      fer7: { accuracy: m7.accuracy, macro_f1: m7.macro_f1, per_class_recall: m7.per_class_recall, confusion: m7.confusion },
+      no_speech: noSpeech,
+      actors: actorsFlag,
+      model: serFile ?? SER_FILE,
       speaker_profile: adaptive ? speakerMode : null,
     }),
   );
@@ -125,7 +142,9 @@ function speakerOrder(rows: Record<string, string>[], speakerOf: (r: Record<stri
     for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
     return h;
   };
-  return [...rows].sort((a, b) => speakerOf(a).localeCompare(speakerOf(b)) || hash(a.file!) - hash(b.file!) || a.file!.localeCompare(b.file!));
+  return [...rows].sort(
+    (a, b) => speakerOf(a).localeCompare(speakerOf(b)) || hash(a.file!) - hash(b.file!) || a.file!.localeCompare(b.file!),
+  );
 }
 
 main().catch((e) => {

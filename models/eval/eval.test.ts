@@ -23,35 +23,47 @@ async function evalCli(script: string, args: string[]) {
   return { table: lines.slice(0, -1).join('\n'), json: JSON.parse(lines.at(-1)!) as Record<string, unknown> };
 }
 
-test('eval:face on a small fixed subset of FER-2013 PublicTest', { skip: !fs.existsSync(path.join(DATA, 'fer/labels.csv')) && 'no ../shared/data/fer' }, async () => {
-  const a = await evalCli('models/eval/eval-face.ts', ['--limit', '70']);
-  assert.equal(a.json.n, 70);
-  assert.match(a.table, /accuracy=/);
-  assert.ok((a.json.accuracy as number) > 0.4, `accuracy ${a.json.accuracy}`);
-  assert.equal(typeof a.json.macro_f1, 'number');
-  assert.equal((a.json.confusion as number[][]).length, 7);
-  assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
-  // deterministic subset: same figures twice
-  const b = await evalCli('models/eval/eval-face.ts', ['--limit', '70']);
-  assert.deepEqual(b.json, a.json);
-});
+test(
+  'eval:face on a small fixed subset of FER-2013 PublicTest',
+  { skip: !fs.existsSync(path.join(DATA, 'fer/labels.csv')) && 'no ../shared/data/fer' },
+  async () => {
+    const a = await evalCli('models/eval/eval-face.ts', ['--limit', '70']);
+    assert.equal(a.json.n, 70);
+    assert.match(a.table, /accuracy=/);
+    assert.ok((a.json.accuracy as number) > 0.4, `accuracy ${a.json.accuracy}`);
+    assert.equal(typeof a.json.macro_f1, 'number');
+    assert.equal((a.json.confusion as number[][]).length, 7);
+    assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
+    // deterministic subset: same figures twice
+    const b = await evalCli('models/eval/eval-face.ts', ['--limit', '70']);
+    assert.deepEqual(b.json, a.json);
+  },
+);
 
-test('eval:face --pipeline runs detection and crop too', { skip: !fs.existsSync(path.join(DATA, 'fer/labels.csv')) && 'no ../shared/data/fer' }, async () => {
-  const a = await evalCli('models/eval/eval-face.ts', ['--limit', '14', '--pipeline']);
-  assert.equal(a.json.n, 14);
-  assert.ok((a.json.faces_found as number) >= 12, `faces found ${a.json.faces_found}`);
-});
+test(
+  'eval:face --pipeline runs detection and crop too',
+  { skip: !fs.existsSync(path.join(DATA, 'fer/labels.csv')) && 'no ../shared/data/fer' },
+  async () => {
+    const a = await evalCli('models/eval/eval-face.ts', ['--limit', '14', '--pipeline']);
+    assert.equal(a.json.n, 14);
+    assert.ok((a.json.faces_found as number) >= 12, `faces found ${a.json.faces_found}`);
+  },
+);
 
-test('eval:voice on a small fixed subset of the dev RAVDESS actors (in-sample for the shipped model: the JSON shape is what is checked)', { skip: !fs.existsSync(path.join(DATA, 'speech/labels.csv')) && 'no ../shared/data/speech' }, async () => {
-  const a = await evalCli('models/eval/eval-voice.ts', ['--limit', '8']);
-  assert.equal(a.json.n, 8);
-  assert.equal(a.json.actors, 'all');
-  assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
-  assert.equal(typeof a.json.accuracy, 'number');
-  assert.equal(typeof a.json.macro_f1, 'number');
-  assert.equal((a.json.confusion as number[][]).length, 8);
-  assert.match(a.table, /7 FER classes/);
-});
+test(
+  'eval:voice on a small fixed subset of the dev RAVDESS actors (in-sample for the shipped model: the JSON shape is what is checked)',
+  { skip: !fs.existsSync(path.join(DATA, 'speech/labels.csv')) && 'no ../shared/data/speech' },
+  async () => {
+    const a = await evalCli('models/eval/eval-voice.ts', ['--limit', '8']);
+    assert.equal(a.json.n, 8);
+    assert.equal(a.json.actors, 'all');
+    assert.ok(typeof a.json.ece === 'number' && (a.json.ece as number) >= 0 && (a.json.ece as number) <= 1, `ece ${a.json.ece}`);
+    assert.equal(typeof a.json.accuracy, 'number');
+    assert.equal(typeof a.json.macro_f1, 'number');
+    assert.equal((a.json.confusion as number[][]).length, 8);
+    assert.match(a.table, /7 FER classes/);
+  },
+);
 
 test('eval commands fail clearly on a directory that is not a data set', async () => {
   await assert.rejects(evalCli('models/eval/eval-face.ts', ['/nonexistent-dir']), /eval:face failed/);

@@ -33,7 +33,15 @@ export function computeMetrics(labels: readonly string[], truth: number[], pred:
     f1s[labels[c]!] = round(f);
     f1sum += f;
   }
-  return { n: truth.length, accuracy: round(truth.length ? correct / truth.length : 0), macro_f1: round(f1sum / k), per_class_recall: recall, per_class_f1: f1s, confusion: cm, labels: [...labels] };
+  return {
+    n: truth.length,
+    accuracy: round(truth.length ? correct / truth.length : 0),
+    macro_f1: round(f1sum / k),
+    per_class_recall: recall,
+    per_class_f1: f1s,
+    confusion: cm,
+    labels: [...labels],
+  };
 }
 
 /**
@@ -69,7 +77,9 @@ export function formatTable(title: string, m: Metrics): string {
   const w = Math.max(9, ...m.labels.map((l) => l.length)) + 1;
   const pad = (s: string | number, n = w) => String(s).padStart(n);
   const lines = [`${title}: n=${m.n}  accuracy=${(m.accuracy * 100).toFixed(2)}%  macro-F1=${m.macro_f1.toFixed(4)}`];
-  lines.push(`${'class'.padEnd(w)}${pad('support', 8)}${pad('recall', 8)}${pad('F1', 8)}   confusion (predicted →) ${m.labels.map((l) => l.slice(0, 5)).join(' ')}`);
+  lines.push(
+    `${'class'.padEnd(w)}${pad('support', 8)}${pad('recall', 8)}${pad('F1', 8)}   confusion (predicted →) ${m.labels.map((l) => l.slice(0, 5)).join(' ')}`,
+  );
   m.labels.forEach((l, i) => {
     const support = m.confusion[i]!.reduce((a, b) => a + b, 0);
     lines.push(

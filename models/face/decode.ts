@@ -3,7 +3,9 @@
  * 0..1 image. Not used on the live path (frames arrive decoded from the media spine).
  */
 import fs from 'node:fs';
+
 import jpeg from 'jpeg-js';
+
 import type { VideoFrame } from '../../media/types.js';
 import type { GrayImage } from './image.js';
 

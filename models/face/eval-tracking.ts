@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { VideoFrame } from '../../media/types.js';
 import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { fixedSubset, parseArgs, parseCsv, round } from '../eval/metrics.js';
@@ -23,7 +24,10 @@ const dir = path.resolve(positional[0] ?? '../shared/data/fer');
 const limit = flags.limit ? Number(flags.limit) : 500;
 const framesEach = flags.frames ? Number(flags.frames) : 5;
 const rows = parseCsv(fs.readFileSync(path.join(dir, 'labels.csv'), 'utf8')).filter((r) => r.fer2013_usage === 'PublicTest');
-const items = fixedSubset(rows, limit, (r) => r.file!).map((r) => ({ file: path.join(dir, r.file!), label: FER_LABELS.indexOf(r.label as never) }));
+const items = fixedSubset(rows, limit, (r) => r.file!).map((r) => ({
+  file: path.join(dir, r.file!),
+  label: FER_LABELS.indexOf(r.label as never),
+}));
 
 const quiet = { info: () => {}, warn: () => {} };
 const [everyFrame, reuse] = await Promise.all([
@@ -43,7 +47,8 @@ function cameraFrame(base: VideoFrame, seed: number): VideoFrame {
     for (let x = 0; x < width; x++) {
       const sx = Math.min(width - 1, Math.max(0, x - dx));
       const sy = Math.min(height - 1, Math.max(0, y - dy));
-      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, base.data[(sy * width + sx) * 3 + c]! + Math.round(rand() * 6 - 3)));
+      for (let c = 0; c < 3; c++)
+        data[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, base.data[(sy * width + sx) * 3 + c]! + Math.round(rand() * 6 - 3)));
     }
   }
   return { ...base, data, seq: seed };
@@ -71,10 +76,20 @@ const stats = reuse.stats.tracker!;
 everyFrame.close();
 reuse.close();
 console.log(`face box reuse on the live path: ${items.length} PublicTest images × ${framesEach} noisy frames (${dir})`);
-console.log(`  detecting every frame: ${(100 * correctEvery / total).toFixed(2)} %   reusing the box: ${(100 * correctReuse / total).toFixed(2)} %   same label: ${(100 * agree / total).toFixed(2)} %`);
+console.log(
+  `  detecting every frame: ${((100 * correctEvery) / total).toFixed(2)} %   reusing the box: ${((100 * correctReuse) / total).toFixed(2)} %   same label: ${((100 * agree) / total).toFixed(2)} %`,
+);
 console.log(`  detections with reuse: ${stats.detections} for ${total} frames (${stats.reused} reused, ${stats.motion} forced by motion)`);
-console.log(JSON.stringify({
-  n_images: items.length, frames_each: framesEach, frames: total,
-  accuracy_detect_every_frame: round(correctEvery / total), accuracy_box_reuse: round(correctReuse / total), label_agreement: round(agree / total),
-  detections: stats.detections, reused: stats.reused, motion_redetections: stats.motion,
-}));
+console.log(
+  JSON.stringify({
+    n_images: items.length,
+    frames_each: framesEach,
+    frames: total,
+    accuracy_detect_every_frame: round(correctEvery / total),
+    accuracy_box_reuse: round(correctReuse / total),
+    label_agreement: round(agree / total),
+    detections: stats.detections,
+    reused: stats.reused,
+    motion_redetections: stats.motion,
+  }),
+);

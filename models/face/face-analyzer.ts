@@ -11,9 +11,9 @@ import type { VideoFrame } from '../../media/types.js';
 import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { argmax } from '../argmax.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
-import { loadModel, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
-import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector.js';
-import { checkFrame, cropGray, grayAround, letterboxRgb, resizeGray, type CropSpec, type GrayImage, type Letterbox } from './image.js';
+import { type ExecutionProviderSetting, type LoadedModel, loadModel, type ModelLogger, ort, type Provider } from '../runtime/session.js';
+import { decodeDetections, type Detection, DETECTOR_SIZE } from './detector.js';
+import { checkFrame, cropGray, type CropSpec, grayAround, type GrayImage, type Letterbox, letterboxRgb, resizeGray } from './image.js';
 import { FaceTracker, type FaceTrackingOptions } from './tracker.js';
 
 export type FaceBox = { x: number; y: number; width: number; height: number };
@@ -153,7 +153,11 @@ export class FaceAnalyzer {
       loadModel(opts.detectorFile ?? DETECTOR_FILE, load),
       ...specs.map((m) => loadModel(m.file, load)),
     ]);
-    return new FaceAnalyzer(det!, specs.map((m, i) => ({ model: models[i]!, size: m.size, flip: m.flip ?? false, views: m.views ?? WHOLE })), opts);
+    return new FaceAnalyzer(
+      det!,
+      specs.map((m, i) => ({ model: models[i]!, size: m.size, flip: m.flip ?? false, views: m.views ?? WHOLE })),
+      opts,
+    );
   }
 
   /** Scheduler statistics (batch sizes, superseded count, largest queue). */
@@ -184,7 +188,10 @@ export class FaceAnalyzer {
     }
     // gray of the face's surroundings only: the crops read nothing else
     const { image: gray, spec } = grayAround(frame, cropFor(face));
-    const cls = await this.classifyQ.submit(key, this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)));
+    const cls = await this.classifyQ.submit(
+      key,
+      this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)),
+    );
     if (cls.status === 'superseded') return { status: 'superseded' };
     return { ...toResult(cls.value), box: roundBox(face.box), detectorScore: face.score };
   }
@@ -207,7 +214,13 @@ export class FaceAnalyzer {
       const part = images.slice(i, i + 64).map((img) =>
         this.cropsFor((size, view, t) => {
           if (view === WHOLE[0]) resizeGray(img, size, t);
-          else cropGray(img, viewOf({ cx: img.width / 2, cy: img.height / 2, side: Math.max(img.width, img.height), angle: 0 }, view), size, t);
+          else
+            cropGray(
+              img,
+              viewOf({ cx: img.width / 2, cy: img.height / 2, side: Math.max(img.width, img.height), angle: 0 }, view),
+              size,
+              t,
+            );
         }),
       );
       const probs = await this.runClassifier(part);

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+
 import type { VideoFrame } from '../../media/types.js';
 import { FER_LABELS } from '../../vocabulary/emotions.js';
-import { CLASSIFIERS, cropFor, FaceAnalyzer, type ClassifierName } from './face-analyzer.js';
 import { decodeGray, faceOnCanvas, readGray } from './decode.js';
-import { cropGray, InvalidFrameError, rgbToGray, type GrayImage } from './image.js';
+import { type ClassifierName, CLASSIFIERS, cropFor, FaceAnalyzer } from './face-analyzer.js';
+import { cropGray, type GrayImage, InvalidFrameError, rgbToGray } from './image.js';
 
 const FIX = new URL('../fixtures/face/', import.meta.url);
-interface RefImage { file: string; label: string; pixels: number[]; width: number; height: number; probs: number[] }
+interface RefImage {
+  file: string;
+  label: string;
+  pixels: number[];
+  width: number;
+  height: number;
+  probs: number[];
+}
 const ref = JSON.parse(fs.readFileSync(new URL('reference.json', FIX), 'utf8')) as { classifier: string; size: number; images: RefImage[] };
 // the single, un-mirrored model the Python references were computed with
 const classifierName = (Object.keys(CLASSIFIERS) as ClassifierName[]).find((k) => {
@@ -38,7 +46,9 @@ test('fixtures decode like the training pipeline (PIL grayscale) and classify li
     const exact: GrayImage = { width: r.width, height: r.height, data: Float32Array.from(r.pixels, (v) => v / 255) };
     const [res] = await fa.classifyCrops([exact]);
     // Python resized 48→64 with PIL, which rounds to uint8; TypeScript keeps floats: hence 2e-3, not 1e-6
-    res!.probabilities.forEach((p, i) => assert.ok(Math.abs(p - r.probs[i]!) < (ref.size === 48 ? 1e-5 : 2e-3), `${r.file} class ${i}: ${p} vs ${r.probs[i]}`));
+    res!.probabilities.forEach((p, i) =>
+      assert.ok(Math.abs(p - r.probs[i]!) < (ref.size === 48 ? 1e-5 : 2e-3), `${r.file} class ${i}: ${p} vs ${r.probs[i]}`),
+    );
   }
   assert.ok(worst <= 3, `JPEG decode differs from PIL by ${worst} gray levels`);
 });
@@ -102,8 +112,14 @@ test('batched analysis of several participants gives the same answers as one at 
     single.push(r.status === 'ok' ? r.label : r.status);
   }
   const batched = await Promise.all(frames.map((f) => fa.analyze(f)));
-  assert.deepEqual(batched.map((r) => (r.status === 'ok' ? r.label : r.status)), single);
-  assert.ok(fa.stats.detector.lastBatchSizes.some((s) => s > 1), 'detector ran a batch larger than 1');
+  assert.deepEqual(
+    batched.map((r) => (r.status === 'ok' ? r.label : r.status)),
+    single,
+  );
+  assert.ok(
+    fa.stats.detector.lastBatchSizes.some((s) => s > 1),
+    'detector ran a batch larger than 1',
+  );
   // On the CPU provider a run takes at most 4 (defaultMaxBatch): short blocks of the event loop.
   assert.equal(fa.providers.detector, 'cpu');
   assert.ok(Math.max(...fa.stats.detector.lastBatchSizes) <= 4, `detector batches ${fa.stats.detector.lastBatchSizes}`);
@@ -121,7 +137,9 @@ test('a newer frame of the same participant supersedes a waiting one', async () 
 test('bad frames: 0x0 and face-less give no-face; a malformed frame rejects with a clear error', async () => {
   const base = { participantId: 'x', format: 'rgb24' as const, decodedAt: 0, seq: 0 };
   assert.deepEqual(await fa.analyze({ ...base, width: 0, height: 0, data: new Uint8Array(0) }), { status: 'no-face' });
-  assert.deepEqual(await fa.analyze({ ...base, width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) }), { status: 'no-face' });
+  assert.deepEqual(await fa.analyze({ ...base, width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) }), {
+    status: 'no-face',
+  });
   const noise = new Uint8Array(320 * 240 * 3);
   let s = 1;
   for (let i = 0; i < noise.length; i++) noise[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
@@ -134,7 +152,10 @@ test('bad frames: 0x0 and face-less give no-face; a malformed frame rejects with
 });
 
 test('a missing or corrupt classifier file fails FaceAnalyzer.create with a clear error', async () => {
-  await assert.rejects(FaceAnalyzer.create({ classifierFile: 'face/nope.onnx', provider: 'cpu', logger: quiet }), /nope\.onnx: file not found/);
+  await assert.rejects(
+    FaceAnalyzer.create({ classifierFile: 'face/nope.onnx', provider: 'cpu', logger: quiet }),
+    /nope\.onnx: file not found/,
+  );
   const tmp = `${process.env.TMPDIR ?? '/tmp'}/moodify-corrupt-${process.pid}.onnx`;
   fs.writeFileSync(tmp, Buffer.alloc(4096, 7));
   try {
@@ -183,7 +204,10 @@ test('test-time augmentation: flip averages the crop and its mirror; shift5 adds
     for (const img of imgs) oneByOne.push(...(await shift5.classifyCrops([img])));
     five.forEach((r, i) => {
       assert.ok(Math.abs(r.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
-      assert.ok(r.probabilities.some((p, j) => Math.abs(p - flipped[i]!.probabilities[j]!) > 1e-6), 'shifted crops change the answer');
+      assert.ok(
+        r.probabilities.some((p, j) => Math.abs(p - flipped[i]!.probabilities[j]!) > 1e-6),
+        'shifted crops change the answer',
+      );
       r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - oneByOne[i]!.probabilities[j]!) < 1e-5));
       assert.equal(r.label, ref.images[i]!.label, ref.images[i]!.file);
     });

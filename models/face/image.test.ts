@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import type { VideoFrame } from '../../media/types.js';
 import { cropGray, grayAround, letterboxGeometry, letterboxRgb, rgbToGray } from './image.js';
 
@@ -44,7 +45,14 @@ function randomFrame(width: number, height: number, seed: number): VideoFrame {
 }
 
 test('letterboxRgb equals the per-pixel k×k bilinear definition (landscape, portrait, upscale, tiny)', () => {
-  for (const [w, h, size] of [[320, 240, 128], [640, 480, 128], [100, 300, 128], [48, 48, 128], [1, 1, 8], [7, 3, 5]] as const) {
+  for (const [w, h, size] of [
+    [320, 240, 128],
+    [640, 480, 128],
+    [100, 300, 128],
+    [48, 48, 128],
+    [1, 1, 8],
+    [7, 3, 5],
+  ] as const) {
     for (const seed of [1, 2]) {
       const frame = randomFrame(w, h, seed + w);
       const out = new Float32Array(size * size * 3 + 10);
@@ -70,7 +78,7 @@ test('letterboxRgb: padding stays black, a 0×0 frame gives an all-black square'
   assert.ok(empty.every((v) => v === 0));
 });
 
-test('grayAround: a crop from the face\'s surroundings equals the crop from the whole frame\'s gray, edges and rotation included', () => {
+test("grayAround: a crop from the face's surroundings equals the crop from the whole frame's gray, edges and rotation included", () => {
   const width = 320;
   const height = 240;
   const data = new Uint8Array(width * height * 3);

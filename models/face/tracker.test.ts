@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import type { VideoFrame } from '../../media/types.js';
 import { faceOnCanvas, readGray } from './decode.js';
 import { FaceAnalyzer } from './face-analyzer.js';
@@ -52,7 +53,9 @@ test('a still face reuses its box: one detection, the same expression as detecti
     if (r.status !== 'ok' || fresh.status !== 'ok') return;
     assert.equal(r.label, fresh.label);
     // the reused box is the first frame's; noise moves a fresh detection by a fraction of a pixel
-    r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - fresh.probabilities[j]!) < 0.05, `frame ${i}: ${r.probabilities} vs ${fresh.probabilities}`));
+    r.probabilities.forEach((p, j) =>
+      assert.ok(Math.abs(p - fresh.probabilities[j]!) < 0.05, `frame ${i}: ${r.probabilities} vs ${fresh.probabilities}`),
+    );
   }
   const after = tracked.stats.tracker!;
   assert.equal(after.detections - before.detections, 1, 'detected once');

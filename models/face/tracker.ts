@@ -52,7 +52,10 @@ export class FaceTracker {
   private readonly tracks = new Map<string, Track>();
   readonly stats: TrackerStats = { detections: 0, reused: 0, motion: 0 };
 
-  constructor(opts: FaceTrackingOptions = {}, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    opts: FaceTrackingOptions = {},
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.redetectMs = opts.redetectMs ?? 1000;
     this.motionThreshold = opts.motionThreshold ?? 0.03;
   }
@@ -61,7 +64,8 @@ export class FaceTracker {
   reuse(key: string, frame: VideoFrame): Detection | undefined {
     const track = this.tracks.get(key);
     if (!track) return undefined;
-    if (this.now() - track.at >= this.redetectMs || track.thumb.width !== frame.width || track.thumb.height !== frame.height) return undefined;
+    if (this.now() - track.at >= this.redetectMs || track.thumb.width !== frame.width || track.thumb.height !== frame.height)
+      return undefined;
     if (motionAround(track.thumb, thumbnail(frame), track.face) >= this.motionThreshold) {
       this.stats.motion++;
       return undefined;

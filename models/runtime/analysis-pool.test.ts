@@ -4,7 +4,8 @@
  * queues), and a worker that dies is restarted with its participants.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
+
 import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk, type VideoFrame } from '../../media/types.js';
 import { faceOnCanvas, readGray } from '../face/decode.js';
 import { FaceAnalyzer } from '../face/face-analyzer.js';
@@ -55,12 +56,15 @@ function nextFace(pool: AnalysisPool, participantId: string, timeoutMs = 20_000)
   });
 }
 
-test('a worker gives the in-process analyzers\' results, for faces and voices, from shared memory without copies', async () => {
+test("a worker gives the in-process analyzers' results, for faces and voices, from shared memory without copies", async () => {
   const pool = await AnalysisPool.create({ provider: 'cpu', workers: 1, tracking: false, logger: quiet });
   const local = await FaceAnalyzer.create({ provider: 'cpu', logger: quiet });
   const localVoice = await VoiceAnalyzer.create({ provider: 'cpu', logger: quiet });
   try {
-    for (const [image, label] of [[happy, 'happy'], [sad, 'sad']] as const) {
+    for (const [image, label] of [
+      [happy, 'happy'],
+      [sad, 'sad'],
+    ] as const) {
       const frame = sharedFrame(image, label, 1);
       const got = nextFace(pool, label);
       pool.submitFrame(frame);
@@ -85,8 +89,14 @@ test('a worker gives the in-process analyzers\' results, for faces and voices, f
     await stream.idle();
     const deadline = Date.now() + 20_000;
     while (remoteVoice.length < localResults.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(localResults.some((r) => r.status === 'ok'), 'the clip has speech windows');
-    assert.deepEqual(remoteVoice.map((r) => [r.status, r.windowEnd]), localResults.map((r) => [r.status, r.windowEnd]));
+    assert.ok(
+      localResults.some((r) => r.status === 'ok'),
+      'the clip has speech windows',
+    );
+    assert.deepEqual(
+      remoteVoice.map((r) => [r.status, r.windowEnd]),
+      localResults.map((r) => [r.status, r.windowEnd]),
+    );
     remoteVoice.forEach((r, i) => {
       const l = localResults[i]!;
       if (r.status === 'ok' && l.status === 'ok') r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - l.probabilities[j]!) < 1e-5));
@@ -179,7 +189,7 @@ test('a steady face is analysed at the lowered rate; a new expression gets the f
   const labels: string[] = [];
   pool.on('face', (r) => {
     times.push(performance.now());
-    labels.push(r.result?.status === 'ok' ? r.result.label : r.result?.status ?? 'error');
+    labels.push(r.result?.status === 'ok' ? r.result.label : (r.result?.status ?? 'error'));
   });
   let seq = 0;
   let image = happy;
@@ -189,7 +199,10 @@ test('a steady face is analysed at the lowered rate; a new expression gets the f
     const steadyFrom = times[4]!;
     const steadyCount = times.filter((t) => t > steadyFrom + 500).length;
     const steadySeconds = (performance.now() - steadyFrom - 500) / 1000;
-    assert.ok(labels.slice(0, 4).every((l) => l === 'happy'), `the happy fixture reads happy: ${labels}`);
+    assert.ok(
+      labels.slice(0, 4).every((l) => l === 'happy'),
+      `the happy fixture reads happy: ${labels}`,
+    );
     assert.ok(steadyCount <= 2 * steadySeconds + 2, `about 2 fps while steady: ${steadyCount} in ${steadySeconds.toFixed(1)} s`);
     image = sad;
     const changedAt = performance.now();
@@ -213,7 +226,11 @@ test('the CUDA switch: one worker batching across participants; here, without a 
     const got = nextFace(pool, 'gpu-less');
     pool.submitFrame(sharedFrame(happy, 'gpu-less', 0));
     assert.equal((await got).result?.status, 'ok');
-    if (pool.provider === 'cpu') assert.ok(warnings.some((w) => /falling back to cpu/.test(w)), 'the fallback is logged');
+    if (pool.provider === 'cpu')
+      assert.ok(
+        warnings.some((w) => /falling back to cpu/.test(w)),
+        'the fallback is logged',
+      );
   } finally {
     await pool.close();
   }

@@ -25,14 +25,15 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+
 import type { AudioChunk, VideoFrame } from '../../media/types.js';
 import type { ClassifierName, FaceResult } from '../face/face-analyzer.js';
 import type { FaceTrackingOptions } from '../face/tracker.js';
 import type { VoiceResult } from '../voice/voice-analyzer.js';
 import type { FromWorker, PcmChunk, ToWorker, WorkerSettings } from './analysis-protocol.js';
 import { FrameMailbox } from './frame-mailbox.js';
+import { cudaInstalled, type ExecutionProviderSetting, type ModelLogger, type Provider, providerSetting } from './session.js';
 import { SteadyRate } from './steady-rate.js';
-import { cudaInstalled, providerSetting, type ExecutionProviderSetting, type ModelLogger, type Provider } from './session.js';
 
 export interface AnalysisPoolOptions {
   provider?: ExecutionProviderSetting;
@@ -110,7 +111,13 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
   provider: Provider;
   readonly maxInFlight: number;
   readonly stats: PoolStats = {
-    framesSubmitted: 0, framesSkipped: 0, framesAnalysed: 0, copied: 0, audioChunks: 0, audioChunksDropped: 0, workerRestarts: 0,
+    framesSubmitted: 0,
+    framesSkipped: 0,
+    framesAnalysed: 0,
+    copied: 0,
+    audioChunks: 0,
+    audioChunksDropped: 0,
+    workerRestarts: 0,
   };
   private readonly slots: Slot[];
   private readonly assignment = new Map<string, Slot>();
@@ -129,8 +136,16 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? (this.layout === 'cuda' ? 32 : 2));
     this.steady = new SteadyRate(opts.steadyFps ?? 0, opts.steadyAfter);
     this.slots = Array.from({ length: workers }, (_, index) => ({
-      index, worker: undefined, ready: false, threadId: 0, mailbox: new FrameMailbox<VideoFrame>(), inFlight: 0, audio: [],
-      participants: new Map(), restartDelayMs: opts.restartDelayMs ?? 300, releaseTimer: undefined,
+      index,
+      worker: undefined,
+      ready: false,
+      threadId: 0,
+      mailbox: new FrameMailbox<VideoFrame>(),
+      inFlight: 0,
+      audio: [],
+      participants: new Map(),
+      restartDelayMs: opts.restartDelayMs ?? 300,
+      releaseTimer: undefined,
     }));
   }
 
@@ -201,8 +216,12 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     }
     const samples = this.shared(chunk.samples);
     slot.audio.push({
-      participantId: chunk.participantId, index: chunk.index, buffer: samples.buffer as SharedArrayBuffer,
-      byteOffset: samples.byteOffset, length: samples.length, ...(chunk.gapChunks !== undefined && { gapChunks: chunk.gapChunks }),
+      participantId: chunk.participantId,
+      index: chunk.index,
+      buffer: samples.buffer as SharedArrayBuffer,
+      byteOffset: samples.byteOffset,
+      length: samples.length,
+      ...(chunk.gapChunks !== undefined && { gapChunks: chunk.gapChunks }),
     });
     this.audioTimer ??= setTimeout(() => this.flushAudio(), this.opts.audioFlushMs ?? 10);
   }
@@ -214,8 +233,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     if (modality === 'face') {
       slot.mailbox.remove(participantId);
       this.steady.forget(participantId);
-    }
-    else this.flushAudio();
+    } else this.flushAudio();
     this.post(slot, { type: 'end', participantId, modality });
     const open = slot.participants.get(participantId);
     open?.delete(modality);
@@ -285,17 +303,27 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
       if (interval > 0) slot.mailbox.hold(frame.participantId, now + interval);
       slot.inFlight++;
       this.post(slot, {
-        type: 'frame', participantId: frame.participantId, seq: frame.seq, decodedAt: frame.decodedAt, width: frame.width, height: frame.height,
-        buffer: frame.data.buffer as SharedArrayBuffer, byteOffset: frame.data.byteOffset, byteLength: frame.data.byteLength,
+        type: 'frame',
+        participantId: frame.participantId,
+        seq: frame.seq,
+        decodedAt: frame.decodedAt,
+        width: frame.width,
+        height: frame.height,
+        buffer: frame.data.buffer as SharedArrayBuffer,
+        byteOffset: frame.data.byteOffset,
+        byteLength: frame.data.byteLength,
       });
     }
     // frames held back by a steady participant's lower rate: come back when the first may go
     const release = slot.ready && slot.inFlight < this.maxInFlight ? slot.mailbox.nextRelease() : undefined;
     if (release !== undefined && !slot.releaseTimer) {
-      slot.releaseTimer = setTimeout(() => {
-        slot.releaseTimer = undefined;
-        this.pump(slot);
-      }, Math.max(1, release - performance.now()));
+      slot.releaseTimer = setTimeout(
+        () => {
+          slot.releaseTimer = undefined;
+          this.pump(slot);
+        },
+        Math.max(1, release - performance.now()),
+      );
     }
   }
 

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+
 import { AUDIO_SAMPLE_RATE } from '../../media/types.js';
 import { FaceAnalyzer } from '../face/face-analyzer.js';
 import { VoiceAnalyzer } from '../voice/voice-analyzer.js';
@@ -65,8 +66,13 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
   const analyseFrame = async (m: FrameMessage) => {
     running++;
     const frame = {
-      participantId: m.participantId, width: m.width, height: m.height, format: 'rgb24' as const,
-      data: new Uint8Array(m.buffer, m.byteOffset, m.byteLength), decodedAt: m.decodedAt, seq: m.seq,
+      participantId: m.participantId,
+      width: m.width,
+      height: m.height,
+      format: 'rgb24' as const,
+      data: new Uint8Array(m.buffer, m.byteOffset, m.byteLength),
+      decodedAt: m.decodedAt,
+      seq: m.seq,
     };
     const reply = { type: 'face' as const, participantId: m.participantId, seq: m.seq, decodedAt: m.decodedAt };
     try {
@@ -98,7 +104,10 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
       stream.onError((err) => post({ type: 'voiceError', participantId: c.participantId, error: (err as Error)?.message ?? String(err) }));
     }
     stream.push({
-      participantId: c.participantId, sampleRate: AUDIO_SAMPLE_RATE, index: c.index, receivedAt: 0,
+      participantId: c.participantId,
+      sampleRate: AUDIO_SAMPLE_RATE,
+      index: c.index,
+      receivedAt: 0,
       samples: new Int16Array(c.buffer, c.byteOffset, c.length),
       ...(gap > 0 && { gapChunks: gap }),
     });

@@ -1,16 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { BatchScheduler, defaultMaxBatch } from './batcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('batches requests of several participants into one run, within the wait bound', async () => {
   const runs: string[][] = [];
-  const q = new BatchScheduler<string, string>({ run: async (xs) => (runs.push(xs), xs.map((x) => x.toUpperCase())), maxBatch: 8, maxWaitMs: 5 });
+  const q = new BatchScheduler<string, string>({
+    run: async (xs) => (runs.push(xs), xs.map((x) => x.toUpperCase())),
+    maxBatch: 8,
+    maxWaitMs: 5,
+  });
   const t0 = performance.now();
   const out = await Promise.all(['a', 'b', 'c'].map((k) => q.submit(k, k)));
   assert.ok(performance.now() - t0 < 100);
-  assert.deepEqual(out, [{ status: 'done', value: 'A' }, { status: 'done', value: 'B' }, { status: 'done', value: 'C' }]);
+  assert.deepEqual(out, [
+    { status: 'done', value: 'A' },
+    { status: 'done', value: 'B' },
+    { status: 'done', value: 'C' },
+  ]);
   assert.deepEqual(runs, [['a', 'b', 'c']]);
 });
 
@@ -19,8 +28,14 @@ test('maxWaitMs is capped at 5 ms and maxBatch bounds a run', async () => {
   const q = new BatchScheduler<number, number>({ run: async (xs) => (sizes.push(xs.length), xs), maxBatch: 4, maxWaitMs: 50 });
   assert.equal(q.maxWaitMs, 5);
   await Promise.all(Array.from({ length: 10 }, (_, i) => q.submit(`p${i}`, i)));
-  assert.ok(sizes.every((s) => s <= 4), String(sizes));
-  assert.equal(sizes.reduce((a, b) => a + b, 0), 10);
+  assert.ok(
+    sizes.every((s) => s <= 4),
+    String(sizes),
+  );
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    10,
+  );
 });
 
 test('latest request wins per participant: the waiting one resolves as superseded, never queues', async () => {
@@ -73,15 +88,29 @@ test('per-participant order is kept and the queue never holds more than one requ
   assert.ok(q.stats.maxQueue <= participants.length);
   for (const [k, list] of order) {
     assert.ok(list.length > 0, k);
-    assert.deepEqual(list, [...list].sort((x, y) => x - y), `participant ${k} out of order: ${list}`);
+    assert.deepEqual(
+      list,
+      [...list].sort((x, y) => x - y),
+      `participant ${k} out of order: ${list}`,
+    );
   }
   // the last request of every participant always runs
-  for (const k of participants) assert.ok(order.get(k)!.includes(Math.max(...Array.from({ length: 200 }, (_, n) => n).filter((n) => participants[n % 6] === k))));
+  for (const k of participants)
+    assert.ok(order.get(k)!.includes(Math.max(...Array.from({ length: 200 }, (_, n) => n).filter((n) => participants[n % 6] === k))));
 });
 
 test('a failing run rejects its requests and the scheduler carries on', async () => {
   let fail = true;
-  const q = new BatchScheduler<number, number>({ run: async (xs) => { if (fail) { fail = false; throw new Error('boom'); } return xs; }, maxWaitMs: 0 });
+  const q = new BatchScheduler<number, number>({
+    run: async (xs) => {
+      if (fail) {
+        fail = false;
+        throw new Error('boom');
+      }
+      return xs;
+    },
+    maxWaitMs: 0,
+  });
   await assert.rejects(q.submit('a', 1), /boom/);
   assert.deepEqual(await q.submit('a', 2), { status: 'done', value: 2 });
 });

@@ -126,14 +126,12 @@ export class BatchScheduler<I, O> {
       out = Promise.reject(err);
     }
     out
-      .then(
-        (values) => {
-          if (!Array.isArray(values) || values.length !== batch.length) {
-            throw new Error(`batch run returned ${Array.isArray(values) ? values.length : typeof values} outputs for ${batch.length} inputs`);
-          }
-          batch.forEach((p, i) => p.resolve({ status: 'done', value: values[i] as O }));
-        },
-      )
+      .then((values) => {
+        if (!Array.isArray(values) || values.length !== batch.length) {
+          throw new Error(`batch run returned ${Array.isArray(values) ? values.length : typeof values} outputs for ${batch.length} inputs`);
+        }
+        batch.forEach((p, i) => p.resolve({ status: 'done', value: values[i] as O }));
+      })
       .catch((err) => batch.forEach((p) => p.reject(err)))
       .finally(() => {
         this.running = false;

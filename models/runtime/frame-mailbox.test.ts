@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { FrameMailbox } from './frame-mailbox.js';
 
 test('a newer frame replaces the waiting one and keeps its place in line', () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+
 import { loadModel, ModelLoadError, providerSetting } from './session.js';
 
 const quiet = { info: () => {}, warn: () => {} };
@@ -27,10 +28,17 @@ test('a model loads once, and the log line names the provider', async () => {
 
 test('cuda requested where it cannot run falls back to cpu with a warning', async (t) => {
   const lines: string[] = [];
-  const m = await loadModel('voice/silero_vad_v5.onnx', { provider: 'cuda', threads: 2, logger: { info: (l) => lines.push(l), warn: (l) => lines.push(l) } });
+  const m = await loadModel('voice/silero_vad_v5.onnx', {
+    provider: 'cuda',
+    threads: 2,
+    logger: { info: (l) => lines.push(l), warn: (l) => lines.push(l) },
+  });
   if (m.provider === 'cuda') return t.skip('this machine runs CUDA');
   assert.equal(m.provider, 'cpu');
-  assert.ok(lines.some((l) => /CUDA provider unavailable/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /CUDA provider unavailable/.test(l)),
+    lines.join('\n'),
+  );
 });
 
 test('a missing model file gives a clear ModelLoadError', async () => {

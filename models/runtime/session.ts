@@ -6,9 +6,11 @@
  */
 // First: telemetry must be off before the native library loads.
 import './no-telemetry.js';
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import ort from 'onnxruntime-node';
 
 export type ExecutionProviderSetting = 'auto' | 'cuda' | 'cpu';
@@ -130,7 +132,9 @@ async function create(abs: string, setting: ExecutionProviderSetting, opts: Load
   }
   try {
     const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
-    log.info(`${name}: execution provider cpu (MODELS_EXECUTION_PROVIDER=${setting}${setting !== 'cpu' && !wantCuda ? ', no CUDA provider installed' : ''})`);
+    log.info(
+      `${name}: execution provider cpu (MODELS_EXECUTION_PROVIDER=${setting}${setting !== 'cpu' && !wantCuda ? ', no CUDA provider installed' : ''})`,
+    );
     return { session, provider: 'cpu', file: abs };
   } catch (err) {
     throw new ModelLoadError(abs, `not a valid ONNX model (${firstLine(err)})`);
@@ -138,7 +142,9 @@ async function create(abs: string, setting: ExecutionProviderSetting, opts: Load
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300);
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 function isCorrupt(err: unknown): boolean {

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import type { FaceResult } from '../face/face-analyzer.js';
 import { FrameMailbox } from './frame-mailbox.js';
 import { SteadyRate } from './steady-rate.js';
 
 const face = (label: 'happy' | 'sad', confidence = 0.8): FaceResult => ({
-  status: 'ok', label, confidence, probabilities: [], box: { x: 0, y: 0, width: 1, height: 1 }, detectorScore: 0.9,
+  status: 'ok',
+  label,
+  confidence,
+  probabilities: [],
+  box: { x: 0, y: 0, width: 1, height: 1 },
+  detectorScore: 0.9,
 });
 
 test('steady after N same confident labels; a change or a lost face restores the full rate at once', () => {

@@ -8,7 +8,14 @@ export const RAVDESS_LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fear
 export type RavdessLabel = (typeof RAVDESS_LABELS)[number];
 /** RAVDESS → FER: calm and neutral both count as neutral (the graph folds probabilities the same way). */
 export const RAVDESS_TO_FER: Record<RavdessLabel, FerLabel> = {
-  neutral: 'neutral', calm: 'neutral', happy: 'happy', sad: 'sad', angry: 'angry', fearful: 'fear', disgust: 'disgust', surprised: 'surprise',
+  neutral: 'neutral',
+  calm: 'neutral',
+  happy: 'happy',
+  sad: 'sad',
+  angry: 'angry',
+  fearful: 'fear',
+  disgust: 'disgust',
+  surprised: 'surprise',
 };
 
 /** 8 probabilities in RAVDESS order → 7 in FER order (each FER class gets the mass of the classes folded into it). */

@@ -3,7 +3,7 @@
  * 512-sample windows (32 ms) with the previous window's last 64 samples as context, and a recurrent
  * state carried per stream.
  */
-import { loadModel, ort, type LoadedModel, type LoadOptions } from '../runtime/session.js';
+import { type LoadedModel, loadModel, type LoadOptions, ort } from '../runtime/session.js';
 
 export const VAD_FILE = 'voice/silero_vad_v5.onnx';
 export const VAD_WINDOW = 512;

@@ -22,11 +22,29 @@
  */
 import { AUDIO_SAMPLE_RATE } from '../../media/types.js';
 import { BatchScheduler, defaultMaxBatch } from '../runtime/batcher.js';
-import { loadModel, ModelLoadError, ort, type ExecutionProviderSetting, type LoadedModel, type ModelLogger, type Provider } from '../runtime/session.js';
+import {
+  type ExecutionProviderSetting,
+  type LoadedModel,
+  loadModel,
+  ModelLoadError,
+  type ModelLogger,
+  ort,
+  type Provider,
+} from '../runtime/session.js';
 import { foldToFer } from './labels.js';
 import { SpeakerProfile } from './speaker-profile.js';
 import { SileroVad, VAD_FILE, type VadState } from './vad.js';
-import { resultFrom, toFloat, VoiceStream, WINDOW, type SerJob, type SerOutput, type VoiceModels, type VoiceResult, type VoiceSettings } from './voice-stream.js';
+import {
+  resultFrom,
+  type SerJob,
+  type SerOutput,
+  toFloat,
+  type VoiceModels,
+  type VoiceResult,
+  type VoiceSettings,
+  VoiceStream,
+  WINDOW,
+} from './voice-stream.js';
 
 // What the analyzer's own API hands out (streams, results, the error analyzeClip rejects with).
 export { InvalidAudioError, type VoiceResult, type VoiceStream } from './voice-stream.js';
@@ -88,9 +106,17 @@ export class VoiceAnalyzer {
       maxBufferedResults: o.maxBufferedResults ?? 16,
     };
     if (!(this.opts.hopMs >= 20)) throw new Error('hopMs must be at least 20');
-    this.serQ = new BatchScheduler({ run: (w) => this.runSer(w), maxBatch: o.maxBatch ?? defaultMaxBatch(ser.provider), maxWaitMs: o.maxWaitMs ?? 2 });
+    this.serQ = new BatchScheduler({
+      run: (w) => this.runSer(w),
+      maxBatch: o.maxBatch ?? defaultMaxBatch(ser.provider),
+      maxWaitMs: o.maxWaitMs ?? 2,
+    });
     this.vadQ = new BatchScheduler({
-      run: (jobs) => vad.probs(jobs.map((j) => j.state), jobs.map((j) => j.frame)),
+      run: (jobs) =>
+        vad.probs(
+          jobs.map((j) => j.state),
+          jobs.map((j) => j.frame),
+        ),
       maxBatch: VAD_MAX_BATCH,
       maxWaitMs: 1,
       maxPending: Infinity,
@@ -142,12 +168,16 @@ export class VoiceAnalyzer {
    */
   async analyzeClip(
     samples: Int16Array | Float32Array,
-    opts: { hopMs?: number; /** the speaker's profile: used, and updated with this clip's speech (default: a fresh one) */ speaker?: SpeakerProfile } = {},
+    opts: {
+      hopMs?: number;
+      /** the speaker's profile: used, and updated with this clip's speech (default: a fresh one) */ speaker?: SpeakerProfile;
+    } = {},
   ): Promise<VoiceResult & { windows: number }> {
     const pcm = toFloat(samples);
     const durMs = (pcm.length / AUDIO_SAMPLE_RATE) * 1000;
     if (pcm.length === 0) return { status: 'no-speech', windowEnd: 0, speechFraction: 0, reason: 'empty', windows: 0 };
-    if (pcm.length < AUDIO_SAMPLE_RATE / 4) return { status: 'no-speech', windowEnd: durMs, speechFraction: 0, reason: 'too-short', windows: 0 };
+    if (pcm.length < AUDIO_SAMPLE_RATE / 4)
+      return { status: 'no-speech', windowEnd: durMs, speechFraction: 0, reason: 'too-short', windows: 0 };
     const results = await VoiceStream.resultsOfClip(this.models, pcm, { hopMs: opts.hopMs ?? 500, speaker: opts.speaker });
     const ok = results.filter((r): r is Extract<VoiceResult, { status: 'ok' }> => r.status === 'ok');
     const frac = Math.max(0, ...results.map((r) => r.speechFraction));
@@ -216,6 +246,7 @@ export function speakerInputDim(model: LoadedModel): number {
   }
   const meta = (model.session as unknown as { inputMetadata?: { name: string; shape?: (number | string)[] }[] }).inputMetadata;
   const dim = meta?.find((m) => m.name === 'speaker_mean')?.shape?.[1];
-  if (typeof dim !== 'number' || !(dim > 0)) throw new ModelLoadError(model.file, 'the width of its speaker_mean input is not a fixed positive number');
+  if (typeof dim !== 'number' || !(dim > 0))
+    throw new ModelLoadError(model.file, 'the width of its speaker_mean input is not a fixed positive number');
   return dim;
 }

@@ -10,7 +10,7 @@ import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { argmax } from '../argmax.js';
 import { RAVDESS_LABELS, type RavdessLabel } from './labels.js';
 import { SpeakerProfile, speakerReliability, type SpeakerSnapshot } from './speaker-profile.js';
-import { VadState, VAD_WINDOW } from './vad.js';
+import { VAD_WINDOW, VadState } from './vad.js';
 
 /** Model window: 2.0 s. */
 export const WINDOW = 2 * AUDIO_SAMPLE_RATE;
@@ -115,7 +115,11 @@ export class VoiceStream implements AsyncIterable<VoiceResult> {
    * The results of a whole clip (VoiceAnalyzer.analyzeClip): it is streamed in 20 ms chunks, each of
    * its windows goes to the speech model alone (no batching), and a final window ends at the clip's end.
    */
-  static async resultsOfClip(models: VoiceModels, pcm: Float32Array, o: { hopMs: number; speaker?: SpeakerProfile | undefined }): Promise<VoiceResult[]> {
+  static async resultsOfClip(
+    models: VoiceModels,
+    pcm: Float32Array,
+    o: { hopMs: number; speaker?: SpeakerProfile | undefined },
+  ): Promise<VoiceResult[]> {
     const s = new VoiceStream(models, `clip:${Math.random()}`, { hopMs: o.hopMs, unbatched: true, speaker: o.speaker });
     const results: VoiceResult[] = [];
     s.onResult((r) => results.push(r));
@@ -299,7 +303,11 @@ export function toFloat(samples: Int16Array | Float32Array): Float32Array {
 }
 
 export function resultFrom(
-  p8: number[], p7: number[], windowEnd: number, speechFraction: number, speakerWindows?: number,
+  p8: number[],
+  p7: number[],
+  windowEnd: number,
+  speechFraction: number,
+  speakerWindows?: number,
 ): Extract<VoiceResult, { status: 'ok' }> {
   const b8 = argmax(p8);
   const b7 = argmax(p7);

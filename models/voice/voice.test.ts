@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+
 import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk } from '../../media/types.js';
 import { loadModel, ort } from '../runtime/session.js';
 import { RAVDESS_LABELS, RAVDESS_TO_FER } from './labels.js';
@@ -35,7 +36,14 @@ after(() => va?.close());
 const chunks = (samples: Int16Array, id = 'p', from = 0): AudioChunk[] => {
   const out: AudioChunk[] = [];
   const n = AUDIO_CHUNK_SAMPLES;
-  for (let i = 0; i * n < samples.length; i++) out.push({ participantId: id, sampleRate: AUDIO_SAMPLE_RATE, samples: samples.subarray(i * n, (i + 1) * n), index: from + i, receivedAt: 0 });
+  for (let i = 0; i * n < samples.length; i++)
+    out.push({
+      participantId: id,
+      sampleRate: AUDIO_SAMPLE_RATE,
+      samples: samples.subarray(i * n, (i + 1) * n),
+      index: from + i,
+      receivedAt: 0,
+    });
   return out;
 };
 
@@ -77,7 +85,8 @@ test('speaker-adaptive model: window features and probabilities equal the traini
   const f = cold.features!.data as Float32Array;
   let worst = 0;
   // relative to each feature's size (MFCC means reach several hundred), as the MFCC parity allows 1e-3 on ~600
-  for (let i = 0; i < d; i++) worst = Math.max(worst, Math.abs(f[i]! - speakerRef.features[i]!) / Math.max(1, Math.abs(speakerRef.features[i]!)));
+  for (let i = 0; i < d; i++)
+    worst = Math.max(worst, Math.abs(f[i]! - speakerRef.features[i]!) / Math.max(1, Math.abs(speakerRef.features[i]!)));
   assert.ok(worst < 1e-3, `worst relative feature difference ${worst}`);
   const close = (got: Float32Array, want: number[], what: string) =>
     want.forEach((p, i) => assert.ok(Math.abs(got[i]! - p) < 2e-3, `${what} class ${i}: ${got[i]} vs ${p}`));
@@ -115,7 +124,10 @@ test('a speaker profile learns from a voice, and the stream keeps one per partic
   va.closeStream('speaker-test');
   assert.ok(seen.length >= 3, `${seen.length} speech results`);
   assert.equal(seen[0], 0, 'the first speech window is a cold start');
-  assert.ok(reliabilities[0]! < 0.7 && reliabilities.at(-1)! > reliabilities[0]!, `reliability grows with the profile: ${reliabilities.map((x) => x.toFixed(2))}`);
+  assert.ok(
+    reliabilities[0]! < 0.7 && reliabilities.at(-1)! > reliabilities[0]!,
+    `reliability grows with the profile: ${reliabilities.map((x) => x.toFixed(2))}`,
+  );
   seen.slice(1).forEach((n, i) => assert.ok(n > seen[i]!, `profile grows: ${seen.join(',')}`));
   // a closed stream forgets the voice: the same id starts cold again
   const again = va.stream('speaker-test');
@@ -129,7 +141,12 @@ test('a speaker profile learns from a voice, and the stream keeps one per partic
 
 test('SpeakerProfile: Welford statistics, bounded memory of old speech, bad vectors ignored', async () => {
   const p = new SpeakerProfile(2, 4);
-  const xs = [[1, 10], [3, 10], [5, 13], [7, 7]];
+  const xs = [
+    [1, 10],
+    [3, 10],
+    [5, 13],
+    [7, 7],
+  ];
   for (const x of xs) assert.ok(p.add(x));
   const snap = p.snapshot();
   assert.deepEqual(Array.from(snap.mean), [4, 10]);
@@ -175,9 +192,15 @@ test('streaming: results every hop, silence is reported as no-speech, gaps are t
   for (const c of cs) s.push(c);
   await s.idle();
   const ends = results.map((r) => r.windowEnd);
-  assert.deepEqual(ends, [...ends].sort((a, b) => a - b));
+  assert.deepEqual(
+    ends,
+    [...ends].sort((a, b) => a - b),
+  );
   assert.ok(results.length >= 5, `${results.length} results`);
-  assert.ok(results.some((r) => r.status === 'ok'), 'speech gives an emotion');
+  assert.ok(
+    results.some((r) => r.status === 'ok'),
+    'speech gives an emotion',
+  );
   assert.equal(results.at(-1)!.status, 'no-speech', 'three seconds of silence at the end give no-speech');
   // async iterator sees the buffered results too (bounded)
   const it = s[Symbol.asyncIterator]();

@@ -19,10 +19,16 @@ export function decodeWav(buf: Buffer, name = 'wav'): Wav {
     const size = buf.readUInt32LE(off + 4);
     const body = off + 8;
     if (id === 'fmt ') {
-      fmt = { format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
+      fmt = {
+        format: buf.readUInt16LE(body),
+        channels: buf.readUInt16LE(body + 2),
+        rate: buf.readUInt32LE(body + 4),
+        bits: buf.readUInt16LE(body + 14),
+      };
     } else if (id === 'data') {
       if (!fmt) throw new Error(`${name}: data chunk before fmt chunk`);
-      if ((fmt.format !== 1 && fmt.format !== 0xfffe) || fmt.bits !== 16) throw new Error(`${name}: only 16-bit PCM is supported (format ${fmt.format}, ${fmt.bits} bits)`);
+      if ((fmt.format !== 1 && fmt.format !== 0xfffe) || fmt.bits !== 16)
+        throw new Error(`${name}: only 16-bit PCM is supported (format ${fmt.format}, ${fmt.bits} bits)`);
       const end = Math.min(buf.length, body + size);
       const frames = Math.floor((end - body) / (2 * fmt.channels));
       const out = new Int16Array(frames);

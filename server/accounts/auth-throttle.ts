@@ -9,10 +9,14 @@
  * Both are kept in this process's memory (a cluster node brakes on what it sees).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { HttpError } from '../http/http-error.js';
 
 export class TooManyRequestsError extends HttpError {
-  constructor(readonly retryAfterS: number, message: string) {
+  constructor(
+    readonly retryAfterS: number,
+    message: string,
+  ) {
     super(429, message);
   }
 }

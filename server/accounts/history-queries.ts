@@ -4,9 +4,10 @@
  * user (their own samples and feedback, plays in their rooms) or for one room (all members'
  * samples pooled, so no member's individual readings are shown to the others).
  */
-import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../database.js';
+import { type SQL, sql } from 'drizzle-orm';
+
 import type { Bucket, FeedbackTrack, HistoryReply } from '../../vocabulary/history.js';
+import type { Db } from '../database.js';
 import { rowsOf } from './db-rows.js';
 
 export interface HistoryScope {
@@ -79,11 +80,23 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
     const feedbackJoin = scope.feedbackUserId
       ? sql`coalesce((select json_agg(distinct f.kind) from feedback f where f.track_id = p.track_id and f.user_id in ${feedbackKeys(scope.feedbackUserId)} and f.created_at >= p.started_at), '[]'::json)`
       : sql`'[]'::json`;
-    plays = rowsOf<{ track_id: string; title: string; artist: string | null; started_at: string; session_key: string; strategy: string; explanation: string; feedback: string[] | string }>(
+    plays = rowsOf<{
+      track_id: string;
+      title: string;
+      artist: string | null;
+      started_at: string;
+      session_key: string;
+      strategy: string;
+      explanation: string;
+      feedback: string[] | string;
+    }>(
       await db.execute(sql`
         select p.track_id, t.title, t.artist, p.started_at, p.session_key, p.strategy, p.explanation, ${feedbackJoin} as feedback
         from plays p join tracks t on t.id = p.track_id
-        where p.session_key in (${sql.join(scope.playSessions.map((k) => sql`${k}`), sql`, `)}) and p.started_at >= ${sinceSql}
+        where p.session_key in (${sql.join(
+          scope.playSessions.map((k) => sql`${k}`),
+          sql`, `,
+        )}) and p.started_at >= ${sinceSql}
         order by p.started_at desc limit 500`),
     ).map((r) => ({
       trackId: r.track_id,
@@ -103,7 +116,9 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
   if (scope.feedbackUserId) {
     const keys = feedbackKeys(scope.feedbackUserId);
     const rows = rowsOf<{ kind: string; n: number }>(
-      await db.execute(sql`select kind, count(*)::int as n from feedback where user_id in ${keys} and created_at >= ${sinceSql} group by kind`),
+      await db.execute(
+        sql`select kind, count(*)::int as n from feedback where user_id in ${keys} and created_at >= ${sinceSql} group by kind`,
+      ),
     );
     for (const r of rows) if (r.kind in feedback) feedback[r.kind as keyof typeof feedback] = r.n;
     const tracksWith = async (kinds: string[]) =>
@@ -111,7 +126,10 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
         await db.execute(sql`
           select f.track_id, t.title, t.artist, max(f.created_at) as at, json_agg(distinct f.kind) as kinds
           from feedback f join tracks t on t.id = f.track_id
-          where f.user_id in ${keys} and f.created_at >= ${sinceSql} and f.kind in (${sql.join(kinds.map((k) => sql`${k}`), sql`, `)})
+          where f.user_id in ${keys} and f.created_at >= ${sinceSql} and f.kind in (${sql.join(
+            kinds.map((k) => sql`${k}`),
+            sql`, `,
+          )})
           group by f.track_id, t.title, t.artist order by 4 desc limit 200`),
       ).map((r) => ({
         trackId: r.track_id,
@@ -127,7 +145,11 @@ export async function readHistory(db: Db, scope: HistoryScope, options: { days: 
 }
 
 export function userScope(userId: string, roomIds: string[]): HistoryScope {
-  return { samples: sql`user_id = ${userId}`, playSessions: [`listener:${userId}`, ...roomIds.map((id) => `room:${id}`)], feedbackUserId: userId };
+  return {
+    samples: sql`user_id = ${userId}`,
+    playSessions: [`listener:${userId}`, ...roomIds.map((id) => `room:${id}`)],
+    feedbackUserId: userId,
+  };
 }
 
 export function roomScope(roomId: string): HistoryScope {

@@ -4,8 +4,9 @@
  * can be revoked.
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../database.js';
+
 import { roomInvites, roomMemberships, rooms } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import { conflict, forbidden, notFound } from '../http/http-error.js';
 import { guestDisplayName } from './display-names.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from './opaque-tokens.js';
@@ -21,7 +22,13 @@ export async function createInvite(
   const expiresAt = new Date(Date.now() + options.expiresInHours * 3_600_000);
   const [row] = await db
     .insert(roomInvites)
-    .values({ roomId: options.roomId, createdBy: options.createdBy, tokenHash: hashOpaqueToken(token), expiresAt, maxUses: options.maxUses ?? null })
+    .values({
+      roomId: options.roomId,
+      createdBy: options.createdBy,
+      tokenHash: hashOpaqueToken(token),
+      expiresAt,
+      maxUses: options.maxUses ?? null,
+    })
     .returning();
   return { id: row!.id, token, expiresAt, maxUses: row!.maxUses };
 }
@@ -92,7 +99,10 @@ export const MAX_ROOM_MEMBERS = 200;
 
 /** One atomic increment, so two people racing for the last use cannot both get in. */
 async function claimUse(db: Db, inviteId: string, roomId: string): Promise<void> {
-  const [members] = await db.select({ n: sql<number>`count(*)::int` }).from(roomMemberships).where(eq(roomMemberships.roomId, roomId));
+  const [members] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(roomMemberships)
+    .where(eq(roomMemberships.roomId, roomId));
   if ((members?.n ?? 0) >= MAX_ROOM_MEMBERS) throw conflict(`the room has its maximum of ${MAX_ROOM_MEMBERS} members`);
   const claimed = await db
     .update(roomInvites)

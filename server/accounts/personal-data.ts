@@ -11,6 +11,7 @@
  *   (USER_REFERENCE_COLUMNS) is searched as well, so a table nobody registered is still covered.
  */
 import { sql } from 'drizzle-orm';
+
 import type { Db } from '../database.js';
 import { rowsOf } from './db-rows.js';
 
@@ -69,7 +70,10 @@ export async function userReferenceColumns(db: Db): Promise<{ table: string; col
       from information_schema.columns c
       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
       where c.table_schema = 'public'
-        and c.column_name in (${sql.join(USER_REFERENCE_COLUMNS.map((c) => sql`${c}`), sql`, `)})
+        and c.column_name in (${sql.join(
+          USER_REFERENCE_COLUMNS.map((c) => sql`${c}`),
+          sql`, `,
+        )})
         and c.data_type in ('uuid', 'text', 'character varying')
       order by c.table_name, c.column_name`),
   );
@@ -83,7 +87,9 @@ export interface DeletionReport {
 
 async function deleteWhere(db: Db, table: string, column: string, value: string, report: DeletionReport): Promise<void> {
   const rows = rowsOf<{ n: number }>(
-    await db.execute(sql`with gone as (delete from ${sql.identifier(table)} where ${sql.identifier(column)}::text = ${value} returning 1) select count(*)::int as n from gone`),
+    await db.execute(
+      sql`with gone as (delete from ${sql.identifier(table)} where ${sql.identifier(column)}::text = ${value} returning 1) select count(*)::int as n from gone`,
+    ),
   );
   const n = rows[0]?.n ?? 0;
   if (n > 0) report.deleted[table] = (report.deleted[table] ?? 0) + n;
@@ -142,7 +148,9 @@ export async function enforceRetention(db: Db, days: number, now = new Date()): 
 
 async function deleteOlder(db: Db, table: string, column: string, cutoff: Date, report: DeletionReport): Promise<void> {
   const rows = rowsOf<{ n: number }>(
-    await db.execute(sql`with gone as (delete from ${sql.identifier(table)} where ${sql.identifier(column)} < ${cutoff.toISOString()}::timestamptz returning 1) select count(*)::int as n from gone`),
+    await db.execute(
+      sql`with gone as (delete from ${sql.identifier(table)} where ${sql.identifier(column)} < ${cutoff.toISOString()}::timestamptz returning 1) select count(*)::int as n from gone`,
+    ),
   );
   const n = rows[0]?.n ?? 0;
   if (n > 0) report.deleted[table] = (report.deleted[table] ?? 0) + n;

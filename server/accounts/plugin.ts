@@ -3,12 +3,14 @@
  * verifyAccessToken(app, …) works everywhere), the /api routes and the retention job.
  * Registered by server/app.ts after the global rate limiter.
  */
+import './events.js';
+
+import jwt from '@fastify/jwt';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import jwt from '@fastify/jwt';
-import './events.js';
-import { resolveJwtSecret } from './jwt-secret.js';
+
 import { AuthThrottle } from './auth-throttle.js';
+import { resolveJwtSecret } from './jwt-secret.js';
 import { startRetentionJob } from './retention-job.js';
 import { authRoutes } from './routes/auth.js';
 import { inviteRoutes } from './routes/invites.js';

@@ -1,5 +1,6 @@
 /** Authenticating HTTP requests: a Bearer access token whose account still exists. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+
 import { unauthorized } from '../http/http-error.js';
 import { bearerToken, verifyAccessToken } from './tokens.js';
 import { findUserById, isGuest, type UserRow } from './users.js';

@@ -3,7 +3,8 @@
  * and retried at the next tick; it never stops the server.
  */
 import type { FastifyInstance } from 'fastify';
-import { enforceRetention, type DeletionReport } from './personal-data.js';
+
+import { type DeletionReport, enforceRetention } from './personal-data.js';
 
 export function startRetentionJob(app: FastifyInstance): { runNow(): Promise<DeletionReport | undefined>; stop(): Promise<void> } {
   const { config, database } = app.services;
@@ -11,7 +12,8 @@ export function startRetentionJob(app: FastifyInstance): { runNow(): Promise<Del
   const runNow = () => {
     running ??= enforceRetention(database.db, config.RETENTION_DAYS)
       .then((report) => {
-        if (Object.keys(report.deleted).length > 0) app.log.info({ deleted: report.deleted, retentionDays: config.RETENTION_DAYS }, 'retention: old data deleted');
+        if (Object.keys(report.deleted).length > 0)
+          app.log.info({ deleted: report.deleted, retentionDays: config.RETENTION_DAYS }, 'retention: old data deleted');
         return report;
       })
       .catch((err: unknown) => {
@@ -24,7 +26,10 @@ export function startRetentionJob(app: FastifyInstance): { runNow(): Promise<Del
   // In a cluster one node per interval takes the turn (a Redis lock that expires with the interval).
   const tick = () => {
     const turn = app.cluster ? app.cluster.takeTurn('retention', config.RETENTION_INTERVAL_MIN * 60_000 * 0.9) : Promise.resolve(true);
-    turn.then((mine) => (mine ? runNow() : undefined), (err: unknown) => app.log.warn({ err: String(err) }, 'retention: no turn taken (Redis unreachable); next interval'));
+    turn.then(
+      (mine) => (mine ? runNow() : undefined),
+      (err: unknown) => app.log.warn({ err: String(err) }, 'retention: no turn taken (Redis unreachable); next interval'),
+    );
   };
   const timer = setInterval(tick, config.RETENTION_INTERVAL_MIN * 60_000);
   timer.unref();

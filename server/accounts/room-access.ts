@@ -9,14 +9,15 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db } from '../database.js';
+
 import { listenerLinks, roomMemberships, rooms } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import { forbidden, notFound, unauthorized } from '../http/http-error.js';
 import { acceptInvite, type RoomRole } from './invites.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from './opaque-tokens.js';
+import { type Account, requireAccount } from './request-auth.js';
 import { verifyAccessToken } from './tokens.js';
 import { findUserById, isUuid } from './users.js';
-import { requireAccount, type Account } from './request-auth.js';
 
 export type RoomRow = typeof rooms.$inferSelect;
 
@@ -123,7 +124,12 @@ export interface RoomAccess {
  * (not a member, or below `minimum`). Closed rooms pass; refuse them yourself where it matters.
  * Usage: `const { account, role } = await requireRoomRole(app, request, request.params.roomId);`
  */
-export async function requireRoomRole(app: FastifyInstance, request: FastifyRequest, roomId: string, minimum: RoomRole = 'guest'): Promise<RoomAccess> {
+export async function requireRoomRole(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  roomId: string,
+  minimum: RoomRole = 'guest',
+): Promise<RoomAccess> {
   const db = app.services.database.db;
   const account = await requireAccount(app, request);
   const room = await findRoom(db, roomId);

@@ -3,10 +3,12 @@
  * hashed, rotated on every use). Other areas authenticate with verifyAccessToken() only.
  */
 import { randomUUID } from 'node:crypto';
+
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../database.js';
+
 import { refreshTokens } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import { unauthorized } from '../http/http-error.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from './opaque-tokens.js';
 
@@ -34,7 +36,13 @@ declare module '@fastify/jwt' {
 }
 
 export function signAccessToken(app: FastifyInstance, identity: AccessIdentity): string {
-  const payload: AccessTokenPayload = { sub: identity.userId, name: identity.displayName, guest: identity.guest, typ: 'access', ...(identity.sessionId ? { sid: identity.sessionId } : {}) };
+  const payload: AccessTokenPayload = {
+    sub: identity.userId,
+    name: identity.displayName,
+    guest: identity.guest,
+    typ: 'access',
+    ...(identity.sessionId ? { sid: identity.sessionId } : {}),
+  };
   return app.jwt.sign(payload, { expiresIn: `${app.services.config.ACCESS_TOKEN_TTL_S}s` });
 }
 
@@ -98,7 +106,12 @@ export interface IssuedRefreshToken {
   familyId: string;
 }
 
-export async function issueRefreshToken(db: Db, userId: string, ttlDays: number, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
+export async function issueRefreshToken(
+  db: Db,
+  userId: string,
+  ttlDays: number,
+  familyId: string = randomUUID(),
+): Promise<IssuedRefreshToken> {
   const token = newOpaqueToken();
   const expiresAt = new Date(Date.now() + ttlDays * 86_400_000);
   await db.insert(refreshTokens).values({ userId, tokenHash: hashOpaqueToken(token), familyId, expiresAt });
@@ -115,7 +128,12 @@ export async function issueRefreshToken(db: Db, userId: string, ttlDays: number,
  */
 const rotations = new Map<string, { result: Promise<{ userId: string } & IssuedRefreshToken>; until: number }>();
 
-export function rotateRefreshToken(db: Db, token: unknown, ttlDays: number, graceMs = 10_000): Promise<{ userId: string } & IssuedRefreshToken> {
+export function rotateRefreshToken(
+  db: Db,
+  token: unknown,
+  ttlDays: number,
+  graceMs = 10_000,
+): Promise<{ userId: string } & IssuedRefreshToken> {
   if (!looksLikeOpaqueToken(token)) return Promise.reject(unauthorized('refresh token invalid'));
   const hash = hashOpaqueToken(token);
   const now = Date.now();
@@ -140,7 +158,10 @@ async function rotateOnce(db: Db, token: string, ttlDays: number): Promise<{ use
     .returning();
   const row = claimed[0];
   if (!row) {
-    const [seen] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(token)));
+    const [seen] = await db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, hashOpaqueToken(token)));
     if (seen) await revokeRefreshFamily(db, seen.familyId);
     throw unauthorized(seen ? 'refresh token already used; all sessions of this log-in were revoked' : 'refresh token invalid');
   }
@@ -151,12 +172,18 @@ async function rotateOnce(db: Db, token: string, ttlDays: number): Promise<{ use
 
 export async function revokeRefreshFamily(db: Db, familyId: string): Promise<void> {
   sessionChecks.set(familyId, { revoked: true, at: Date.now() });
-  await db.update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 
 /** Log-out: revokes the family of the given token; unknown tokens are ignored (idempotent). */
 export async function revokeRefreshToken(db: Db, token: unknown): Promise<void> {
   if (!looksLikeOpaqueToken(token)) return;
-  const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashOpaqueToken(token)));
+  const [row] = await db
+    .select()
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, hashOpaqueToken(token)));
   if (row) await revokeRefreshFamily(db, row.familyId);
 }

@@ -5,8 +5,9 @@
  */
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../database.js';
+
 import { userSettings } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import type { MoodOverride } from './events.js';
 
 export const STRATEGIES = ['match', 'lift', 'calm'] as const;
@@ -24,7 +25,11 @@ export interface UserSettings {
 export function settingsView(row: SettingsRow | undefined, now = new Date()): UserSettings {
   const until = row?.moodOverrideUntil;
   const moodOverride = row?.moodOverride && until && until > now ? { emotion: row.moodOverride, until: until.toISOString() } : null;
-  return { strategy: (row?.strategy as Strategy | undefined) ?? 'match', moodOverride, consentedAt: row?.consentedAt?.toISOString() ?? null };
+  return {
+    strategy: (row?.strategy as Strategy | undefined) ?? 'match',
+    moodOverride,
+    consentedAt: row?.consentedAt?.toISOString() ?? null,
+  };
 }
 
 export async function readUserSettings(db: Db, userId: string): Promise<UserSettings> {
@@ -41,6 +46,9 @@ export function getUserSettings(app: FastifyInstance, userId: string): Promise<U
 export async function consentedUsers(db: Db, userIds: string[]): Promise<Set<string>> {
   const ids = userIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (ids.length === 0) return new Set();
-  const rows = await db.select({ userId: userSettings.userId }).from(userSettings).where(and(inArray(userSettings.userId, ids), isNotNull(userSettings.consentedAt)));
+  const rows = await db
+    .select({ userId: userSettings.userId })
+    .from(userSettings)
+    .where(and(inArray(userSettings.userId, ids), isNotNull(userSettings.consentedAt)));
   return new Set(rows.map((r) => r.userId));
 }

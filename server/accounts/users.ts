@@ -1,7 +1,8 @@
 /** Looking up and creating accounts (full accounts with a password, and invite guests). */
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../database.js';
+
 import { users } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -19,7 +20,10 @@ export async function findUserById(db: Db, userId: string): Promise<UserRow | un
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${email})`);
   return row;
 }
 

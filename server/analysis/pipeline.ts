@@ -10,11 +10,13 @@
  * which fusion treats as a missing voice).
  */
 import os from 'node:os';
+
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { Histogram, Counter, Gauge } from 'prom-client';
-import { AnalysisPool } from '../../models/runtime/analysis-pool.js';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
+import { AnalysisPool } from '../../models/runtime/analysis-pool.js';
 
 declare module '../events.js' {
   interface MoodifyEvents {
@@ -69,7 +71,10 @@ const analysis: FastifyPluginAsync = async (app) => {
     return;
   }
   app.services.analysis = { pool };
-  app.log.info({ workers: pool.size, layout: pool.layout, provider: pool.provider, cores: os.availableParallelism() }, 'emotion analysis pool started');
+  app.log.info(
+    { workers: pool.size, layout: pool.layout, provider: pool.provider, cores: os.availableParallelism() },
+    'emotion analysis pool started',
+  );
   app.addHook('onClose', async () => {
     await pool.close();
   });
@@ -119,9 +124,19 @@ const analysis: FastifyPluginAsync = async (app) => {
     const latencyMs = performance.now() - decodedAt;
     faceSeconds.observe(latencyMs / 1000);
     results.inc({ modality: 'face', status: result.status });
-    app.services.events.emit('analysisResult', { roomId: route.roomId, participantId, modality: 'face', status: result.status, latencyMs, frameSeq: seq });
+    app.services.events.emit('analysisResult', {
+      roomId: route.roomId,
+      participantId,
+      modality: 'face',
+      status: result.status,
+      latencyMs,
+      frameSeq: seq,
+    });
     app.services.mood?.observe({
-      roomId: route.roomId, participantId, ...(route.userId && { userId: route.userId }), modality: 'face',
+      roomId: route.roomId,
+      participantId,
+      ...(route.userId && { userId: route.userId }),
+      modality: 'face',
       reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence } : null,
     });
   });
@@ -133,10 +148,19 @@ const analysis: FastifyPluginAsync = async (app) => {
     if (arrivedAt !== undefined) {
       const latencyMs = performance.now() - arrivedAt;
       voiceSeconds.observe(latencyMs / 1000);
-      app.services.events.emit('analysisResult', { roomId: route.roomId, participantId, modality: 'voice', status: result.status, latencyMs });
+      app.services.events.emit('analysisResult', {
+        roomId: route.roomId,
+        participantId,
+        modality: 'voice',
+        status: result.status,
+        latencyMs,
+      });
     }
     app.services.mood?.observe({
-      roomId: route.roomId, participantId, ...(route.userId && { userId: route.userId }), modality: 'voice',
+      roomId: route.roomId,
+      participantId,
+      ...(route.userId && { userId: route.userId }),
+      modality: 'voice',
       // a voice the speech model has only begun to learn is less reliable (models/voice/speaker-profile.ts)
       reading: result.status === 'ok' ? { probabilities: result.probabilities, confidence: result.confidence * result.reliability } : null,
     });
@@ -166,7 +190,10 @@ const analysis: FastifyPluginAsync = async (app) => {
     routeFor(roomId, participantId);
     void analyseVideo(pool, participantId, tap, release);
   });
-  app.rooms.on('audioTap', ({ roomId, participantId, tap }) => void analyseAudio(pool, routeFor(roomId, participantId), participantId, tap, release));
+  app.rooms.on(
+    'audioTap',
+    ({ roomId, participantId, tap }) => void analyseAudio(pool, routeFor(roomId, participantId), participantId, tap, release),
+  );
   app.services.events.on('peerLeft', ({ participantId }) => app.services.mood?.forget(participantId));
 };
 
@@ -188,7 +215,12 @@ function userIdOf(app: FastifyInstance, roomId: string, participantId: string): 
   return app.rooms.rooms.get(roomId)?.peers.get(participantId)?.userId;
 }
 
-async function analyseVideo(pool: AnalysisPool, participantId: string, tap: VideoTap, release: (id: string, m: 'face') => void): Promise<void> {
+async function analyseVideo(
+  pool: AnalysisPool,
+  participantId: string,
+  tap: VideoTap,
+  release: (id: string, m: 'face') => void,
+): Promise<void> {
   try {
     // The tap's subscription keeps only the newest frame; the pool's mailbox does the same per worker.
     for await (const frame of tap.frames()) pool.submitFrame(frame);
@@ -198,7 +230,11 @@ async function analyseVideo(pool: AnalysisPool, participantId: string, tap: Vide
 }
 
 async function analyseAudio(
-  pool: AnalysisPool, route: Route, participantId: string, tap: AudioTap, release: (id: string, m: 'voice') => void,
+  pool: AnalysisPool,
+  route: Route,
+  participantId: string,
+  tap: AudioTap,
+  release: (id: string, m: 'voice') => void,
 ): Promise<void> {
   try {
     for await (const chunk of tap.chunks()) {

@@ -6,13 +6,15 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { Redis } from 'ioredis';
+
 import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+
 import type { AppConfig } from '../config.js';
-import { ClusterKeys } from './keys.js';
 import { JobLocks } from './job-lock.js';
-import { NodeRegistry, type NodeLoad } from './node-registry.js';
-import { RoomOwnership, type RoomOwner } from './ownership.js';
+import { ClusterKeys } from './keys.js';
+import { type NodeLoad, NodeRegistry } from './node-registry.js';
+import { type RoomOwner, RoomOwnership } from './ownership.js';
 import { RoomPlacement } from './placement.js';
 
 export const EDGE_HEADER = 'x-moodify-edge';
@@ -45,7 +47,12 @@ export class Cluster {
   constructor(private readonly o: ClusterOptions) {
     const { config } = o;
     this.keys = new ClusterKeys(config.REDIS_KEY_PREFIX);
-    this.nodeId = config.NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}-${crypto.randomBytes(3).toString('hex')}`;
+    this.nodeId =
+      config.NODE_ID ??
+      `${os
+        .hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 40)}-${crypto.randomBytes(3).toString('hex')}`;
     const redisOptions = {
       // A command while Redis is away fails at once (a clear error) instead of queueing forever.
       enableOfflineQueue: false,
@@ -56,7 +63,10 @@ export class Cluster {
     };
     this.redis = new Redis(config.REDIS_URL!, redisOptions);
     this.subscriber = new Redis(config.REDIS_URL!, { ...redisOptions, enableOfflineQueue: true, maxRetriesPerRequest: null });
-    for (const [name, connection] of [['commands', this.redis], ['pubsub', this.subscriber]] as const) {
+    for (const [name, connection] of [
+      ['commands', this.redis],
+      ['pubsub', this.subscriber],
+    ] as const) {
       connection.on('error', (err: Error) => {
         if (this.lastRedisError !== err.message) o.logger.warn({ connection: name, err: err.message }, 'cluster: Redis error');
         this.lastRedisError = err.message;
@@ -66,14 +76,19 @@ export class Cluster {
         this.lastRedisError = undefined;
       });
     }
-    this.edgeSecret = crypto.createHmac('sha256', config.JWT_SECRET ?? '').update(`moodify-edge:${config.REDIS_KEY_PREFIX}`).digest('base64url');
+    this.edgeSecret = crypto
+      .createHmac('sha256', config.JWT_SECRET ?? '')
+      .update(`moodify-edge:${config.REDIS_KEY_PREFIX}`)
+      .digest('base64url');
     this.registry = new NodeRegistry({
       redis: this.redis,
       keys: this.keys,
       ttlMs: config.CLUSTER_NODE_TTL_MS,
       self: {
         id: this.nodeId,
-        get url() { return selfUrl(); },
+        get url() {
+          return selfUrl();
+        },
         rtc: { announcedIp: config.MEDIASOUP_ANNOUNCED_IP ?? null, minPort: config.RTC_MIN_PORT, maxPort: config.RTC_MAX_PORT },
         startedAt: Date.now(),
       },
@@ -104,7 +119,10 @@ export class Cluster {
   /** Connects to Redis (a Redis that is down at start is retried in the background). */
   async connect(): Promise<void> {
     await Promise.all([this.redis.connect(), this.subscriber.connect()]).catch((err: unknown) => {
-      this.o.logger.error({ err: String(err) }, 'cluster: Redis unreachable at start; retrying in the background (new rooms cannot be placed until it answers)');
+      this.o.logger.error(
+        { err: String(err) },
+        'cluster: Redis unreachable at start; retrying in the background (new rooms cannot be placed until it answers)',
+      );
     });
   }
 
@@ -126,7 +144,13 @@ export class Cluster {
       error = err instanceof Error ? err.message : String(err);
     }
     const ok = error === undefined && this.registry.announced;
-    return { ok, nodeId: this.nodeId, url: this.publicUrl, redis: { ok: error === undefined, ...(error && { error }) }, heldRooms: this.ownership.heldRooms.length };
+    return {
+      ok,
+      nodeId: this.nodeId,
+      url: this.publicUrl,
+      redis: { ok: error === undefined, ...(error && { error }) },
+      heldRooms: this.ownership.heldRooms.length,
+    };
   }
 
   isEdgeRequest(headers: Record<string, string | string[] | undefined>): boolean {
@@ -145,5 +169,8 @@ export class Cluster {
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+  ]);
 }

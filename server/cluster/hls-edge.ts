@@ -60,7 +60,9 @@ export class HlsEdge {
       }
     }
     this.stats.served[kind]++;
-    let response = await this.collapsed(`${roomId}/${path}`, kind, kind === 'playlist' ? PLAYLIST_TTL_MS : BLOCKING_PLAYLIST_TTL_MS, () => this.upstream(roomId, path));
+    let response = await this.collapsed(`${roomId}/${path}`, kind, kind === 'playlist' ? PLAYLIST_TTL_MS : BLOCKING_PLAYLIST_TTL_MS, () =>
+      this.upstream(roomId, path),
+    );
     // A blocking reload the owner cannot answer (a new owner's stream, numbered afresh): the plain playlist.
     if (kind === 'blocking-playlist' && (response.status === 400 || response.status === 503)) {
       response = await this.collapsed(`${roomId}/live.m3u8`, 'playlist', PLAYLIST_TTL_MS, () => this.upstream(roomId, 'live.m3u8'));

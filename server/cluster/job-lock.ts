@@ -9,6 +9,7 @@
  * Without Redis the job is skipped (and says so): better late than twice at once.
  */
 import type { Redis } from 'ioredis';
+
 import type { ClusterKeys } from './keys.js';
 
 // KEYS: lock. ARGV: holder, ttl ms.
@@ -23,7 +24,11 @@ type LockRedis = Redis & {
 export class JobLocks {
   private readonly redis: LockRedis;
 
-  constructor(redis: Redis, private readonly keys: ClusterKeys, private readonly nodeId: string) {
+  constructor(
+    redis: Redis,
+    private readonly keys: ClusterKeys,
+    private readonly nodeId: string,
+  ) {
     this.redis = redis as LockRedis;
     if (typeof this.redis.moodifyLockExtend !== 'function') {
       redis.defineCommand('moodifyLockExtend', { numberOfKeys: 1, lua: EXTEND });
@@ -38,7 +43,11 @@ export class JobLocks {
   }
 
   /** Runs fn on this node if no other node runs it now; undefined (fn not run) otherwise. */
-  async exclusive<T>(name: string, fn: () => Promise<T>, ttlMs = 30_000): Promise<{ ran: true; value: T } | { ran: false; holder: string | null }> {
+  async exclusive<T>(
+    name: string,
+    fn: () => Promise<T>,
+    ttlMs = 30_000,
+  ): Promise<{ ran: true; value: T } | { ran: false; holder: string | null }> {
     const key = this.keys.jobLock(name);
     const holder = `${this.nodeId}:${process.pid}:${Date.now()}`;
     if ((await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) !== 'OK') return { ran: false, holder: await this.redis.get(key) };

@@ -16,15 +16,22 @@
  * mood override set in the settings) are made on whichever node served the request; they are
  * relayed to every node's bus, so the owner evicts the peers and every node ends the watches.
  */
-import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
+import type { Redis } from 'ioredis';
+
 import type { EventBus } from '../events.js';
+import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
 import type { ClusterKeys } from './keys.js';
 import type { RoomOwnership } from './ownership.js';
 
 /** Bus events that are account facts, true on every node (emitted by server/accounts). */
-const RELAYED_BUS_EVENTS = ['roomClosedByOwner', 'roomMemberRemoved', 'listenerLinkRevoked', 'userDataDeleted', 'userSettingsChanged'] as const;
+const RELAYED_BUS_EVENTS = [
+  'roomClosedByOwner',
+  'roomMemberRemoved',
+  'listenerLinkRevoked',
+  'userDataDeleted',
+  'userSettingsChanged',
+] as const;
 /** A userId no account has: the tap is "signed in" only so the hub includes userIds. */
 const TAP_USER = '\u0000cluster-tap';
 const SNAPSHOT_EVENTS = new Set(['presence', 'roomMood', 'nowPlaying']);
@@ -61,7 +68,9 @@ export class LiveBridge {
   constructor(private readonly o: LiveBridgeOptions) {
     this.busChannel = `${o.keys.prefix}:bus`;
     o.subscriber.on('message', (channel: string, text: string) => this.onMessage(channel, text));
-    void o.subscriber.subscribe(this.busChannel).catch((err: unknown) => o.log.warn({ err: String(err) }, 'cluster: bus channel not subscribed (Redis down?)'));
+    void o.subscriber
+      .subscribe(this.busChannel)
+      .catch((err: unknown) => o.log.warn({ err: String(err) }, 'cluster: bus channel not subscribed (Redis down?)'));
     for (const name of RELAYED_BUS_EVENTS) {
       const handler = (payload: unknown) => {
         if (this.relaying) return;
@@ -91,7 +100,8 @@ export class LiveBridge {
     clearInterval(this.syncTimer);
     for (const tap of this.taps.values()) tap.unsubscribe();
     this.taps.clear();
-    for (const [name, handler] of this.busHandlers) (this.o.events as unknown as { off(n: string, h: (p: unknown) => void): void }).off(name, handler);
+    for (const [name, handler] of this.busHandlers)
+      (this.o.events as unknown as { off(n: string, h: (p: unknown) => void): void }).off(name, handler);
   }
 
   private addTap(roomId: string): void {
@@ -106,7 +116,9 @@ export class LiveBridge {
         const message: LiveMessage = { node: this.o.nodeId, token, event, data };
         void this.o.ownership
           .fencedPublish(roomId, this.o.keys.liveChannel(roomId), JSON.stringify(message), {
-            key: this.o.keys.roomSnapshot(roomId), value: JSON.stringify({ token, ...snapshot }), ttlMs: this.o.snapshotTtlMs,
+            key: this.o.keys.roomSnapshot(roomId),
+            value: JSON.stringify({ token, ...snapshot }),
+            ttlMs: this.o.snapshotTtlMs,
           })
           .catch(() => {}); // Redis down: watchers on other nodes miss this one; the room runs on
       },
@@ -122,12 +134,15 @@ export class LiveBridge {
     this.remoteRooms.add(roomId);
     void this.o.subscriber.subscribe(this.o.keys.liveChannel(roomId)).catch(() => {});
     // Watchers start from the owner's latest state, unless this node is the owner.
-    void this.o.redis.get(this.o.keys.roomSnapshot(roomId)).then((text) => {
-      if (!text || this.o.ownership.holds(roomId) || !this.remoteRooms.has(roomId)) return;
-      const { token, ...events } = JSON.parse(text) as Record<string, unknown> & { token: number };
-      if (!this.accept(roomId, token)) return;
-      for (const [event, data] of Object.entries(events)) this.o.live.deliverRemote(roomId, event, data);
-    }).catch(() => {});
+    void this.o.redis
+      .get(this.o.keys.roomSnapshot(roomId))
+      .then((text) => {
+        if (!text || this.o.ownership.holds(roomId) || !this.remoteRooms.has(roomId)) return;
+        const { token, ...events } = JSON.parse(text) as Record<string, unknown> & { token: number };
+        if (!this.accept(roomId, token)) return;
+        for (const [event, data] of Object.entries(events)) this.o.live.deliverRemote(roomId, event, data);
+      })
+      .catch(() => {});
   }
 
   private unwatchRemote(roomId: string): void {

@@ -4,7 +4,9 @@
  * ttl without anyone noticing it first. The set of node ids is pruned lazily by readers.
  */
 import os from 'node:os';
+
 import type { Redis } from 'ioredis';
+
 import type { ClusterKeys } from './keys.js';
 
 export interface NodeLoad {
@@ -71,7 +73,11 @@ export class NodeRegistry {
   async beat(): Promise<boolean> {
     const info = this.info();
     try {
-      await this.o.redis.multi().set(this.o.keys.node(info.id), JSON.stringify(info), 'PX', this.o.ttlMs).sadd(this.o.keys.nodes, info.id).exec();
+      await this.o.redis
+        .multi()
+        .set(this.o.keys.node(info.id), JSON.stringify(info), 'PX', this.o.ttlMs)
+        .sadd(this.o.keys.nodes, info.id)
+        .exec();
       this.lastOkAt = info.beatAt;
       this.o.onBeat?.(true);
       return true;
@@ -105,6 +111,11 @@ export class NodeRegistry {
   /** Stops beating and removes this node's entry at once (a clean shutdown needs no TTL wait). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.o.redis.multi().del(this.o.keys.node(this.id)).srem(this.o.keys.nodes, this.id).exec().catch(() => {});
+    await this.o.redis
+      .multi()
+      .del(this.o.keys.node(this.id))
+      .srem(this.o.keys.nodes, this.id)
+      .exec()
+      .catch(() => {});
   }
 }

@@ -15,6 +15,7 @@
  * (restarted without persistence) the owner re-asserts its lease, unless a higher token exists.
  */
 import type { Redis } from 'ioredis';
+
 import type { ClusterKeys } from './keys.js';
 
 export interface RoomOwner {
@@ -67,7 +68,15 @@ type ScriptedRedis = Redis & {
   moodifyClaim(owner: string, fence: string, node: string, leaseMs: number, nodePrefix: string): Promise<[number, string, string]>;
   moodifyRenew(owner: string, fence: string, mine: string, token: number, leaseMs: number): Promise<number>;
   moodifyRelease(owner: string, mine: string): Promise<number>;
-  moodifyFencedPublish(owner: string, snapshotKey: string, mine: string, channel: string, message: string, snapshot: string, ttlMs: number): Promise<number>;
+  moodifyFencedPublish(
+    owner: string,
+    snapshotKey: string,
+    mine: string,
+    channel: string,
+    message: string,
+    snapshot: string,
+    ttlMs: number,
+  ): Promise<number>;
 };
 
 export function defineOwnershipScripts(redis: Redis): ScriptedRedis {
@@ -117,7 +126,11 @@ export class RoomOwnership {
   async claim(roomId: string, nodeId = this.o.nodeId): Promise<{ claimed: boolean; owner: RoomOwner }> {
     const started = Date.now();
     const [result, node, token] = await this.redis.moodifyClaim(
-      this.o.keys.roomOwner(roomId), this.o.keys.roomFence(roomId), nodeId, this.o.leaseMs, this.o.keys.nodePrefix(),
+      this.o.keys.roomOwner(roomId),
+      this.o.keys.roomFence(roomId),
+      nodeId,
+      this.o.leaseMs,
+      this.o.keys.nodePrefix(),
     );
     if (result === -1) throw new NodeNotAliveError(`node ${nodeId} has no live heartbeat`);
     const owner = { nodeId: node, token: Number(token) };
@@ -155,19 +168,31 @@ export class RoomOwnership {
     const room = this.held.get(roomId);
     if (!room) return;
     this.held.delete(roomId);
-    await this.redis.moodifyRelease(this.o.keys.roomOwner(roomId), `${this.o.nodeId}|${room.token}`).catch((err: unknown) => this.o.onError?.(err));
+    await this.redis
+      .moodifyRelease(this.o.keys.roomOwner(roomId), `${this.o.nodeId}|${room.token}`)
+      .catch((err: unknown) => this.o.onError?.(err));
   }
 
   /**
    * Publishes on a channel (and optionally stores the room's snapshot) only while this node is
    * still the room's owner with its token. Returns false when fenced off (or not held here).
    */
-  async fencedPublish(roomId: string, channel: string, message: string, snapshot?: { key: string; value: string; ttlMs: number }): Promise<boolean> {
+  async fencedPublish(
+    roomId: string,
+    channel: string,
+    message: string,
+    snapshot?: { key: string; value: string; ttlMs: number },
+  ): Promise<boolean> {
     const room = this.held.get(roomId);
     if (!room) return false;
     const result = await this.redis.moodifyFencedPublish(
-      this.o.keys.roomOwner(roomId), snapshot?.key ?? this.o.keys.roomSnapshot(roomId), `${this.o.nodeId}|${room.token}`,
-      channel, message, snapshot?.value ?? '', snapshot?.ttlMs ?? 0,
+      this.o.keys.roomOwner(roomId),
+      snapshot?.key ?? this.o.keys.roomSnapshot(roomId),
+      `${this.o.nodeId}|${room.token}`,
+      channel,
+      message,
+      snapshot?.value ?? '',
+      snapshot?.ttlMs ?? 0,
     );
     return result >= 0;
   }
@@ -191,7 +216,11 @@ export class RoomOwnership {
     const pipeline = this.redis.pipeline();
     for (const [roomId, room] of rooms) {
       (pipeline as unknown as ScriptedRedis).moodifyRenew(
-        this.o.keys.roomOwner(roomId), this.o.keys.roomFence(roomId), `${this.o.nodeId}|${room.token}`, room.token, this.o.leaseMs,
+        this.o.keys.roomOwner(roomId),
+        this.o.keys.roomFence(roomId),
+        `${this.o.nodeId}|${room.token}`,
+        room.token,
+        this.o.leaseMs,
       );
     }
     let results: [Error | null, unknown][] | null;

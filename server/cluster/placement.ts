@@ -7,20 +7,23 @@
 import type { NodeInfo, NodeRegistry } from './node-registry.js';
 import { NodeNotAliveError, type RoomOwner, type RoomOwnership } from './ownership.js';
 
-export type Placement =
-  | { local: true; owner: RoomOwner }
-  | { local: false; owner: RoomOwner; node: NodeInfo };
+export type Placement = { local: true; owner: RoomOwner } | { local: false; owner: RoomOwner; node: NodeInfo };
 
 /** Redis could not be asked: the room cannot be placed now (rooms already running are unaffected). */
 export class PlacementUnavailableError extends Error {
   constructor(cause: unknown) {
-    super(`the cluster's Redis is unreachable, so a room cannot be placed now; try again shortly (${cause instanceof Error ? cause.message : String(cause)})`);
+    super(
+      `the cluster's Redis is unreachable, so a room cannot be placed now; try again shortly (${cause instanceof Error ? cause.message : String(cause)})`,
+    );
     this.name = 'PlacementUnavailableError';
   }
 }
 
 export class RoomPlacement {
-  constructor(private readonly ownership: RoomOwnership, private readonly registry: NodeRegistry) {}
+  constructor(
+    private readonly ownership: RoomOwnership,
+    private readonly registry: NodeRegistry,
+  ) {}
 
   async place(roomId: string): Promise<Placement> {
     if (this.ownership.holds(roomId)) return { local: true, owner: { nodeId: this.registry.id, token: this.ownership.tokenOf(roomId)! } };

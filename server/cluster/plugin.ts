@@ -5,25 +5,30 @@
  *     live events cross nodes on Redis pub/sub, every node serves every room's stream as an
  *     LL-HLS edge, the owner gives a room up when nobody uses it, and steps down when it lost it.
  */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+
 import { authorizeListener } from '../accounts/room-access.js';
 import { bearerToken } from '../accounts/tokens.js';
 import { ROOM_ID_SOURCE } from '../rooms/room-id.js';
-import { SignallingError, type RequestData } from '../signalling/protocol.js';
+import { type RequestData, SignallingError } from '../signalling/protocol.js';
 import { Cluster, EDGE_HEADER } from './cluster.js';
 import { HlsEdge, type UpstreamResponse } from './hls-edge.js';
 import { LiveBridge } from './live-bridge.js';
 import { NodeNotAliveError } from './ownership.js';
-import { PlacementUnavailableError, type Placement } from './placement.js';
+import { type Placement, PlacementUnavailableError } from './placement.js';
 import { proxySignalling } from './signalling-proxy.js';
 
 export interface ClusterNode {
   cluster: Cluster;
   /** Signalling: relays a join for a room owned elsewhere (server/signalling/session.ts routeJoin). */
-  routeJoin(socket: WebSocket, join: { id: number; data: RequestData<'join'>; relayable: boolean }, headers: Record<string, string | string[] | undefined>): Promise<boolean>;
+  routeJoin(
+    socket: WebSocket,
+    join: { id: number; data: RequestData<'join'>; relayable: boolean },
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<boolean>;
   edge: HlsEdge | undefined;
   isEdgeRequest(headers: Record<string, string | string[] | undefined>): boolean;
   /** Runs a periodic job on one node per period (false: another node has this period's turn). */
@@ -44,7 +49,9 @@ declare module 'fastify' {
   }
 }
 
-const STREAM_PATH = new RegExp(`^/stream/(${ROOM_ID_SOURCE})/([0-9a-f]{8}-(?:init\\d{1,6}\\.mp4|\\d{1,9}(?:\\.\\d{1,3})?\\.m4s)|live\\.m3u8)(?:\\?|$)`);
+const STREAM_PATH = new RegExp(
+  `^/stream/(${ROOM_ID_SOURCE})/([0-9a-f]{8}-(?:init\\d{1,6}\\.mp4|\\d{1,9}(?:\\.\\d{1,3})?\\.m4s)|live\\.m3u8)(?:\\?|$)`,
+);
 const BLOCK_PARAM = /^\d{1,9}$/;
 /** A room with no participants, no stream and no listener for this long is given up. */
 const UNUSED_ROOM_RELEASE_MS = 20_000;
@@ -105,7 +112,10 @@ export async function createClusterNode(app: FastifyInstance): Promise<ClusterNo
       const placed = await placeOrExplain(cluster, join.data.roomId);
       if (placed.local) return false;
       if (!join.relayable) {
-        throw new SignallingError('already-watching', `room ${join.data.roomId} is served by another node and this socket watches a room: join from a new socket (or unwatch first)`);
+        throw new SignallingError(
+          'already-watching',
+          `room ${join.data.roomId} is served by another node and this socket watches a room: join from a new socket (or unwatch first)`,
+        );
       }
       if (cluster.isEdgeRequest(headers)) {
         // Relayed here by a node that thought we own it; we don't (any more): start over there.
@@ -130,7 +140,8 @@ async function placeOrExplain(cluster: Cluster, roomId: string): Promise<Placeme
   try {
     return await cluster.placement.place(roomId);
   } catch (err) {
-    if (err instanceof PlacementUnavailableError || err instanceof NodeNotAliveError) throw new SignallingError('cluster-unavailable', err.message);
+    if (err instanceof PlacementUnavailableError || err instanceof NodeNotAliveError)
+      throw new SignallingError('cluster-unavailable', err.message);
     throw err;
   }
 }
@@ -141,8 +152,15 @@ const clusterWiring: FastifyPluginAsync = async (app) => {
   const { config } = app.services;
 
   const bridge = new LiveBridge({
-    redis: cluster.redis, subscriber: cluster.subscriber, keys: cluster.keys, nodeId: cluster.nodeId,
-    ownership: cluster.ownership, live: app.live, events: app.services.events, snapshotTtlMs: config.CLUSTER_ROOM_LEASE_MS * 2, log: app.log,
+    redis: cluster.redis,
+    subscriber: cluster.subscriber,
+    keys: cluster.keys,
+    nodeId: cluster.nodeId,
+    ownership: cluster.ownership,
+    live: app.live,
+    events: app.services.events,
+    snapshotTtlMs: config.CLUSTER_ROOM_LEASE_MS * 2,
+    log: app.log,
   });
   app.addHook('preClose', async () => bridge.close());
 
@@ -180,7 +198,10 @@ const clusterWiring: FastifyPluginAsync = async (app) => {
         const res = await app.inject({ method: 'GET', url: `/stream/${roomId}/${pathAndQuery}`, headers: edgeHeaders });
         return { status: res.statusCode, headers: res.headers as Record<string, string>, body: res.rawPayload };
       }
-      const res = await fetch(`${placed.node.url}/stream/${roomId}/${pathAndQuery}`, { headers: edgeHeaders, signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${placed.node.url}/stream/${roomId}/${pathAndQuery}`, {
+        headers: edgeHeaders,
+        signal: AbortSignal.timeout(15_000),
+      });
       if (res.status === 421) placements.delete(roomId);
       return { status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) };
     } catch (err) {
@@ -194,24 +215,32 @@ const clusterWiring: FastifyPluginAsync = async (app) => {
   const originRequests = { parts: 0, distinctParts: new Set<string>() };
   const metrics = app.services.registry;
   new Gauge({
-    name: 'moodify_cluster_edge_requests', help: 'LL-HLS requests at this edge by kind: served to listeners, and sent upstream to the owner',
-    labelNames: ['kind', 'side'], registers: [metrics],
+    name: 'moodify_cluster_edge_requests',
+    help: 'LL-HLS requests at this edge by kind: served to listeners, and sent upstream to the owner',
+    labelNames: ['kind', 'side'],
+    registers: [metrics],
     collect() {
       for (const [kind, n] of Object.entries(edge.stats.served)) this.set({ kind, side: 'served' }, n);
       for (const [kind, n] of Object.entries(edge.stats.upstream)) this.set({ kind, side: 'upstream' }, n);
     },
   });
   new Gauge({
-    name: 'moodify_cluster_origin_part_requests', help: 'part requests from edges answered here as the owner: all, and distinct parts',
-    labelNames: ['count'], registers: [metrics],
+    name: 'moodify_cluster_origin_part_requests',
+    help: 'part requests from edges answered here as the owner: all, and distinct parts',
+    labelNames: ['count'],
+    registers: [metrics],
     collect() {
       this.set({ count: 'requests' }, originRequests.parts);
       this.set({ count: 'distinct' }, originRequests.distinctParts.size);
     },
   });
   new Gauge({
-    name: 'moodify_cluster_held_rooms', help: 'rooms this node owns', registers: [metrics],
-    collect() { this.set(cluster.ownership.heldRooms.length); },
+    name: 'moodify_cluster_held_rooms',
+    help: 'rooms this node owns',
+    registers: [metrics],
+    collect() {
+      this.set(cluster.ownership.heldRooms.length);
+    },
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -246,15 +275,20 @@ const clusterWiring: FastifyPluginAsync = async (app) => {
     try {
       if (file === 'live.m3u8') {
         const { _HLS_msn: msn, _HLS_part: part } = query;
-        if (msn !== undefined && (typeof msn !== 'string' || !BLOCK_PARAM.test(msn))) return reply.code(400).send({ error: '_HLS_msn must be a media sequence number' });
-        if (part !== undefined && (typeof part !== 'string' || !BLOCK_PARAM.test(part) || msn === undefined)) return reply.code(400).send({ error: '_HLS_part must be a part index, with _HLS_msn' });
+        if (msn !== undefined && (typeof msn !== 'string' || !BLOCK_PARAM.test(msn)))
+          return reply.code(400).send({ error: '_HLS_msn must be a media sequence number' });
+        if (part !== undefined && (typeof part !== 'string' || !BLOCK_PARAM.test(part) || msn === undefined))
+          return reply.code(400).send({ error: '_HLS_part must be a part index, with _HLS_msn' });
         const block = msn === undefined ? undefined : { msn: Number(msn), part: part === undefined ? undefined : Number(part) };
         response = await edge.playlist(roomId, block, lt ? `lt=${encodeURIComponent(lt)}` : '');
       } else {
         response = await edge.file(roomId, file);
       }
     } catch (err) {
-      const message = err instanceof PlacementUnavailableError ? err.message : `the room's server is unreachable; retry (${err instanceof Error ? err.message : String(err)})`;
+      const message =
+        err instanceof PlacementUnavailableError
+          ? err.message
+          : `the room's server is unreachable; retry (${err instanceof Error ? err.message : String(err)})`;
       return reply.code(503).header('retry-after', '1').send({ error: message });
     }
     return reply.code(response.status).headers(response.headers).send(response.body);

@@ -9,8 +9,9 @@
  * restart") when the owner dropped, so the client reconnects here, joins again, and placement
  * sends it to the room's new owner.
  */
-import { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
+import { WebSocket } from 'ws';
+
 import { EDGE_HEADER } from './cluster.js';
 
 /** Frames a client may send before the owner's socket is open (it waits for the join reply). */

@@ -5,9 +5,10 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
-import { DatabaseTimeoutError, type Database } from '../database.js';
-import { errorForLog } from './errors.js';
+
 import type { WorkerPool } from '../../media/worker-pool.js';
+import { type Database, DatabaseTimeoutError } from '../database.js';
+import { errorForLog } from './errors.js';
 
 export interface HealthRoutesOptions {
   database: Database;
@@ -28,7 +29,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     } catch (err) {
       // The reason is logged; the public answer names no host, port or driver detail.
       request.log.warn({ err: errorForLog(err) }, 'readiness: database not answering');
-      databaseError = err instanceof DatabaseTimeoutError || /did not answer/.test(String((err as Error)?.message)) ? 'not answering' : 'unreachable';
+      databaseError =
+        err instanceof DatabaseTimeoutError || /did not answer/.test(String((err as Error)?.message)) ? 'not answering' : 'unreachable';
     }
     const alive = workers.liveCount();
     const ready = databaseError === undefined && alive === workers.size;
@@ -36,7 +38,11 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       status: ready ? 'ready' : 'not ready',
       database: { kind: database.kind, ok: databaseError === undefined, ...(databaseError && { error: databaseError }) },
       // Process ids only for probes on this machine (supervisors, tests); to anyone else slots and liveness.
-      workers: { expected: workers.size, alive, list: isLoopback(request.ip) ? workers.info() : workers.info().map(({ slot, alive }) => ({ slot, alive })) },
+      workers: {
+        expected: workers.size,
+        alive,
+        list: isLoopback(request.ip) ? workers.info() : workers.info().map(({ slot, alive }) => ({ slot, alive })),
+      },
       analysis: app.services.analysis
         ? { ok: true }
         : { ok: false, error: app.services.analysisError ?? (app.services.config.ANALYSIS_ENABLED ? 'loading' : 'disabled') },

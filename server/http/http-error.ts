@@ -3,7 +3,10 @@
  * the signalling layer can map the same `statusCode` onto its own error replies.
  */
 export class HttpError extends Error {
-  constructor(readonly statusCode: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429, message: string) {
+  constructor(
+    readonly statusCode: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429,
+    message: string,
+  ) {
     super(message);
     this.name = 'HttpError';
   }

@@ -4,6 +4,7 @@
  * mapper existed) in the body, the query string or the path. One hook, so no route can forget.
  */
 import type { FastifyInstance } from 'fastify';
+
 import { HttpError } from './http-error.js';
 
 function containsNul(value: unknown, depth = 0): boolean {

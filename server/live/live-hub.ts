@@ -18,9 +18,16 @@
  * A short ring of each user's own detailed samples (recentMs) answers `watch`, so a dashboard
  * opened mid-session starts with the last minutes.
  */
-import type { EventBus } from '../events.js';
 import type { MoodPoint } from '../../vocabulary/circumplex.js';
-import type { MemberMoodView, MemberView, NowPlayingView, ParticipantMoodView, PinnedMoodView, RoomMoodView } from '../../vocabulary/live-events.js';
+import type {
+  MemberMoodView,
+  MemberView,
+  NowPlayingView,
+  ParticipantMoodView,
+  PinnedMoodView,
+  RoomMoodView,
+} from '../../vocabulary/live-events.js';
+import type { EventBus } from '../events.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';
@@ -73,13 +80,16 @@ class Throttle {
       return;
     }
     this.pending = fn;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.last = Date.now();
-      const next = this.pending;
-      this.pending = undefined;
-      next?.();
-    }, Math.max(0, this.last + this.intervalMs - now));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.last = Date.now();
+        const next = this.pending;
+        this.pending = undefined;
+        next?.();
+      },
+      Math.max(0, this.last + this.intervalMs - now),
+    );
     this.timer.unref();
   }
 
@@ -108,8 +118,17 @@ export class LiveHub {
     private readonly registry: RoomRegistry,
     options: LiveHubOptions = {},
   ) {
-    this.o = { participantIntervalMs: 500, roomIntervalMs: 1000, recentMs: 5 * 60_000, recentMax: 3000, maxNowPlayingDelayMs: 30_000, ...options };
-    events.on('participantMood', (e) => this.throttle(this.participantThrottles, e.participantId, this.o.participantIntervalMs).run(() => this.publishParticipant(e)));
+    this.o = {
+      participantIntervalMs: 500,
+      roomIntervalMs: 1000,
+      recentMs: 5 * 60_000,
+      recentMax: 3000,
+      maxNowPlayingDelayMs: 30_000,
+      ...options,
+    };
+    events.on('participantMood', (e) =>
+      this.throttle(this.participantThrottles, e.participantId, this.o.participantIntervalMs).run(() => this.publishParticipant(e)),
+    );
     events.on('roomMood', (e) => this.throttle(this.roomThrottles, e.roomId, this.o.roomIntervalMs).run(() => this.publishRoom(e)));
     events.on('nowPlaying', (e) => this.scheduleNowPlaying(e));
     events.on('streamStopped', ({ roomId }) => {
@@ -132,8 +151,12 @@ export class LiveHub {
       this.broadcast(roomId, 'roomMood', this.roomMood(roomId));
     });
     events.on('roomClosedByOwner', ({ roomId }) => this.endWatches(roomId, () => true, 'the owner closed the room'));
-    events.on('roomMemberRemoved', ({ roomId, userId }) => this.endWatches(roomId, (w) => w.userId === userId, 'you were removed from the room'));
-    events.on('listenerLinkRevoked', ({ roomId, linkId }) => this.endWatches(roomId, (w) => w.linkId === linkId, 'the listener link was revoked'));
+    events.on('roomMemberRemoved', ({ roomId, userId }) =>
+      this.endWatches(roomId, (w) => w.userId === userId, 'you were removed from the room'),
+    );
+    events.on('listenerLinkRevoked', ({ roomId, linkId }) =>
+      this.endWatches(roomId, (w) => w.linkId === linkId, 'the listener link was revoked'),
+    );
     events.on('userDataDeleted', ({ userId }) => this.recentByUser.delete(userId));
     // Users who stopped sending: their old samples go even if nobody asks for them again.
     this.sweeper = setInterval(() => {
@@ -202,7 +225,16 @@ export class LiveHub {
   roomMood(roomId: string): RoomMoodView {
     const known = this.roomMoods.get(roomId);
     if (known) return known;
-    const members = this.members(roomId).map((m) => ({ participantId: m.participantId, displayName: m.displayName, emotion: 'neutral' as const, confidence: 0, valence: 0, arousal: 0, source: 'fused' as const, counted: false }));
+    const members = this.members(roomId).map((m) => ({
+      participantId: m.participantId,
+      displayName: m.displayName,
+      emotion: 'neutral' as const,
+      confidence: 0,
+      valence: 0,
+      arousal: 0,
+      source: 'fused' as const,
+      counted: false,
+    }));
     return {
       t: Date.now(),
       status: members.length ? 'listening' : 'empty',
@@ -378,7 +410,11 @@ export class LiveHub {
 function withoutUserIds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUserIds);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'userId').map(([key, v]) => [key, withoutUserIds(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'userId')
+      .map(([key, v]) => [key, withoutUserIds(v)]),
+  );
 }
 
 function round(x: number): number {

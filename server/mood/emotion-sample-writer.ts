@@ -6,9 +6,11 @@
  * ignore ids already present, so a batch retried after a lost acknowledgement is not duplicated.
  */
 import crypto from 'node:crypto';
+
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Db } from '../database.js';
+
 import { emotionSamples } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import type { ParticipantMoodEvent } from './engine.js';
 
 export type EmotionSampleRow = typeof emotionSamples.$inferInsert & { id: string };
@@ -31,7 +33,13 @@ export interface WriterOptions {
   log?: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
 }
 
-export const DEFAULT_WRITER_OPTIONS: WriterOptions = { batchSize: 500, flushIntervalMs: 1000, maxBuffered: 100_000, retryMs: 500, maxRetryMs: 5000 };
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
+  batchSize: 500,
+  flushIntervalMs: 1000,
+  maxBuffered: 100_000,
+  retryMs: 500,
+  maxRetryMs: 5000,
+};
 
 export class EmotionSampleWriter {
   private buffer: EmotionSampleRow[] = [];
@@ -54,19 +62,32 @@ export class EmotionSampleWriter {
     this.retryDelay = this.options.retryMs;
     const registry = this.options.registry;
     if (registry) {
-      const self = this;
+      // prom-client calls collect() with the gauge as `this`.
+      const buffered = () => this.buffered;
       new Gauge({
         name: 'moodify_emotion_samples_buffered',
         help: 'Emotion samples waiting to be written (grows while the database is unreachable)',
         registers: [registry],
         collect() {
-          this.set(self.buffered);
+          this.set(buffered());
         },
       });
       this.metrics = {
-        written: new Counter({ name: 'moodify_emotion_samples_written_total', help: 'Emotion samples written to the database', registers: [registry] }),
-        dropped: new Counter({ name: 'moodify_emotion_samples_dropped_total', help: 'Emotion samples dropped because the outage buffer was full', registers: [registry] }),
-        failures: new Counter({ name: 'moodify_emotion_samples_write_failures_total', help: 'Failed batch writes (each retried)', registers: [registry] }),
+        written: new Counter({
+          name: 'moodify_emotion_samples_written_total',
+          help: 'Emotion samples written to the database',
+          registers: [registry],
+        }),
+        dropped: new Counter({
+          name: 'moodify_emotion_samples_dropped_total',
+          help: 'Emotion samples dropped because the outage buffer was full',
+          registers: [registry],
+        }),
+        failures: new Counter({
+          name: 'moodify_emotion_samples_write_failures_total',
+          help: 'Failed batch writes (each retried)',
+          registers: [registry],
+        }),
       };
     }
     this.timer = setInterval(() => void this.tick(), this.options.flushIntervalMs);
@@ -148,7 +169,11 @@ export class EmotionSampleWriter {
         this.buffer.unshift(...batch);
         this.stats.failures++;
         this.metrics?.failures.inc();
-        if (!this.outage) this.options.log?.warn({ err: (err as Error).message, buffered: this.buffer.length }, 'emotion samples: database write failed, buffering');
+        if (!this.outage)
+          this.options.log?.warn(
+            { err: (err as Error).message, buffered: this.buffer.length },
+            'emotion samples: database write failed, buffering',
+          );
         this.outage = true;
         this.nextAttemptAt = Date.now() + this.retryDelay;
         this.retryDelay = Math.min(this.options.maxRetryMs, this.retryDelay * 2);

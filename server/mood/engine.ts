@@ -10,12 +10,12 @@
  * sensed mood is there again the moment the override ends. The sample sink always gets the
  * sensed mood: history records what was seen and heard, not what was pinned.
  */
-import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
-import type { EventBus } from '../events.js';
-import type { MemberMoodView, RoomStatus } from '../../vocabulary/live-events.js';
 import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
-import { MoodFusion, type FusionOptions } from './fusion.js';
-import { DEFAULT_GROUP_OPTIONS, groupMood, type GroupMood, type GroupOptions } from './group.js';
+import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
+import type { MemberMoodView, RoomStatus } from '../../vocabulary/live-events.js';
+import type { EventBus } from '../events.js';
+import { type FusionOptions, MoodFusion } from './fusion.js';
+import { DEFAULT_GROUP_OPTIONS, type GroupMood, groupMood, type GroupOptions } from './group.js';
 import type { FusedMood, Modality, ModalityReading, MoodOverride } from './types.js';
 
 export interface Observation {
@@ -78,7 +78,16 @@ export interface RoomMoodEvent {
 }
 
 /** The mood fields of a room without a confident mood ('listening' or 'empty'). */
-const NO_MOOD: GroupMood = { valence: 0, arousal: 0, emotion: 'neutral', confidence: 0, members: 0, agreeing: 0, mean: { valence: 0, arousal: 0 }, guardedFor: [] };
+const NO_MOOD: GroupMood = {
+  valence: 0,
+  arousal: 0,
+  emotion: 'neutral',
+  confidence: 0,
+  members: 0,
+  agreeing: 0,
+  mean: { valence: 0, arousal: 0 },
+  guardedFor: [],
+};
 
 export type MoodSampleSink = (event: ParticipantMoodEvent) => void;
 
@@ -159,7 +168,10 @@ export class MoodEngine {
 
   /** The room's group mood now (undefined while nobody in it has a confident mood). */
   roomMood(roomId: string, t = this.now()): GroupMood | undefined {
-    return groupMood(this.membersOf(roomId, t).map((m) => m.member), this.options.group);
+    return groupMood(
+      this.membersOf(roomId, t).map((m) => m.member),
+      this.options.group,
+    );
   }
 
   /**
@@ -172,7 +184,8 @@ export class MoodEngine {
     const previous = this.overrides.get(userId);
     clearTimeout(this.overrideTimers.get(userId));
     this.overrideTimers.delete(userId);
-    const valid = override && isFerLabel(override.emotion) && override.until > t ? { emotion: override.emotion, until: override.until } : null;
+    const valid =
+      override && isFerLabel(override.emotion) && override.until > t ? { emotion: override.emotion, until: override.until } : null;
     if (valid) {
       this.overrides.set(userId, valid);
       const timer = setTimeout(() => this.setOverride(userId, null), Math.min(valid.until - t, 2 ** 31 - 1));
@@ -271,7 +284,13 @@ export class MoodEngine {
         const m = p.fusion.last;
         const halfLife = p.fusion.options.holdHalfLifeMs;
         const confidence = m.confidence * Math.pow(0.5, Math.max(0, t - m.t) / halfLife);
-        return { member: { participantId, valence: m.valence, arousal: m.arousal, confidence, emotion: m.emotion }, who, source: 'fused' as const, unsure: m.unsure, override: undefined };
+        return {
+          member: { participantId, valence: m.valence, arousal: m.arousal, confidence, emotion: m.emotion },
+          who,
+          source: 'fused' as const,
+          unsure: m.unsure,
+          override: undefined,
+        };
       });
   }
 
@@ -310,11 +329,14 @@ export class MoodEngine {
       trailing.t = Math.max(trailing.t, t);
       return;
     }
-    const timer = setTimeout(() => {
-      const due = this.trailingRoomEmit.get(roomId);
-      this.trailingRoomEmit.delete(roomId);
-      if (due) this.emitRoom(roomId, due.t);
-    }, Math.min(this.roomIntervalMs, Math.max(0, last + this.roomIntervalMs - now)));
+    const timer = setTimeout(
+      () => {
+        const due = this.trailingRoomEmit.get(roomId);
+        this.trailingRoomEmit.delete(roomId);
+        if (due) this.emitRoom(roomId, due.t);
+      },
+      Math.min(this.roomIntervalMs, Math.max(0, last + this.roomIntervalMs - now)),
+    );
     timer.unref();
     this.trailingRoomEmit.set(roomId, { t, timer });
   }
@@ -332,7 +354,10 @@ export class MoodEngine {
       t = Math.max(t, trailing.t);
     }
     const members = this.membersOf(roomId, t);
-    const group = groupMood(members.map((m) => m.member), this.options.group);
+    const group = groupMood(
+      members.map((m) => m.member),
+      this.options.group,
+    );
     const status: RoomStatus = members.length === 0 ? 'empty' : group ? 'mood' : 'listening';
     const minConfidence = this.options.group?.minConfidence ?? DEFAULT_GROUP_OPTIONS.minConfidence;
     const memberMoods: MemberMoodSnapshot[] = members.map((m) => ({
@@ -350,7 +375,16 @@ export class MoodEngine {
     if (status === 'empty') this.lastRoomEmit.delete(roomId);
     else this.lastRoomEmit.set(roomId, this.now());
     const overrides = members.flatMap((m) => (m.override ? [m.override] : []));
-    this.events.emit('roomMood', { roomId, mood: group ?? NO_MOOD, t, status, memberMoods, unsure, ...(overrides.length ? { overrides } : {}), ...(cause ? { cause } : {}) });
+    this.events.emit('roomMood', {
+      roomId,
+      mood: group ?? NO_MOOD,
+      t,
+      status,
+      memberMoods,
+      unsure,
+      ...(overrides.length ? { overrides } : {}),
+      ...(cause ? { cause } : {}),
+    });
   }
 }
 

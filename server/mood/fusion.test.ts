@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import fc from 'fast-check';
+
 import { FER_LABELS, type FerLabel } from '../../vocabulary/emotions.js';
 import { DEFAULT_FUSION_OPTIONS, MoodFusion } from './fusion.js';
 import type { ModalityReading } from './types.js';
@@ -20,7 +22,9 @@ function peaked(label: number, peak: number, noise: number[], confidence = 0.9):
 const reading = (label: FerLabel, confidence = 0.9) => peaked(idx(label), 0.8, [1, 1, 1, 1, 1, 1, 1], confidence);
 
 const readingArb = fc.record({
-  probabilities: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 }).filter((p) => p.some((x) => x > 1e-6)),
+  probabilities: fc
+    .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 })
+    .filter((p) => p.some((x) => x > 1e-6)),
   confidence: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 const maybeReading = fc.option(readingArb, { nil: null });
@@ -34,13 +38,24 @@ const peakedArb = fc.record({
 test('weights always sum to 1, whatever arrives (including missing modalities)', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.record({ dt: fc.integer({ min: 0, max: 4000 }), face: fc.option(maybeReading, { nil: undefined }), voice: fc.option(maybeReading, { nil: undefined }) }), { maxLength: 40 }),
+      fc.array(
+        fc.record({
+          dt: fc.integer({ min: 0, max: 4000 }),
+          face: fc.option(maybeReading, { nil: undefined }),
+          voice: fc.option(maybeReading, { nil: undefined }),
+        }),
+        { maxLength: 40 },
+      ),
       (steps) => {
         const fusion = new MoodFusion();
         let t = 0;
         for (const s of steps) {
           t += s.dt;
-          const mood = fusion.update({ t, ...(s.face !== undefined ? { face: s.face } : {}), ...(s.voice !== undefined ? { voice: s.voice } : {}) });
+          const mood = fusion.update({
+            t,
+            ...(s.face !== undefined ? { face: s.face } : {}),
+            ...(s.voice !== undefined ? { voice: s.voice } : {}),
+          });
           assert.ok(Math.abs(mood.weights.face + mood.weights.voice - 1) < 1e-9, JSON.stringify(mood.weights));
           assert.ok(mood.weights.face >= 0 && mood.weights.voice >= 0);
           assert.ok(mood.confidence >= 0 && mood.confidence <= 1);
@@ -85,7 +100,10 @@ test('both modalities missing: the last mood holds with decaying confidence', ()
   assert.equal(held1.emotion, 'sad');
   assert.equal(held2.emotion, 'sad');
   assert.ok(held1.held && held2.held);
-  assert.ok(held1.confidence < before.confidence && held2.confidence < held1.confidence / 3, `${before.confidence} ${held1.confidence} ${held2.confidence}`);
+  assert.ok(
+    held1.confidence < before.confidence && held2.confidence < held1.confidence / 3,
+    `${before.confidence} ${held1.confidence} ${held2.confidence}`,
+  );
   // Stale readings count as missing too.
   const stale = new MoodFusion();
   stale.update({ t: 0, face: reading('happy') });
@@ -94,20 +112,30 @@ test('both modalities missing: the last mood holds with decaying confidence', ()
 
 test('a one-frame spike never switches the mood (property)', () => {
   fc.assert(
-    fc.property(peakedArb, peakedArb, fc.integer({ min: 100, max: 400 }), fc.integer({ min: 1, max: 20 }), (base, spike, frameMs, settleFrames) => {
-      fc.pre(base.label !== spike.label);
-      const fusion = new MoodFusion();
-      const baseReading = peaked(base.label, base.peak, base.noise, base.confidence);
-      let t = 0;
-      for (let i = 0; i < 40; i++, t += frameMs) fusion.update({ t, face: baseReading, voice: baseReading });
-      const settled = fusion.last.emotion;
-      assert.equal(settled, FER_LABELS[base.label]);
-      fusion.update({ t, face: peaked(spike.label, spike.peak, spike.noise, spike.confidence), voice: peaked(spike.label, spike.peak, spike.noise, spike.confidence) });
-      t += frameMs;
-      for (let i = 0; i < settleFrames + 20; i++, t += frameMs) {
-        assert.equal(fusion.update({ t, face: baseReading, voice: baseReading }).emotion, settled);
-      }
-    }),
+    fc.property(
+      peakedArb,
+      peakedArb,
+      fc.integer({ min: 100, max: 400 }),
+      fc.integer({ min: 1, max: 20 }),
+      (base, spike, frameMs, settleFrames) => {
+        fc.pre(base.label !== spike.label);
+        const fusion = new MoodFusion();
+        const baseReading = peaked(base.label, base.peak, base.noise, base.confidence);
+        let t = 0;
+        for (let i = 0; i < 40; i++, t += frameMs) fusion.update({ t, face: baseReading, voice: baseReading });
+        const settled = fusion.last.emotion;
+        assert.equal(settled, FER_LABELS[base.label]);
+        fusion.update({
+          t,
+          face: peaked(spike.label, spike.peak, spike.noise, spike.confidence),
+          voice: peaked(spike.label, spike.peak, spike.noise, spike.confidence),
+        });
+        t += frameMs;
+        for (let i = 0; i < settleFrames + 20; i++, t += frameMs) {
+          assert.equal(fusion.update({ t, face: baseReading, voice: baseReading }).emotion, settled);
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -216,8 +244,10 @@ test('per-class reliability: a class one modality reads badly is decided by the 
     for (let t = 0; t <= 6000; t += 200) m = f.update({ t, face, voice });
     return m;
   };
-  assert.equal(run({ calibration: null }).emotion, 'disgust', 'equal trust in every class: the face\'s strong disgust wins');
-  const m = run({ calibration: { face: uniformCal(1, [0.8, 0.1, 0.5, 0.8, 0.5, 0.5, 0.5]), voice: uniformCal(1, [0.8, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5]) } });
+  assert.equal(run({ calibration: null }).emotion, 'disgust', "equal trust in every class: the face's strong disgust wins");
+  const m = run({
+    calibration: { face: uniformCal(1, [0.8, 0.1, 0.5, 0.8, 0.5, 0.5, 0.5]), voice: uniformCal(1, [0.8, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5]) },
+  });
   assert.equal(m.emotion, 'angry');
   assert.ok(m.weights.voice > m.weights.face, JSON.stringify(m.weights));
   assert.ok(Math.abs(m.weights.face + m.weights.voice - 1) < 1e-9);

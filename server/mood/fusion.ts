@@ -6,8 +6,8 @@
  */
 import { argmax } from '../../models/argmax.js';
 import { temperatureScale } from '../../models/calibration.js';
-import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { CIRCUMPLEX, pointOf } from '../../vocabulary/circumplex.js';
+import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { measuredCalibration, type ModalityCalibration } from './reliability.js';
 import type { FusedMood, FusionWeights, Modality, ModalityReading } from './types.js';
 
@@ -118,7 +118,9 @@ export class MoodFusion {
       this.mood = this.snapshot(t, true, 'no-evidence', this.evidence * decay);
       return this.mood;
     }
-    this.conflict = !!(face && voice) && argmax(face.probabilities) !== argmax(voice.probabilities) &&
+    this.conflict =
+      !!(face && voice) &&
+      argmax(face.probabilities) !== argmax(voice.probabilities) &&
       Math.min(face.confidence, voice.confidence) >= o.conflictConfidence;
 
     let weights: FusionWeights = { face: rawFace / (rawFace + rawVoice), voice: rawVoice / (rawFace + rawVoice) };
@@ -155,7 +157,11 @@ export class MoodFusion {
    * but not for disgust leads on happy and defers to the voice on disgust. Returns the fused vector (sums to
    * 1) and each modality's share of it, which is what `weights` reports.
    */
-  private pool(w: FusionWeights, face: ModalityReading | undefined, voice: ModalityReading | undefined): { instant: number[]; shares: FusionWeights } {
+  private pool(
+    w: FusionWeights,
+    face: ModalityReading | undefined,
+    voice: ModalityReading | undefined,
+  ): { instant: number[]; shares: FusionWeights } {
     const cal = this.options.calibration;
     let fromFace = 0;
     let fromVoice = 0;

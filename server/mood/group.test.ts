@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import fc from 'fast-check';
-import { EventBus } from '../events.js';
+
 import { distance } from '../../vocabulary/circumplex.js';
+import { EventBus } from '../events.js';
 import { MoodEngine, type ParticipantMoodEvent, type RoomMoodEvent } from './engine.js';
 import { groupMood } from './group.js';
 
@@ -32,12 +34,24 @@ test('least-misery guard: one sad member is not left far behind by three happy o
 test('guard property: when all confident members fit in one disc, nobody ends up further than maxDistance', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.record({ valence: fc.double({ min: -0.4, max: 0.4, noNaN: true }), arousal: fc.double({ min: -0.4, max: 0.4, noNaN: true }), confidence: fc.double({ min: 0.2, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 8 }),
+      fc.array(
+        fc.record({
+          valence: fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+          arousal: fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+          confidence: fc.double({ min: 0.2, max: 1, noNaN: true }),
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
       fc.double({ min: -0.5, max: 0.5, noNaN: true }),
       fc.double({ min: -0.5, max: 0.5, noNaN: true }),
       (members, dv, da) => {
         // Shifted copies still lie within 0.8 of each other (both coordinates within 0.8 / √2 … kept inside a 0.57 box).
-        const ms = members.map((m, i) => ({ participantId: String(i), valence: m.valence * 0.7 + dv, arousal: m.arousal * 0.7 + da, confidence: m.confidence }));
+        const ms = members.map((m, i) => ({
+          participantId: String(i),
+          valence: m.valence * 0.7 + dv,
+          arousal: m.arousal * 0.7 + da,
+          confidence: m.confidence,
+        }));
         const g = groupMood(ms, { maxDistance: 0.5 })!;
         for (const m of ms) assert.ok(distance(g, m) <= 0.5 + 1e-3, `${distance(g, m)}`);
       },

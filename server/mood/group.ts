@@ -3,8 +3,8 @@
  * least-misery guard that pulls the point back toward any confident member it would leave too
  * far behind, so the music never pushes one person hard against their own mood. See MOOD.md.
  */
+import { CIRCUMPLEX, distance, type MoodPoint, nearestEmotion } from '../../vocabulary/circumplex.js';
 import type { FerLabel } from '../../vocabulary/emotions.js';
-import { CIRCUMPLEX, distance, nearestEmotion, type MoodPoint } from '../../vocabulary/circumplex.js';
 
 export interface MemberMood extends MoodPoint {
   participantId: string;
@@ -54,7 +54,10 @@ export function groupMood(members: readonly MemberMood[], options: Partial<Group
       const d = distance(point, m);
       if (d > o.maxDistance + 1e-9) {
         const pull = (d - o.maxDistance) / d;
-        point = { valence: point.valence + pull * (m.valence - point.valence), arousal: point.arousal + pull * (m.arousal - point.arousal) };
+        point = {
+          valence: point.valence + pull * (m.valence - point.valence),
+          arousal: point.arousal + pull * (m.arousal - point.arousal),
+        };
         guardedFor.add(m.participantId);
         moved = true;
       }
@@ -88,7 +91,9 @@ function groupLabel(counted: readonly MemberMood[], point: MoodPoint): FerLabel 
   let best: FerLabel = nearestEmotion(point);
   let bestVotes = -1;
   for (const [label, weight] of votes) {
-    const better = weight > bestVotes + 1e-9 || (Math.abs(weight - bestVotes) <= 1e-9 && distance(point, CIRCUMPLEX[label]) < distance(point, CIRCUMPLEX[best]));
+    const better =
+      weight > bestVotes + 1e-9 ||
+      (Math.abs(weight - bestVotes) <= 1e-9 && distance(point, CIRCUMPLEX[label]) < distance(point, CIRCUMPLEX[best]));
     if (better) {
       best = label;
       bestVotes = weight;

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventBus } from '../events.js';
+
 import { CIRCUMPLEX } from '../../vocabulary/circumplex.js';
+import { EventBus } from '../events.js';
 import { MoodEngine, type ParticipantMoodEvent, type RoomMoodEvent } from './engine.js';
 
 const happy = { probabilities: [0, 0, 0, 0.9, 0, 0, 0.1], confidence: 0.9 };
@@ -27,7 +28,8 @@ test('an override pins the published mood, the group mood and names the user; th
   const { bus, engine, seen, rooms, sunk } = setup();
   bus.emit('peerJoined', { roomId: 'r1', participantId: 'p1', userId: 'u1', displayName: 'Ada' });
   const start = Date.now() - 5000;
-  for (let i = 0; i < 20; i++) engine.observe({ roomId: 'r1', participantId: 'p1', userId: 'u1', modality: 'face', reading: happy, t: start + i * 200 });
+  for (let i = 0; i < 20; i++)
+    engine.observe({ roomId: 'r1', participantId: 'p1', userId: 'u1', modality: 'face', reading: happy, t: start + i * 200 });
   assert.equal(seen.at(-1)!.mood.emotion, 'happy');
   assert.equal(seen.at(-1)!.source, 'fused');
 
@@ -44,7 +46,10 @@ test('an override pins the published mood, the group mood and names the user; th
   const room = rooms.at(-1)!;
   assert.equal(room.cause, 'override');
   assert.equal(room.mood.emotion, 'sad');
-  assert.deepEqual(room.overrides?.map((o) => [o.displayName, o.emotion, o.until]), [['Ada', 'sad', until]]);
+  assert.deepEqual(
+    room.overrides?.map((o) => [o.displayName, o.emotion, o.until]),
+    [['Ada', 'sad', until]],
+  );
 
   // New readings keep the override in effect; the sink (history) stores what was sensed.
   engine.observe({ roomId: 'r1', participantId: 'p1', userId: 'u1', modality: 'face', reading: happy, t: start + 4200 });

@@ -6,8 +6,9 @@
  * (`userSettingsChanged`), and when a user joins a room while one is active.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { consentedUsers, getUserSettings } from '../accounts/user-settings.js';
+
 import type { MoodOverride as StoredOverride } from '../accounts/events.js';
+import { consentedUsers, getUserSettings } from '../accounts/user-settings.js';
 import { EmotionSampleWriter } from './emotion-sample-writer.js';
 import { MoodEngine } from './engine.js';
 

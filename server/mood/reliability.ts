@@ -4,7 +4,7 @@
  * from the calibration files beside the models (`models/calibration.ts`), which cross-validation made:
  * the face classifier on FER-2013 PublicTest through the live path, the speech model by actor-grouped CV.
  */
-import { FACE_CALIBRATION_FILE, loadCalibration, VOICE_CALIBRATION_FILE, type Calibration } from '../../models/calibration.js';
+import { type Calibration, FACE_CALIBRATION_FILE, loadCalibration, VOICE_CALIBRATION_FILE } from '../../models/calibration.js';
 import type { Modality } from './types.js';
 
 export interface ModalityCalibration {

@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { CIRCUMPLEX, nearestEmotion, pointOf } from '../../vocabulary/circumplex.js';
 import { EventBus } from '../events.js';
 import { MoodEngine, type RoomMoodEvent } from './engine.js';
 import { groupMood } from './group.js';
-import { CIRCUMPLEX, nearestEmotion, pointOf } from '../../vocabulary/circumplex.js';
 
 // FER order: angry, disgust, fear, happy, sad, surprise, neutral
 const mostlyHappy = { probabilities: [0, 0, 0, 0.45, 0, 0.35, 0.2], confidence: 0.9 };
@@ -56,7 +57,13 @@ test('"angry (1 person) while both members seem happy": the last state of a burs
   const last = rooms.at(-1)!;
   assert.equal(last.mood.emotion, 'happy', 'not the stale angry');
   assert.equal(last.mood.members, 2);
-  assert.deepEqual(last.memberMoods?.map((m) => [m.participantId, m.emotion, m.counted]), [['a', 'happy', true], ['b', 'happy', true]]);
+  assert.deepEqual(
+    last.memberMoods?.map((m) => [m.participantId, m.emotion, m.counted]),
+    [
+      ['a', 'happy', true],
+      ['b', 'happy', true],
+    ],
+  );
   assert.ok(rooms.filter((r) => r.t > 3000).length <= 2, 'still at most about one a second');
   engine.close();
 });
@@ -79,7 +86,10 @@ test('an empty room says so when the last member leaves; a room nobody can read 
   await new Promise((r) => setImmediate(r));
   assert.equal(rooms.at(-1)!.status, 'listening');
   assert.equal(rooms.at(-1)!.mood.confidence, 0);
-  assert.deepEqual(rooms.at(-1)!.memberMoods!.map((m) => [m.displayName, m.counted]), [['Ada', false]]);
+  assert.deepEqual(
+    rooms.at(-1)!.memberMoods!.map((m) => [m.displayName, m.counted]),
+    [['Ada', false]],
+  );
   for (; clock.now <= 3000; clock.now += 200) engine.observe({ roomId: 'r', participantId: 'p1', modality: 'face', reading: happy });
   assert.equal(rooms.at(-1)!.status, 'mood');
   assert.equal(rooms.at(-1)!.mood.emotion, 'happy');
@@ -90,8 +100,13 @@ test('an empty room says so when the last member leaves; a room nobody can read 
   assert.deepEqual(last.memberMoods, []);
 });
 
-test('group word by vote: two happy and one sad make a happy room that two agree on; a tie stays among the members\' words', () => {
-  const at = (emotion: 'happy' | 'sad' | 'neutral', participantId: string, confidence = 0.8) => ({ participantId, emotion, confidence, ...CIRCUMPLEX[emotion] });
+test("group word by vote: two happy and one sad make a happy room that two agree on; a tie stays among the members' words", () => {
+  const at = (emotion: 'happy' | 'sad' | 'neutral', participantId: string, confidence = 0.8) => ({
+    participantId,
+    emotion,
+    confidence,
+    ...CIRCUMPLEX[emotion],
+  });
   const g = groupMood([at('happy', 'a'), at('happy', 'b'), at('sad', 'c')])!;
   assert.equal(g.emotion, 'happy');
   assert.equal(g.members, 3);
@@ -109,7 +124,14 @@ test('"not sure yet" travels with each member and the group; a pinned mood is ne
   const { bus, clock, rooms, engine } = setup();
   bus.emit('peerJoined', { roomId: 'r', participantId: 'p1', userId: 'u1', displayName: 'Ada' });
   // A weak, spread reading: fusion leans to neutral but is not sure.
-  for (; clock.now <= 3000; clock.now += 200) engine.observe({ roomId: 'r', participantId: 'p1', userId: 'u1', modality: 'face', reading: { probabilities: [0.15, 0.1, 0.15, 0.15, 0.15, 0.1, 0.2], confidence: 0.9 } });
+  for (; clock.now <= 3000; clock.now += 200)
+    engine.observe({
+      roomId: 'r',
+      participantId: 'p1',
+      userId: 'u1',
+      modality: 'face',
+      reading: { probabilities: [0.15, 0.1, 0.15, 0.15, 0.15, 0.1, 0.2], confidence: 0.9 },
+    });
   const sensed = engine.participantMood('p1')!;
   assert.equal(sensed.unsure, true, 'a weak, spread reading is not sure');
   const last = rooms.at(-1)!;

@@ -3,8 +3,8 @@
  * ModalityReading per analysed frame or speech window; `null` means the modality reported
  * nothing usable (no face in view, camera off, silence according to VAD).
  */
-import type { FerLabel } from '../../vocabulary/emotions.js';
 import type { MoodPoint } from '../../vocabulary/circumplex.js';
+import type { FerLabel } from '../../vocabulary/emotions.js';
 
 export type Modality = 'face' | 'voice';
 

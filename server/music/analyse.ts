@@ -41,7 +41,9 @@ export async function analyseFile(file: string, options: AnalyseOptions = {}): P
   const mood = part.subarray(Math.floor((part.length - moodLength) / 2)).subarray(0, moodLength);
   const windowS = options.moodWindowS ?? MOOD_WINDOW_S;
   const moodWindows = moodWindowRanges(mood.length, decoded.sampleRate, options.moodWindowHopS ?? windowS, windowS).map(([from, to]) =>
-    from === 0 && to === part.length ? features.vector : computeFeatures(mood.subarray(from, to), decoded.sampleRate, decoded.loudnessLufs).vector,
+    from === 0 && to === part.length
+      ? features.vector
+      : computeFeatures(mood.subarray(from, to), decoded.sampleRate, decoded.loudnessLufs).vector,
   );
   const { samples: _samples, ...rest } = decoded;
   return { decoded: rest, features, moodWindows };

@@ -3,8 +3,9 @@
  * track, and the server's event loop (signalling, HTTP, mood fusion) must not stall for it.
  * One long-lived worker thread; requests are queued and answered in order.
  */
-import { Worker, isMainThread, parentPort } from 'node:worker_threads';
-import { analyseFile, type AnalysedAudio } from './analyse.js';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+
+import { type AnalysedAudio, analyseFile } from './analyse.js';
 
 interface Request {
   id: number;

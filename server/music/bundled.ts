@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { SidecarEntry } from './sidecar.js';
 
 export interface BundledSource {

@@ -1,7 +1,8 @@
 /** Reads the analysed library into the plain objects the recommender scores. */
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../database.js';
+
 import { trackFeatures, tracks } from '../../sql/schema.js';
+import type { Db } from '../database.js';
 import type { CatalogTrack } from './recommender.js';
 
 export async function loadCatalog(db: Db): Promise<CatalogTrack[]> {

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 export const ANALYSIS_RATE = 22050;
@@ -34,8 +35,29 @@ const MAX_SECONDS = 15 * 60;
 
 export function decodeAudio(file: string, options: { maxSeconds?: number } = {}): Promise<DecodedAudio> {
   const maxSeconds = options.maxSeconds ?? MAX_SECONDS;
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-t', String(maxSeconds), '-i', file, '-vn', '-sn', '-dn',
-    '-af', `ebur128=framelog=verbose,aresample=${ANALYSIS_RATE}`, '-ac', '1', '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1'];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-v',
+    'info',
+    '-t',
+    String(maxSeconds),
+    '-i',
+    file,
+    '-vn',
+    '-sn',
+    '-dn',
+    '-af',
+    `ebur128=framelog=verbose,aresample=${ANALYSIS_RATE}`,
+    '-ac',
+    '1',
+    '-f',
+    'f32le',
+    '-acodec',
+    'pcm_f32le',
+    'pipe:1',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -91,7 +113,10 @@ export function parseTags(stderr: string): DecodedAudio['tags'] {
 }
 
 function lastErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = [...lines].reverse().find((l) => /error|invalid|could not|no such|not found|unknown/i.test(l));
   return (error ?? lines.at(-1) ?? '').slice(0, 300);
 }

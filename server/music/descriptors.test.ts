@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import Meyda from 'meyda';
+
 import { computeFeatures, FRAME } from './features.js';
 import { percussiveShares } from './hpss.js';
 import { onsetRate, tempoStability } from './rhythm.js';
@@ -34,7 +36,8 @@ function noise(seconds: number, amp = 0.2): Float32Array {
 function clicks(bpm: number, seconds: number): Float32Array {
   const out = new Float32Array(Math.round(seconds * RATE));
   const period = Math.round((60 / bpm) * RATE);
-  for (let start = 0; start < out.length; start += period) for (let i = 0; i < 200 && start + i < out.length; i++) out[start + i] = 0.8 * Math.exp(-i / 30) * (i % 2 ? 1 : -1);
+  for (let start = 0; start < out.length; start += period)
+    for (let i = 0; i < 200 && start + i < out.length; i++) out[start + i] = 0.8 * Math.exp(-i / 30) * (i % 2 ? 1 : -1);
   return out;
 }
 
@@ -66,7 +69,10 @@ test('spectral contrast, entropy and band shares separate a tone from noise', ()
   assert.ok(hissFlat[2]! > 0.3 && toneFlat[2]! < 0.05, `2-6 kHz flatness: noise ${hissFlat[2]}, 1 kHz tone ${toneFlat[2]}`);
   assert.deepEqual(bandFlux(tone, tone, RATE, FRAME), [0, 0, 0, 0]);
   const onsetFlux = bandFlux(new Float32Array(tone.length), tone, RATE, FRAME);
-  assert.ok(onsetFlux[1]! > 0.95 && onsetFlux[0]! < 0.01 && onsetFlux[3]! < 0.01, `a 1 kHz onset is flux in the 250-2000 Hz band: ${onsetFlux}`);
+  assert.ok(
+    onsetFlux[1]! > 0.95 && onsetFlux[0]! < 0.01 && onsetFlux[3]! < 0.01,
+    `a 1 kHz onset is flux in the 250-2000 Hz band: ${onsetFlux}`,
+  );
 });
 
 test('harmonic/percussive split: clicks are percussive, a sustained chord harmonic', () => {
@@ -104,7 +110,10 @@ test('tonal centroid: transposition rotates it, so its summaries do not change',
   // A chord change is a harmonic change; a held chord is none.
   assert.ok(a.hcdfMean > 0.01, `chord change ${a.hcdfMean}`);
   assert.ok(summariseTonal(new Array(40).fill(cMajor)).hcdfMean < 1e-12);
-  assert.equal(tonalCentroid(new Array(12).fill(0)).every((v) => v === 0), true);
+  assert.equal(
+    tonalCentroid(new Array(12).fill(0)).every((v) => v === 0),
+    true,
+  );
   assert.ok(chromaEntropy(cMajor) < chromaEntropy(new Array(12).fill(1)));
   const keys = segmentKeys([cMajor, cMajor], [1, 1], 1, 0);
   assert.equal(keys.majorShare, 1);

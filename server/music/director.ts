@@ -4,26 +4,27 @@
  * user's feedback; scoring itself is the pure recommender. Plays and feedback are stored.
  */
 import { desc, eq } from 'drizzle-orm';
-import type { Db } from '../database.js';
+
 import { feedback, plays } from '../../sql/schema.js';
 import { distance, type MoodPoint } from '../../vocabulary/circumplex.js';
-import { loadCatalog } from './catalog.js';
-import { journeyStep, journeyTarget, journeyView, startJourney, type Destination, type Journey } from './journey.js';
-import { pickDetails, pickSentence, type PickCause, type StoryMood } from './story.js';
 import type { MusicStory } from '../../vocabulary/music-story.js';
+import type { Db } from '../database.js';
+import { loadCatalog } from './catalog.js';
+import { type Destination, type Journey, journeyStep, journeyTarget, journeyView, startJourney } from './journey.js';
 import {
-  pickTrack,
-  targetFor,
-  STRATEGIES,
-  type Pick,
   type CatalogTrack,
   type FeedbackKind,
   type MoodReading,
+  type Pick,
+  pickTrack,
   type PlayRecord,
   type RecommenderOptions,
+  STRATEGIES,
   type Strategy,
+  targetFor,
 } from './recommender.js';
-import { DwellTracker, DEFAULT_DWELL_OPTIONS, type DwellOptions } from './smoothness.js';
+import { DEFAULT_DWELL_OPTIONS, type DwellOptions, DwellTracker } from './smoothness.js';
+import { type PickCause, pickDetails, pickSentence, type StoryMood } from './story.js';
 
 /** A catalogue track as picked: the track plus why (strategy, target, explanation, the plain-word story). */
 export interface NextTrack extends CatalogTrack {
@@ -161,21 +162,32 @@ export class MusicDirector {
     session.current = pick.track;
     session.dwell.started(request.mood, now);
     // The play is history, not a precondition: a database outage must not stop the music.
-    await this.db.insert(plays).values({
-      trackId: pick.track.trackId,
-      sessionKey: request.sessionKey,
-      strategy: session.strategy,
-      targetValence: pick.target.valence,
-      targetArousal: pick.target.arousal,
-      explanation: pick.explanation,
-      startedAt: new Date(now),
-    }).catch((err: Error) => this.options.onStorageError?.(err, 'play'));
+    await this.db
+      .insert(plays)
+      .values({
+        trackId: pick.track.trackId,
+        sessionKey: request.sessionKey,
+        strategy: session.strategy,
+        targetValence: pick.target.valence,
+        targetArousal: pick.target.arousal,
+        explanation: pick.explanation,
+        startedAt: new Date(now),
+      })
+      .catch((err: Error) => this.options.onStorageError?.(err, 'play'));
     const cause: PickCause = queued ? 'queued' : (request.cause ?? 'next');
     const story = this.storyOf(request, session, pick, cause, queuedBy, now, tally.get(pick.track.trackId));
     return { ...pick.track, strategy: session.strategy, target: pick.target, explanation: pick.explanation, cause, story };
   }
 
-  private storyOf(request: NextRequest, session: Session, pick: Pick, cause: PickCause, queuedBy: string | undefined, now: number, fb: { like: number } | undefined): MusicStory {
+  private storyOf(
+    request: NextRequest,
+    session: Session,
+    pick: Pick,
+    cause: PickCause,
+    queuedBy: string | undefined,
+    now: number,
+    fb: { like: number } | undefined,
+  ): MusicStory {
     const mood = request.mood;
     const storyMood: StoryMood = {
       status: mood.status ?? (mood.confidence > 0 ? 'mood' : 'listening'),
@@ -184,7 +196,9 @@ export class MusicDirector {
       ...(mood.agreeing !== undefined ? { agreeing: mood.agreeing } : {}),
       overrides: mood.overrides ?? [],
     };
-    const journey = session.journey ? { label: session.journey.label, step: journeyStep(session.journey, now), steps: session.journey.steps } : null;
+    const journey = session.journey
+      ? { label: session.journey.label, step: journeyStep(session.journey, now), steps: session.journey.steps }
+      : null;
     const sentence = pickSentence({
       subject: request.sessionKey.startsWith('room:') ? 'room' : 'listener',
       cause,
@@ -334,7 +348,12 @@ export class MusicDirector {
   private session(sessionKey: string): Session {
     let s = this.sessions.get(sessionKey);
     if (!s) {
-      s = { strategy: this.options.defaultStrategy ?? 'match', history: [], dwell: new DwellTracker(this.options.dwell ?? DEFAULT_DWELL_OPTIONS), loaded: false };
+      s = {
+        strategy: this.options.defaultStrategy ?? 'match',
+        history: [],
+        dwell: new DwellTracker(this.options.dwell ?? DEFAULT_DWELL_OPTIONS),
+        loaded: false,
+      };
       this.sessions.set(sessionKey, s);
     }
     return s;

@@ -7,6 +7,7 @@
  * the model sees exactly the numbers it was trained on.
  */
 import Meyda from 'meyda';
+
 import { percussiveShares } from './hpss.js';
 import { estimateKey, KEY_NAMES } from './key.js';
 import { onsetRate, tempoStability } from './rhythm.js';
@@ -53,7 +54,18 @@ const DETAIL_BAND_NAMES = ['bass', 'lowmid', 'highmid', 'high'];
 /** Length of the segments whose means give the segment-level statistics. */
 const SEGMENT_S = 3;
 
-const SPECTRAL = ['amplitudeSpectrum', 'rms', 'zcr', 'spectralCentroid', 'spectralRolloff', 'spectralFlatness', 'spectralSpread', 'spectralKurtosis', 'mfcc', 'chroma'];
+const SPECTRAL = [
+  'amplitudeSpectrum',
+  'rms',
+  'zcr',
+  'spectralCentroid',
+  'spectralRolloff',
+  'spectralFlatness',
+  'spectralSpread',
+  'spectralKurtosis',
+  'mfcc',
+  'chroma',
+];
 
 export function computeFeatures(samples: Float32Array, sampleRate: number, loudnessLufs: number): TrackFeatures {
   configureMeyda(sampleRate);
@@ -200,7 +212,19 @@ function describeMotion(
   const segmentFrames = Math.round(SEGMENT_S * framesPerSecond);
   const get = (name: string) => series.get(name) ?? [0];
   for (let i = 1; i <= 13; i++) v[`mfcc${i}_dstd`] = deltaStd(stats.get(`mfcc${i}`) ?? []);
-  for (const name of ['contrast0', 'contrast1', 'contrast2', 'contrast3', 'contrast4', 'contrast5', 'contrast6', 'spectral_entropy', 'roughness', 'flux_norm', 'chroma_entropy']) {
+  for (const name of [
+    'contrast0',
+    'contrast1',
+    'contrast2',
+    'contrast3',
+    'contrast4',
+    'contrast5',
+    'contrast6',
+    'spectral_entropy',
+    'roughness',
+    'flux_norm',
+    'chroma_entropy',
+  ]) {
     v[`${name}_mean`] = mean(get(name));
     v[`${name}_std`] = std(get(name));
   }

@@ -1,6 +1,7 @@
 /** The first pick waits for the room to be read, at most the bounded wait, on a fake clock. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { FirstReadingGate, MAX_FIRST_PICK_WAIT_MS, readyForFirstPick, type Scheduler } from './first-pick.js';
 
 /** A clock that only moves when the test says so. */
@@ -38,7 +39,7 @@ test('the first pick goes ahead when the first confident reading arrives', async
   assert.equal(outcome, undefined, 'still listening after 3 s');
   gate.moodRead('other-room');
   await clock.advance(0);
-  assert.equal(outcome, undefined, 'another room\'s reading does not count');
+  assert.equal(outcome, undefined, "another room's reading does not count");
   gate.moodRead('r');
   await clock.advance(0);
   assert.equal(outcome, 'read');

@@ -7,12 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { eq } from 'drizzle-orm';
-import type { Db } from '../database.js';
+
 import { trackFeatures, tracks } from '../../sql/schema.js';
-import { analyseFile, type AnalysedAudio } from './analyse.js';
+import type { Db } from '../database.js';
+import { type AnalysedAudio, analyseFile } from './analyse.js';
 import { readSidecar, type SidecarEntry } from './sidecar.js';
-import { MusicMoodModel, QUADRANT_EMOTION, type Quadrant } from './valence-arousal.js';
+import { MusicMoodModel, type Quadrant, QUADRANT_EMOTION } from './valence-arousal.js';
 
 export const AUDIO_EXTENSIONS = ['.mp3', '.ogg', '.opus', '.flac', '.wav', '.m4a'];
 
@@ -65,7 +67,12 @@ export async function importDirectory(db: Db, dir: string, options: ImportOption
   return importFiles(db, listAudioFiles(dir), options, sidecar);
 }
 
-export async function importFiles(db: Db, files: string[], options: ImportOptions, sidecar = new Map<string, SidecarEntry>()): Promise<ImportSummary> {
+export async function importFiles(
+  db: Db,
+  files: string[],
+  options: ImportOptions,
+  sidecar = new Map<string, SidecarEntry>(),
+): Promise<ImportSummary> {
   const model = options.model ?? MusicMoodModel.load();
   const summary: ImportSummary = { total: files.length, imported: 0, unchanged: 0, duplicates: 0, failed: 0, outcomes: [] };
   for (const [i, file] of files.entries()) {
@@ -86,7 +93,13 @@ export async function importFiles(db: Db, files: string[], options: ImportOption
   return summary;
 }
 
-async function importOne(db: Db, file: string, options: ImportOptions, model: MusicMoodModel, override: SidecarEntry | undefined): Promise<ImportOutcome> {
+async function importOne(
+  db: Db,
+  file: string,
+  options: ImportOptions,
+  model: MusicMoodModel,
+  override: SidecarEntry | undefined,
+): Promise<ImportOutcome> {
   const stat = fs.statSync(file);
   const [existing] = await db
     .select({ id: tracks.id, fileSize: tracks.fileSize, fileMtimeMs: tracks.fileMtimeMs, modelVersion: trackFeatures.modelVersion })

@@ -1,6 +1,7 @@
 /** Journeys: the target moves from the room's mood to the destination in equal steps over the duration. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { journeyStep, journeyTarget, journeyView, MAX_STEPS, nextStepAt, startJourney } from './journey.js';
 
 const MIN = 60_000;
@@ -24,7 +25,15 @@ test('ten minutes to calm: five steps, each a fifth of the way, then the destina
   assert.equal(nextStepAt(j, at(0)), at(2));
   assert.equal(nextStepAt(j, at(7)), at(8));
   assert.equal(nextStepAt(j, at(8.5)), undefined, 'no step after the last');
-  assert.deepEqual(journeyView(j, at(4.5)), { label: 'calm', from, to: { valence: 0.3, arousal: -0.6 }, startedAt: at(0), endsAt: at(10), step: 3, steps: 5 });
+  assert.deepEqual(journeyView(j, at(4.5)), {
+    label: 'calm',
+    from,
+    to: { valence: 0.3, arousal: -0.6 },
+    startedAt: at(0),
+    endsAt: at(10),
+    step: 3,
+    steps: 5,
+  });
 });
 
 test('steps are about two minutes each, at least one and at most twelve', () => {

@@ -64,5 +64,13 @@ export function nextStepAt(journey: Journey, now: number): number | undefined {
 
 export function journeyView(journey: Journey, now: number): StoryJourney {
   const round = (p: MoodPoint) => ({ valence: Math.round(p.valence * 1000) / 1000, arousal: Math.round(p.arousal * 1000) / 1000 });
-  return { label: journey.label, from: round(journey.from), to: round(journey.to), startedAt: journey.startedAt, endsAt: journey.endsAt, step: journeyStep(journey, now), steps: journey.steps };
+  return {
+    label: journey.label,
+    from: round(journey.from),
+    to: round(journey.to),
+    startedAt: journey.startedAt,
+    endsAt: journey.endsAt,
+    step: journeyStep(journey, now),
+    steps: journey.steps,
+  };
 }

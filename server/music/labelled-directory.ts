@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 // The project's one CSV reader (RFC 4180), shared with the model evaluations.
 import { parseCsvRows as parseCsv } from '../../models/eval/metrics.js';
 
@@ -30,7 +31,12 @@ export function readLabelledDirectory(dir: string): LabelledClip[] {
     .map((r) => {
       const quadrant = r[quadCol]!.trim().toUpperCase();
       if (!/^Q[1-4]$/.test(quadrant)) throw new Error(`${csvPath}: bad quadrant "${quadrant}" for ${r[fileCol]}`);
-      return { file: r[fileCol]!, path: path.join(dir, r[fileCol]!), quadrant: quadrant as LabelledClip['quadrant'], group: artistCol >= 0 ? r[artistCol] ?? '' : r[fileCol]! };
+      return {
+        file: r[fileCol]!,
+        path: path.join(dir, r[fileCol]!),
+        quadrant: quadrant as LabelledClip['quadrant'],
+        group: artistCol >= 0 ? (r[artistCol] ?? '') : r[fileCol]!,
+      };
     });
 }
 

@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { Db } from '../database.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { attributionEntries, type BundledSource } from './bundled.js';
 import { countTracks } from './catalog.js';
 import type { MusicDirector } from './director.js';
-import { importFiles, listAudioFiles, type ImportSummary } from './importer.js';
+import { importFiles, type ImportSummary, listAudioFiles } from './importer.js';
 import type { SidecarEntry } from './sidecar.js';
 import { MusicMoodModel } from './valence-arousal.js';
 
@@ -50,13 +51,18 @@ export class LibraryImports {
   /** Imports files (analysed on the worker thread) and reloads the catalogue. */
   async importFiles(files: string[], origin: string, sidecar?: Map<string, SidecarEntry>): Promise<ImportSummary> {
     const before = this.progress.done;
-    const summary = await importFiles(this.deps.db, files, {
-      origin,
-      model: this.model,
-      analyse: (file) => this.worker.analyse(file),
-      signal: this.abort.signal,
-      onProgress: (done) => (this.progress.done = before + done),
-    }, sidecar);
+    const summary = await importFiles(
+      this.deps.db,
+      files,
+      {
+        origin,
+        model: this.model,
+        analyse: (file) => this.worker.analyse(file),
+        signal: this.abort.signal,
+        onProgress: (done) => (this.progress.done = before + done),
+      },
+      sidecar,
+    );
     await this.deps.director.reloadCatalog();
     return summary;
   }

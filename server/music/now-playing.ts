@@ -4,9 +4,9 @@
  * publishes a `nowPlaying` event on the bus. Consumers (server/live/) need no import of the
  * stream or the recommender.
  */
-import type { NextTrack } from './director.js';
 import type { NowPlayingView } from '../../vocabulary/live-events.js';
 import type { MusicStory } from '../../vocabulary/music-story.js';
+import type { NextTrack } from './director.js';
 
 /** A room's `nowPlaying` live event: the payload its sockets get, and the room it is about. */
 export interface NowPlayingEvent extends NowPlayingView {

@@ -4,25 +4,52 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
+import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
 import { pickTrack } from './recommender.js';
 import { DwellTracker } from './smoothness.js';
-import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
 
 const catalog = syntheticCatalog(200, 3);
 const until = Date.UTC(2026, 0, 1, 14, 5);
 
 test('the explanation names the override: "you" when it is the whole mood, the name in a group', () => {
   const alone = pickTrack(catalog, {
-    mood: { emotion: 'sad', confidence: 1, valence: -0.63, arousal: -0.27, members: 1, overrides: [{ emotion: 'sad', until, displayName: 'Ada' }] },
-    strategy: 'lift', now: 0, history: [], subject: 'the room',
+    mood: {
+      emotion: 'sad',
+      confidence: 1,
+      valence: -0.63,
+      arousal: -0.27,
+      members: 1,
+      overrides: [{ emotion: 'sad', until, displayName: 'Ada' }],
+    },
+    strategy: 'lift',
+    now: 0,
+    history: [],
+    subject: 'the room',
   })!;
   assert.match(alone.explanation, /^you set your mood to sad \(until 14:05 UTC\) → lift: /);
   const group = pickTrack(catalog, {
-    mood: { emotion: 'neutral', confidence: 0.8, valence: -0.2, arousal: 0, members: 2, overrides: [{ emotion: 'sad', until, displayName: 'Ada' }] },
-    strategy: 'match', now: 0, history: [], subject: 'the room',
+    mood: {
+      emotion: 'neutral',
+      confidence: 0.8,
+      valence: -0.2,
+      arousal: 0,
+      members: 2,
+      overrides: [{ emotion: 'sad', until, displayName: 'Ada' }],
+    },
+    strategy: 'match',
+    now: 0,
+    history: [],
+    subject: 'the room',
   })!;
   assert.match(group.explanation, /^the room seemed neutral \(0\.80; Ada set their mood to sad until 14:05 UTC\) → match: /);
-  const none = pickTrack(catalog, { mood: { emotion: 'sad', confidence: 0.7, valence: -0.6, arousal: -0.3 }, strategy: 'match', now: 0, history: [], subject: 'the room' })!;
+  const none = pickTrack(catalog, {
+    mood: { emotion: 'sad', confidence: 0.7, valence: -0.6, arousal: -0.3 },
+    strategy: 'match',
+    now: 0,
+    history: [],
+    subject: 'the room',
+  })!;
   assert.match(none.explanation, /^the room seemed sad \(0\.70\) → match: /);
 });
 

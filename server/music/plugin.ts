@@ -6,8 +6,10 @@
  * and the stream engine back to the music for early switches.
  */
 import path from 'node:path';
+
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+
 import type { MusicStory } from '../../vocabulary/music-story.js';
 import type { FeedbackSink } from '../stream/plugin.js';
 import type { SwitchReason } from '../stream/track-source.js';
@@ -71,9 +73,13 @@ const music: FastifyPluginAsync = async (app) => {
   let bundledImport: Promise<ImportSummary | undefined> = Promise.resolve(undefined);
   if (config.MUSIC_BUNDLED_IMPORT && (await imports.bundledDue())) {
     const sources = installedSources();
-    if (sources.length === 0) app.log.warn('music library empty and no bundled music installed (scripts/setup.sh installs singularity-music and hyperrogue-music)');
+    if (sources.length === 0)
+      app.log.warn('music library empty and no bundled music installed (scripts/setup.sh installs singularity-music and hyperrogue-music)');
     // In the background, after listen: readiness never waits for a library import.
-    else bundledImport = new Promise<void>((resolve) => app.addHook('onReady', async () => resolve())).then(() => imports.importBundled(sources));
+    else
+      bundledImport = new Promise<void>((resolve) => app.addHook('onReady', async () => resolve())).then(() =>
+        imports.importBundled(sources),
+      );
   }
 
   app.services.music = {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import fc from 'fast-check';
-import { distance } from '../../vocabulary/circumplex.js';
-import { pickTrack, targetFor, type CatalogTrack, type MoodReading, type PlayRecord } from './recommender.js';
-import { DwellTracker } from './smoothness.js';
+
 import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
+import { distance } from '../../vocabulary/circumplex.js';
+import { type CatalogTrack, type MoodReading, pickTrack, type PlayRecord, targetFor } from './recommender.js';
+import { DwellTracker } from './smoothness.js';
 
 const sad: MoodReading = { emotion: 'sad', confidence: 0.72, valence: -0.63, arousal: -0.27 };
 const point = fc.record({ valence: fc.double({ min: -1, max: 1, noNaN: true }), arousal: fc.double({ min: -1, max: 1, noNaN: true }) });
@@ -27,7 +29,8 @@ test('lift raises valence and calm lowers arousal, each by at most one step from
   let m = { valence: sad.valence, arousal: sad.arousal };
   const path = [m];
   for (let i = 0; i < 8; i++) path.push((m = targetFor(m, 'lift')));
-  for (let i = 1; i < path.length; i++) assert.ok(path[i]!.valence >= path[i - 1]!.valence && distance(path[i]!, path[i - 1]!) <= 0.25 + 1e-9);
+  for (let i = 1; i < path.length; i++)
+    assert.ok(path[i]!.valence >= path[i - 1]!.valence && distance(path[i]!, path[i - 1]!) <= 0.25 + 1e-9);
   assert.ok(path.at(-1)!.valence > 0.5);
 });
 
@@ -78,7 +81,20 @@ test('feedback changes later picks: dislike rules a track out, skips push it dow
 });
 
 test('explanations name the real numbers used', () => {
-  const track: CatalogTrack = { trackId: 'x', filePath: '/x.ogg', title: 'X', artist: null, durationS: 200, loudnessLufs: -14, valence: -0.31, arousal: -0.52, bpm: 68.4, key: 'D', mode: 'minor', emotion: 'sad' };
+  const track: CatalogTrack = {
+    trackId: 'x',
+    filePath: '/x.ogg',
+    title: 'X',
+    artist: null,
+    durationS: 200,
+    loudnessLufs: -14,
+    valence: -0.31,
+    arousal: -0.52,
+    bpm: 68.4,
+    key: 'D',
+    mode: 'minor',
+    emotion: 'sad',
+  };
   const pick = pickTrack([track], { mood: sad, strategy: 'calm', now: 0, history: [] })!;
   const target = targetFor(sad, 'calm');
   assert.match(pick.explanation, /^you seemed sad \(0\.72\) → calm: dark low-arousal track in D minor, 68 BPM/);

@@ -132,7 +132,11 @@ export interface Pick {
   freshnessRelaxed: boolean;
 }
 
-export function pickTrack(catalog: readonly CatalogTrack[], request: PickRequest, options: Partial<RecommenderOptions> = {}): Pick | undefined {
+export function pickTrack(
+  catalog: readonly CatalogTrack[],
+  request: PickRequest,
+  options: Partial<RecommenderOptions> = {},
+): Pick | undefined {
   if (catalog.length === 0) return undefined;
   const o = { ...DEFAULT_RECOMMENDER_OPTIONS, ...options };
   const target = request.target ?? targetFor(request.mood, request.strategy, o.step);
@@ -168,7 +172,8 @@ export function pickTrack(catalog: readonly CatalogTrack[], request: PickRequest
     const dv = track.valence - target.valence;
     const da = track.arousal - target.arousal;
     const moodDistance = Math.sqrt(dv * dv + da * da);
-    const cost = moodDistance + tempoWeight * Math.abs(track.bpm - targetBpm) + smoothWeight * Math.abs(track.bpm - previousBpm) + adjust[i]!;
+    const cost =
+      moodDistance + tempoWeight * Math.abs(track.bpm - targetBpm) + smoothWeight * Math.abs(track.bpm - previousBpm) + adjust[i]!;
     if (cost < bestCost) {
       bestCost = cost;
       bestIndex = i;
@@ -186,7 +191,14 @@ export function pickTrack(catalog: readonly CatalogTrack[], request: PickRequest
     bestMoodDistance = Math.hypot(best.valence - target.valence, best.arousal - target.arousal);
     bestCost = bestMoodDistance;
   }
-  const pick: Omit<Pick, 'explanation'> = { track: best, target, targetBpm, cost: bestCost, moodDistance: bestMoodDistance, freshnessRelaxed };
+  const pick: Omit<Pick, 'explanation'> = {
+    track: best,
+    target,
+    targetBpm,
+    cost: bestCost,
+    moodDistance: bestMoodDistance,
+    freshnessRelaxed,
+  };
   return { ...pick, explanation: explain(pick, request) };
 }
 
@@ -241,7 +253,8 @@ function moodPhrase(mood: MoodReading, subject: string): string {
   const pinned = mood.overrides ?? [];
   const sensed = `${subject} seemed ${mood.emotion} (${f2(mood.confidence)})`;
   if (pinned.length === 0) return sensed;
-  if (pinned.length === 1 && (mood.members ?? 1) <= 1) return `you set your mood to ${pinned[0]!.emotion} (until ${clock(pinned[0]!.until)})`;
+  if (pinned.length === 1 && (mood.members ?? 1) <= 1)
+    return `you set your mood to ${pinned[0]!.emotion} (until ${clock(pinned[0]!.until)})`;
   const who = pinned.map((o) => `${o.displayName ?? 'someone'} set their mood to ${o.emotion} until ${clock(o.until)}`).join(', ');
   return `${sensed.slice(0, -1)}; ${who})`;
 }

@@ -13,11 +13,11 @@ import type { EventBus } from '../events.js';
 import type { RoomMoodEvent } from '../mood/engine.js';
 import type { FeedbackSink } from '../stream/plugin.js';
 import type { SwitchReason } from '../stream/track-source.js';
-import { roomSession, type MusicDirector, type NextTrack } from './director.js';
+import { type MusicDirector, type NextTrack, roomSession } from './director.js';
 import { FirstReadingGate, readyForFirstPick, type Scheduler } from './first-pick.js';
 import type { MoodReading } from './recommender.js';
 import { RoomStories } from './room-story.js';
-import { peopleIn, RoomStrategies, type RoomPresence } from './room-strategy.js';
+import { peopleIn, type RoomPresence, RoomStrategies } from './room-strategy.js';
 import { RoomSwitcher, type SwitchableStreams } from './switch-policy.js';
 
 export interface RoomMusicDeps {
@@ -112,13 +112,32 @@ export class RoomMusic {
     // The stream itself stores a skip as its listener's feedback; reason only goes out with trackPicked.
     await this.strategies.apply(roomId);
     // The first track waits (≤ 10 s) for the room to be read, unless nobody is there to read.
-    if (reason === 'start') await this.firstReading.wait(roomId, () => peopleIn(presence, roomId).length === 0 || readyForFirstPick(this.roomMood(roomId)));
+    if (reason === 'start')
+      await this.firstReading.wait(roomId, () => peopleIn(presence, roomId).length === 0 || readyForFirstPick(this.roomMood(roomId)));
     const cause = reason === 'start' ? 'first' : reason;
-    const pick = await director.next({ sessionKey: roomSession(roomId), mood: this.roomMood(roomId), userIds: [...this.heardIn(roomId)], cause });
-    if (!pick) throw new Error(this.deps.importing() ? 'the music library is still being imported: try again shortly' : 'the music library is empty: import music with npm run library:import -- DIR');
+    const pick = await director.next({
+      sessionKey: roomSession(roomId),
+      mood: this.roomMood(roomId),
+      userIds: [...this.heardIn(roomId)],
+      cause,
+    });
+    if (!pick)
+      throw new Error(
+        this.deps.importing()
+          ? 'the music library is still being imported: try again shortly'
+          : 'the music library is empty: import music with npm run library:import -- DIR',
+      );
     this.stories.picked(roomId, pick);
     this.switcher.picked(roomId);
-    events.emit('trackPicked', { roomId, trackId: pick.trackId, valence: pick.valence, arousal: pick.arousal, reason, explanation: pick.explanation, at: Date.now() });
+    events.emit('trackPicked', {
+      roomId,
+      trackId: pick.trackId,
+      valence: pick.valence,
+      arousal: pick.arousal,
+      reason,
+      explanation: pick.explanation,
+      at: Date.now(),
+    });
     return pick;
   }
 
@@ -135,10 +154,24 @@ export class RoomMusic {
   /** A room mood from the bus: follow it, let a waiting first pick go, and switch early if it says so. */
   private follow({ roomId, mood, status = 'mood', overrides, cause }: RoomMoodEvent): void {
     if (status === 'listening' && !cause) return; // members present, none confident: the music keeps the last mood it knew
-    const reading: MoodReading = status === 'mood'
-      ? { emotion: mood.emotion, confidence: mood.confidence, valence: mood.valence, arousal: mood.arousal, members: mood.members, ...(mood.agreeing !== undefined ? { agreeing: mood.agreeing } : {}), status }
-      : { ...NEUTRAL, status };
-    if (overrides?.length) reading.overrides = overrides.map((o) => ({ emotion: o.emotion, until: o.until, ...(o.displayName ? { displayName: o.displayName } : {}) }));
+    const reading: MoodReading =
+      status === 'mood'
+        ? {
+            emotion: mood.emotion,
+            confidence: mood.confidence,
+            valence: mood.valence,
+            arousal: mood.arousal,
+            members: mood.members,
+            ...(mood.agreeing !== undefined ? { agreeing: mood.agreeing } : {}),
+            status,
+          }
+        : { ...NEUTRAL, status };
+    if (overrides?.length)
+      reading.overrides = overrides.map((o) => ({
+        emotion: o.emotion,
+        until: o.until,
+        ...(o.displayName ? { displayName: o.displayName } : {}),
+      }));
     this.moods.set(roomId, reading);
     if (status === 'empty' || readyForFirstPick(reading)) this.firstReading.moodRead(roomId);
     // Nobody there: nothing to follow (listeners keep the music; the next pick is for an empty room).

@@ -5,11 +5,11 @@
  * changes (a change starts or stops waiting, a journey is set, steps or ends), so a screen never
  * shows a countdown or a journey that no longer holds.
  */
-import type { EventBus } from '../events.js';
-import { roomSession, type MusicDirector, type NextTrack } from './director.js';
-import { journeyView } from './journey.js';
-import { nowPlayingEvent, type NowPlayingEvent, type StartedTrack } from './now-playing.js';
 import type { MusicStory, StoryWaiting } from '../../vocabulary/music-story.js';
+import type { EventBus } from '../events.js';
+import { type MusicDirector, type NextTrack, roomSession } from './director.js';
+import { journeyView } from './journey.js';
+import { type NowPlayingEvent, nowPlayingEvent, type StartedTrack } from './now-playing.js';
 
 export class RoomStories {
   /** The latest picks per room (a stream queues picks ahead of what is audible). */
@@ -32,7 +32,14 @@ export class RoomStories {
   /** The stream says a track became audible (at audibleAtMs): announce it with its story. */
   started(roomId: string, track: StartedTrack, audibleAtMs: number): void {
     const pick = this.picks.get(roomId)?.findLast((p) => p.trackId === track.trackId);
-    const event = nowPlayingEvent(roomId, track, audibleAtMs, pick, this.director.strategyOf(roomSession(roomId)), this.storyFor(roomId, pick, track.explanation));
+    const event = nowPlayingEvent(
+      roomId,
+      track,
+      audibleAtMs,
+      pick,
+      this.director.strategyOf(roomSession(roomId)),
+      this.storyFor(roomId, pick, track.explanation),
+    );
     this.audible.set(roomId, { event, pick });
     this.events.emit('nowPlaying', event);
   }

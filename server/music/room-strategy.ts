@@ -5,13 +5,14 @@
  * strategy. A member's choice for the room (PUT …/strategy) holds until the owner changes theirs.
  */
 import { eq } from 'drizzle-orm';
+
 import { rooms } from '../../sql/schema.js';
 import { findRoom } from '../accounts/room-access.js';
 import { readUserSettings } from '../accounts/user-settings.js';
 import { isUuid } from '../accounts/users.js';
 import type { Db } from '../database.js';
 import type { EventBus } from '../events.js';
-import { roomSession, type MusicDirector } from './director.js';
+import { type MusicDirector, roomSession } from './director.js';
 import { STRATEGIES, type Strategy } from './recommender.js';
 
 /**
@@ -73,7 +74,8 @@ export class RoomStrategies {
     (async () => {
       const owned = isUuid(userId) ? await db.select({ id: rooms.id }).from(rooms).where(eq(rooms.ownerId, userId)) : [];
       const targets = new Set(owned.map((r) => r.id));
-      for (const roomId of presence.rooms.keys()) if (this.soleUser(roomId) === userId && !(await this.ownerOf(roomId))) targets.add(roomId);
+      for (const roomId of presence.rooms.keys())
+        if (this.soleUser(roomId) === userId && !(await this.ownerOf(roomId))) targets.add(roomId);
       for (const roomId of targets) director.setStrategy(roomSession(roomId), strategy as Strategy);
     })().catch((err: unknown) => this.logError(userId, err));
   }

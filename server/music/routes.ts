@@ -10,23 +10,25 @@
  * answers an unknown track with 404 apply to these routes only.
  */
 import fs from 'node:fs';
+
 import multipart from '@fastify/multipart';
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
+
 import { trackFeatures, tracks } from '../../sql/schema.js';
-import { conflict } from '../http/http-error.js';
 import { requireAccount } from '../accounts/request-auth.js';
 import { requireRoomRole } from '../accounts/room-access.js';
 import type { Db } from '../database.js';
+import { conflict } from '../http/http-error.js';
 import { ROOM_ID_PATTERN } from '../rooms/room-id.js';
 import { BUNDLED_SOURCES } from './bundled.js';
 import { countTracks } from './catalog.js';
-import { roomSession, UnknownTrackError, type MusicDirector } from './director.js';
+import { type MusicDirector, roomSession, UnknownTrackError } from './director.js';
 import type { LibraryImports } from './library-imports.js';
 import { STRATEGIES, type Strategy } from './recommender.js';
 import type { RoomMusic } from './room-music.js';
-import { searchTracks, SearchInputError } from './search.js';
+import { SearchInputError, searchTracks } from './search.js';
 import { steeringRoutes } from './steering-routes.js';
 import { MAX_UPLOAD_FILES, uploadRoute } from './upload-route.js';
 
@@ -50,13 +52,23 @@ export const SearchQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (app, { director, roomMusic, imports, maxUploadBytes, uploadDir }) => {
+export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (
+  app,
+  { director, roomMusic, imports, maxUploadBytes, uploadDir },
+) => {
   const db = app.services.database.db;
   await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: MAX_UPLOAD_FILES, fields: 10 } });
 
   app.get<{ Querystring: { limit?: number; offset?: number } }>(
     '/api/music/tracks',
-    { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
     async (request) => {
       const rows = await trackRows(db);
       const offset = request.query.offset ?? 0;
@@ -67,7 +79,13 @@ export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (app, {
   app.get('/api/music/library', async () => ({
     tracks: await countTracks(db),
     importing: { ...imports.progress },
-    credits: BUNDLED_SOURCES.map((s) => ({ debianPackage: s.debianPackage, work: s.work, license: s.license, licenseUrl: s.licenseUrl, installed: fs.existsSync(s.dir) })),
+    credits: BUNDLED_SOURCES.map((s) => ({
+      debianPackage: s.debianPackage,
+      work: s.work,
+      license: s.license,
+      licenseUrl: s.licenseUrl,
+      installed: fs.existsSync(s.dir),
+    })),
     model: imports.model.version,
   }));
 
@@ -78,10 +96,16 @@ export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (app, {
     async (request, reply) => {
       const { q, valence, arousal, limit } = request.query;
       // "Infinity" and "NaN" get through the query-string coercion: a point must be finite and on the plane.
-      if ([valence, arousal].some((v) => v !== undefined && !(Number.isFinite(v) && Math.abs(v) <= 1))) return reply.code(400).send({ error: 'valence and arousal are numbers from -1 to 1' });
-      if ((valence === undefined) !== (arousal === undefined)) return reply.code(400).send({ error: 'give valence and arousal together (a point on the plane)' });
+      if ([valence, arousal].some((v) => v !== undefined && !(Number.isFinite(v) && Math.abs(v) <= 1)))
+        return reply.code(400).send({ error: 'valence and arousal are numbers from -1 to 1' });
+      if ((valence === undefined) !== (arousal === undefined))
+        return reply.code(400).send({ error: 'give valence and arousal together (a point on the plane)' });
       try {
-        const result = searchTracks(director.library, { ...(q !== undefined ? { q } : {}), ...(valence !== undefined ? { point: { valence, arousal: arousal! } } : {}), limit });
+        const result = searchTracks(director.library, {
+          ...(q !== undefined ? { q } : {}),
+          ...(valence !== undefined ? { point: { valence, arousal: arousal! } } : {}),
+          limit,
+        });
         return result;
       } catch (err) {
         if (err instanceof SearchInputError) return reply.code(400).send({ error: err.message });
@@ -95,7 +119,12 @@ export const musicRoutes: FastifyPluginAsync<MusicRoutesOptions> = async (app, {
     {
       schema: {
         params: { type: 'object', required: ['roomId'], properties: { roomId: { type: 'string', pattern: ROOM_ID_PATTERN } } },
-        body: { type: 'object', required: ['strategy'], additionalProperties: false, properties: { strategy: { type: 'string', enum: [...STRATEGIES] } } },
+        body: {
+          type: 'object',
+          required: ['strategy'],
+          additionalProperties: false,
+          properties: { strategy: { type: 'string', enum: [...STRATEGIES] } },
+        },
       },
     },
     async (request) => {

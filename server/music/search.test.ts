@@ -1,11 +1,13 @@
 /** Mood-playlist search: mood words become a point, other words match title/artist, results nearest first. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MOOD_WORDS, queryWords, searchTracks, SearchInputError } from './search.js';
+
 import { syntheticCatalog } from '../../test/helpers/synthetic-catalog.js';
+import { MOOD_WORDS, queryWords, SearchInputError, searchTracks } from './search.js';
 
 const catalog = syntheticCatalog(300, 7);
-const dist = (t: { valence: number; arousal: number }, p: { valence: number; arousal: number }) => Math.hypot(t.valence - p.valence, t.arousal - p.arousal);
+const dist = (t: { valence: number; arousal: number }, p: { valence: number; arousal: number }) =>
+  Math.hypot(t.valence - p.valence, t.arousal - p.arousal);
 
 test('a mood word searches near its point, nearest first', () => {
   const result = searchTracks(catalog, { q: 'Calm', limit: 20 });
@@ -13,11 +15,17 @@ test('a mood word searches near its point, nearest first', () => {
   assert.deepEqual(result.moodWords, ['calm']);
   assert.equal(result.tracks.length, 20);
   const distances = result.tracks.map((t) => t.distance!);
-  assert.deepEqual(distances, [...distances].sort((a, b) => a - b));
+  assert.deepEqual(
+    distances,
+    [...distances].sort((a, b) => a - b),
+  );
   // Really the nearest 20 of the whole library.
   const twentieth = [...catalog].map((t) => dist(t, MOOD_WORDS.calm!)).sort((a, b) => a - b)[19]!;
   assert.ok(Math.abs(distances[19]! - twentieth) < 0.001);
-  assert.ok(result.tracks.every((t) => t.arousal < 0), 'calm tracks are low-arousal');
+  assert.ok(
+    result.tracks.every((t) => t.arousal < 0),
+    'calm tracks are low-arousal',
+  );
 });
 
 test('several mood words average; an explicit point wins; other words filter title and artist', () => {
@@ -33,7 +41,11 @@ test('several mood words average; an explicit point wins; other words filter tit
   assert.equal(onlyText.target, null);
   assert.ok(onlyText.tracks.length > 0 && onlyText.tracks.every((t) => t.distance === null && `${t.title} ${t.artist}`.includes('12')));
   const titles = onlyText.tracks.map((t) => t.title);
-  assert.deepEqual(titles, [...titles].sort((a, b) => a.localeCompare(b)), 'without a mood, by title');
+  assert.deepEqual(
+    titles,
+    [...titles].sort((a, b) => a.localeCompare(b)),
+    'without a mood, by title',
+  );
   assert.deepEqual(searchTracks(catalog, { q: 'nothing-like-this', limit: 5 }).tracks, []);
 });
 

@@ -81,7 +81,11 @@ export class SearchInputError extends Error {}
 
 /** Lower-case words of the query: letters and digits (any script), nothing else. */
 export function queryWords(q: string): string[] {
-  return q.toLowerCase().normalize('NFKC').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return q
+    .toLowerCase()
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 export function searchTracks(catalog: readonly CatalogTrack[], request: SearchRequest): SearchResult {
@@ -110,7 +114,12 @@ export function searchTracks(catalog: readonly CatalogTrack[], request: SearchRe
     distance: target ? round3(distance(t, target)) : null,
   }));
   hits.sort((a, b) => (a.distance ?? 0) - (b.distance ?? 0) || a.title.localeCompare(b.title));
-  return { target: target && { valence: round3(target.valence), arousal: round3(target.arousal) }, moodWords, textWords, tracks: hits.slice(0, request.limit) };
+  return {
+    target: target && { valence: round3(target.valence), arousal: round3(target.arousal) },
+    moodWords,
+    textWords,
+    tracks: hits.slice(0, request.limit),
+  };
 }
 
 function mean(points: MoodPoint[]): MoodPoint {

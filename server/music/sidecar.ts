@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { parseCsv } from './labelled-directory.js';
 
 export interface SidecarEntry {
@@ -39,7 +40,10 @@ export function readSidecar(dir: string): Map<string, SidecarEntry> {
     rows = parsed.map((row, i) => ({ source: `${jsonPath} item ${i + 1}`, row: row as Record<string, unknown> }));
   } else if (fs.existsSync(csvPath)) {
     const [header, ...body] = parseCsv(fs.readFileSync(csvPath, 'utf8'));
-    rows = body.map((r, i) => ({ source: `${csvPath} row ${i + 2}`, row: Object.fromEntries((header ?? []).map((h, j) => [h.trim(), r[j] ?? ''])) }));
+    rows = body.map((r, i) => ({
+      source: `${csvPath} row ${i + 2}`,
+      row: Object.fromEntries((header ?? []).map((h, j) => [h.trim(), r[j] ?? ''])),
+    }));
   }
   for (const { source, row } of rows) {
     const file = row.file;
@@ -56,10 +60,15 @@ export function readSidecar(dir: string): Map<string, SidecarEntry> {
       if (!Number.isFinite(n) || n < -1 || n > 1) throw new Error(`${source}: ${key} must be a number in [-1, 1] (got ${String(v)})`);
       entry[key] = n;
     }
-    if ((entry.valence === undefined) !== (entry.arousal === undefined)) throw new Error(`${source}: give both valence and arousal, or neither`);
+    if ((entry.valence === undefined) !== (entry.arousal === undefined))
+      throw new Error(`${source}: give both valence and arousal, or neither`);
     const tags = row.tags;
     if (Array.isArray(tags)) entry.tags = tags.map(String);
-    else if (typeof tags === 'string' && tags.trim()) entry.tags = tags.split(';').map((t) => t.trim()).filter(Boolean);
+    else if (typeof tags === 'string' && tags.trim())
+      entry.tags = tags
+        .split(';')
+        .map((t) => t.trim())
+        .filter(Boolean);
     entries.set(path.resolve(dir, file), entry);
   }
   return entries;

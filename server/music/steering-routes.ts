@@ -5,12 +5,13 @@
  *   DELETE /api/music/rooms/:roomId/destination
  * Room members only, as for the strategy route (401 no token, 404 unknown room, 403 not a member).
  */
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+
+import { nearestEmotion } from '../../vocabulary/circumplex.js';
 import { requireRoomRole } from '../accounts/room-access.js';
 import { RoomId } from '../rooms/room-id.js';
-import { nearestEmotion } from '../../vocabulary/circumplex.js';
-import { roomSession, type MusicDirector } from './director.js';
+import { type MusicDirector, roomSession } from './director.js';
 import { journeyView } from './journey.js';
 import type { MoodReading } from './recommender.js';
 import type { RoomSwitcher } from './switch-policy.js';
@@ -29,7 +30,15 @@ export const DestinationBody = Type.Object(
 );
 
 /** What a destination is called when the request names none: the mood word nearest the point. */
-const POINT_WORDS: Record<string, string> = { happy: 'cheerful', sad: 'melancholy', angry: 'intense', fear: 'tense', disgust: 'dark', surprise: 'excited', neutral: 'neutral' };
+const POINT_WORDS: Record<string, string> = {
+  happy: 'cheerful',
+  sad: 'melancholy',
+  angry: 'intense',
+  fear: 'tense',
+  disgust: 'dark',
+  surprise: 'excited',
+  neutral: 'neutral',
+};
 
 export interface SteeringDeps {
   director: MusicDirector;

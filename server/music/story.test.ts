@@ -1,14 +1,35 @@
 /** Sentences about the music: one per kind of decision, in plain words, never a digit. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { FER_LABELS } from '../../vocabulary/emotions.js';
 import { STRATEGIES } from './recommender.js';
-import { pickDetails, pickSentence, waitingSentence, type PickCause, type PickDecision, type StoryMood, type WaitingCause } from './story.js';
+import {
+  type PickCause,
+  type PickDecision,
+  pickDetails,
+  pickSentence,
+  type StoryMood,
+  type WaitingCause,
+  waitingSentence,
+} from './story.js';
 
-const mood = (emotion: string, members = 1, extra: Partial<StoryMood> = {}): StoryMood => ({ status: 'mood', emotion, members, overrides: [], ...extra });
-const decide = (over: Partial<PickDecision>): PickDecision => ({ subject: 'room', cause: 'next', strategy: 'match', mood: mood('happy'), ...over });
+const mood = (emotion: string, members = 1, extra: Partial<StoryMood> = {}): StoryMood => ({
+  status: 'mood',
+  emotion,
+  members,
+  overrides: [],
+  ...extra,
+});
+const decide = (over: Partial<PickDecision>): PickDecision => ({
+  subject: 'room',
+  cause: 'next',
+  strategy: 'match',
+  mood: mood('happy'),
+  ...over,
+});
 
-test('the issue\'s example: two cheerful people, match', () => {
+test("the issue's example: two cheerful people, match", () => {
   assert.equal(pickSentence(decide({ mood: mood('happy', 2) })), "You both look cheerful, so we're keeping it upbeat.");
 });
 
@@ -21,10 +42,19 @@ test('who is spoken to follows how many were read and whether they agree', () =>
 });
 
 test('strategies say what the music does', () => {
-  assert.equal(pickSentence(decide({ strategy: 'lift', mood: mood('sad') })), "You look a bit down, so we're lifting things with something brighter.");
-  assert.equal(pickSentence(decide({ strategy: 'calm', mood: mood('angry', 2) })), "You both look wound up, so we're winding down with something calmer.");
+  assert.equal(
+    pickSentence(decide({ strategy: 'lift', mood: mood('sad') })),
+    "You look a bit down, so we're lifting things with something brighter.",
+  );
+  assert.equal(
+    pickSentence(decide({ strategy: 'calm', mood: mood('angry', 2) })),
+    "You both look wound up, so we're winding down with something calmer.",
+  );
   assert.equal(pickSentence(decide({ strategy: 'calm', mood: mood('sad') })), "You look a bit down, so we're keeping it calm.");
-  assert.equal(pickSentence(decide({ strategy: 'lift', mood: mood('happy') })), "You look cheerful, so we're keeping it bright and upbeat.");
+  assert.equal(
+    pickSentence(decide({ strategy: 'lift', mood: mood('happy') })),
+    "You look cheerful, so we're keeping it bright and upbeat.",
+  );
 });
 
 test('overrides: alone, it is what you told us; among others, who pinned what (no clock time)', () => {
@@ -32,34 +62,87 @@ test('overrides: alone, it is what you told us; among others, who pinned what (n
   assert.equal(alone, "You told us you feel sad, so we're keeping it soft and gentle.");
   const among = pickSentence(decide({ mood: mood('happy', 3, { agreeing: 2, overrides: [{ emotion: 'sad', displayName: 'Ada' }] }) }));
   assert.equal(among, "Most of you look cheerful, and Ada set their mood to sad, so we're keeping it upbeat.");
-  const two = pickSentence(decide({ mood: mood('neutral', 3, { overrides: [{ emotion: 'fear', displayName: 'Ada' }, { emotion: 'sad' }] }) }));
+  const two = pickSentence(
+    decide({ mood: mood('neutral', 3, { overrides: [{ emotion: 'fear', displayName: 'Ada' }, { emotion: 'sad' }] }) }),
+  );
   assert.match(two, /Ada and someone set their moods to anxious or sad/);
 });
 
 test('first pick: after a reading, after waiting in vain, and for an empty room', () => {
-  assert.equal(pickSentence(decide({ cause: 'first', mood: mood('happy', 2) })), "You both look cheerful, so we're starting with something upbeat.");
-  assert.equal(pickSentence(decide({ cause: 'first', mood: { status: 'listening', emotion: 'neutral', members: 0, overrides: [] } })), "We couldn't read the room yet, so we're starting with something easy-going.");
-  assert.equal(pickSentence(decide({ cause: 'first', mood: { status: 'empty', emotion: 'neutral', members: 0, overrides: [] } })), "Nobody's in the room yet, so we're starting with something easy-going.");
+  assert.equal(
+    pickSentence(decide({ cause: 'first', mood: mood('happy', 2) })),
+    "You both look cheerful, so we're starting with something upbeat.",
+  );
+  assert.equal(
+    pickSentence(decide({ cause: 'first', mood: { status: 'listening', emotion: 'neutral', members: 0, overrides: [] } })),
+    "We couldn't read the room yet, so we're starting with something easy-going.",
+  );
+  assert.equal(
+    pickSentence(decide({ cause: 'first', mood: { status: 'empty', emotion: 'neutral', members: 0, overrides: [] } })),
+    "Nobody's in the room yet, so we're starting with something easy-going.",
+  );
 });
 
 test('skip, mood change, queued track, journey steps and arrival', () => {
-  assert.equal(pickSentence(decide({ cause: 'skip', mood: mood('happy', 2) })), "That one was skipped. You both look cheerful, so we're keeping it upbeat.");
-  assert.equal(pickSentence(decide({ cause: 'mood', mood: mood('sad', 2) })), "The mood changed: you both look a bit down now, so we're keeping it soft and gentle.");
-  assert.equal(pickSentence(decide({ cause: 'mood', mood: mood('sad', 1, { overrides: [{ emotion: 'sad' }] }) })), "You told us you feel sad, so we're keeping it soft and gentle.", 'a pinned mood is no news');
+  assert.equal(
+    pickSentence(decide({ cause: 'skip', mood: mood('happy', 2) })),
+    "That one was skipped. You both look cheerful, so we're keeping it upbeat.",
+  );
+  assert.equal(
+    pickSentence(decide({ cause: 'mood', mood: mood('sad', 2) })),
+    "The mood changed: you both look a bit down now, so we're keeping it soft and gentle.",
+  );
+  assert.equal(
+    pickSentence(decide({ cause: 'mood', mood: mood('sad', 1, { overrides: [{ emotion: 'sad' }] }) })),
+    "You told us you feel sad, so we're keeping it soft and gentle.",
+    'a pinned mood is no news',
+  );
   assert.equal(pickSentence(decide({ cause: 'queued', queuedBy: 'Ada' })), 'Ada picked this one to play next.');
   assert.equal(pickSentence(decide({ cause: 'queued' })), 'Someone picked this one to play next.');
-  assert.equal(pickSentence(decide({ journey: { label: 'calm', step: 2, steps: 5 }, mood: mood('happy', 2) })), "Step two of five towards calm: you both look cheerful, so we're moving a little closer.");
-  assert.equal(pickSentence(decide({ journey: { label: 'calm', step: 5, steps: 5 }, mood: mood('neutral') })), "You look settled; we've arrived at calm, so we're staying there.");
-  assert.equal(pickSentence(decide({ journey: { label: 'focus', step: 1, steps: 3 }, mood: { status: 'listening', emotion: 'neutral', members: 0, overrides: [] } })), 'Step one of three towards focus.');
+  assert.equal(
+    pickSentence(decide({ journey: { label: 'calm', step: 2, steps: 5 }, mood: mood('happy', 2) })),
+    "Step two of five towards calm: you both look cheerful, so we're moving a little closer.",
+  );
+  assert.equal(
+    pickSentence(decide({ journey: { label: 'calm', step: 5, steps: 5 }, mood: mood('neutral') })),
+    "You look settled; we've arrived at calm, so we're staying there.",
+  );
+  assert.equal(
+    pickSentence(
+      decide({
+        journey: { label: 'focus', step: 1, steps: 3 },
+        mood: { status: 'listening', emotion: 'neutral', members: 0, overrides: [] },
+      }),
+    ),
+    'Step one of three towards focus.',
+  );
 });
 
 test('waiting sentences name the change, never when (the client counts down)', () => {
-  assert.equal(waitingSentence({ kind: 'sensed', from: { valence: 0.8, arousal: 0.5 }, to: { valence: 0.5, arousal: -0.4 } }), 'The room has calmed down; something calmer comes next.');
-  assert.equal(waitingSentence({ kind: 'sensed', from: { valence: 0, arousal: -0.5 }, to: { valence: 0.1, arousal: 0.4 } }), 'The room has livened up; something livelier comes next.');
-  assert.equal(waitingSentence({ kind: 'sensed', from: { valence: -0.6, arousal: 0 }, to: { valence: 0.5, arousal: 0.1 } }), 'The room has brightened up; something brighter comes next.');
-  assert.equal(waitingSentence({ kind: 'sensed', from: { valence: 0.6, arousal: 0 }, to: { valence: -0.5, arousal: 0.1 } }), 'The mood has dropped a little; something gentler comes next.');
-  assert.equal(waitingSentence({ kind: 'override', emotion: 'sad', alone: true }), 'You told us you feel sad; something to match comes next.');
-  assert.equal(waitingSentence({ kind: 'override', emotion: 'happy', displayName: 'Ada', alone: false }), 'Ada set their mood to happy; something to match comes next.');
+  assert.equal(
+    waitingSentence({ kind: 'sensed', from: { valence: 0.8, arousal: 0.5 }, to: { valence: 0.5, arousal: -0.4 } }),
+    'The room has calmed down; something calmer comes next.',
+  );
+  assert.equal(
+    waitingSentence({ kind: 'sensed', from: { valence: 0, arousal: -0.5 }, to: { valence: 0.1, arousal: 0.4 } }),
+    'The room has livened up; something livelier comes next.',
+  );
+  assert.equal(
+    waitingSentence({ kind: 'sensed', from: { valence: -0.6, arousal: 0 }, to: { valence: 0.5, arousal: 0.1 } }),
+    'The room has brightened up; something brighter comes next.',
+  );
+  assert.equal(
+    waitingSentence({ kind: 'sensed', from: { valence: 0.6, arousal: 0 }, to: { valence: -0.5, arousal: 0.1 } }),
+    'The mood has dropped a little; something gentler comes next.',
+  );
+  assert.equal(
+    waitingSentence({ kind: 'override', emotion: 'sad', alone: true }),
+    'You told us you feel sad; something to match comes next.',
+  );
+  assert.equal(
+    waitingSentence({ kind: 'override', emotion: 'happy', displayName: 'Ada', alone: false }),
+    'Ada set their mood to happy; something to match comes next.',
+  );
   assert.equal(waitingSentence({ kind: 'queued', by: 'Ada' }), "Ada's pick starts once this one has played a little longer.");
   assert.equal(waitingSentence({ kind: 'journey', label: 'calm', step: 3, steps: 5 }), 'Step three of five towards calm comes next.');
 });
@@ -76,7 +159,16 @@ test('no sentence of any kind carries a digit or a raw number, for every emotion
             for (const agreeing of [1, members]) {
               for (const overrides of [[], [{ emotion, displayName: 'Ada' }], [{ emotion: 'sad' }, { emotion, displayName: 'Bo' }]]) {
                 for (const journey of [null, { label: 'calm', step: 1, steps: 12 }, { label: 'party', step: 12, steps: 12 }]) {
-                  sentences.push(pickSentence({ subject: members === 1 ? 'listener' : 'room', cause, strategy, mood: { status, emotion, members, agreeing, overrides }, journey, queuedBy: 'Ada' }));
+                  sentences.push(
+                    pickSentence({
+                      subject: members === 1 ? 'listener' : 'room',
+                      cause,
+                      strategy,
+                      mood: { status, emotion, members, agreeing, overrides },
+                      journey,
+                      queuedBy: 'Ada',
+                    }),
+                  );
                 }
               }
             }

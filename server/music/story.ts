@@ -69,8 +69,29 @@ const MATCHING: Record<string, string> = {
   neutral: 'easy-going',
 };
 
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
-  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
+];
 
 /** Small counts in words ("step two of five"); journeys have at most twelve steps. */
 export function numberWord(n: number): string {
@@ -138,7 +159,9 @@ export function pickSentence(decision: PickDecision): string {
     return `${phrase}, so we're ${strategyClause(decision, true)}.`;
   }
   if (decision.cause === 'skip') {
-    return phrase ? `That one was skipped. ${phrase}, so we're ${strategyClause(decision, false)}.` : `That one was skipped, so here's something else.`;
+    return phrase
+      ? `That one was skipped. ${phrase}, so we're ${strategyClause(decision, false)}.`
+      : `That one was skipped, so here's something else.`;
   }
   if (!phrase) {
     return decision.mood.status === 'empty'
@@ -147,7 +170,8 @@ export function pickSentence(decision: PickDecision): string {
   }
   // A sensed change is news ("the mood changed"); a pinned mood is what the person just said.
   const pinnedAlone = decision.mood.overrides.length > 0 && decision.mood.members <= 1;
-  if (decision.cause === 'mood' && !pinnedAlone) return `The mood changed: ${lowerFirst(phrase)} now, so we're ${strategyClause(decision, false)}.`;
+  if (decision.cause === 'mood' && !pinnedAlone)
+    return `The mood changed: ${lowerFirst(phrase)} now, so we're ${strategyClause(decision, false)}.`;
   return `${phrase}, so we're ${strategyClause(decision, false)}.`;
 }
 
@@ -179,9 +203,13 @@ export function waitingSentence(cause: WaitingCause): string {
       const dv = cause.to.valence - cause.from.valence;
       const da = cause.to.arousal - cause.from.arousal;
       if (Math.abs(da) >= Math.abs(dv)) {
-        return da < 0 ? 'The room has calmed down; something calmer comes next.' : 'The room has livened up; something livelier comes next.';
+        return da < 0
+          ? 'The room has calmed down; something calmer comes next.'
+          : 'The room has livened up; something livelier comes next.';
       }
-      return dv > 0 ? 'The room has brightened up; something brighter comes next.' : 'The mood has dropped a little; something gentler comes next.';
+      return dv > 0
+        ? 'The room has brightened up; something brighter comes next.'
+        : 'The mood has dropped a little; something gentler comes next.';
     }
   }
 }

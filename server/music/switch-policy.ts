@@ -8,12 +8,12 @@
  * room's story says so (`story.waiting`: a plain sentence and the epoch ms when it may happen),
  * and a timer makes the switch then, since without media nothing else would look again.
  */
-import { roomSession, type MusicDirector } from './director.js';
-import { nextStepAt, journeyStep } from './journey.js';
+import { type MusicDirector, roomSession } from './director.js';
+import { realScheduler, type Scheduler } from './first-pick.js';
+import { journeyStep, nextStepAt } from './journey.js';
 import type { MoodReading } from './recommender.js';
 import type { RoomStories } from './room-story.js';
-import { realScheduler, type Scheduler } from './first-pick.js';
-import { waitingSentence, type WaitingCause } from './story.js';
+import { type WaitingCause, waitingSentence } from './story.js';
 
 /** The part of the stream engine this needs (app.streams, structurally). */
 export interface SwitchableStreams {
@@ -63,9 +63,15 @@ export class RoomSwitcher {
     const held = director.switchWaiting(session);
     if (held) {
       const pinned = mood.overrides?.[0];
-      const cause: WaitingCause = deliberate && pinned
-        ? { kind: 'override', emotion: pinned.emotion, ...(pinned.displayName ? { displayName: pinned.displayName } : {}), alone: (mood.members ?? 1) <= 1 }
-        : { kind: 'sensed', from: held.pickedFor, to: mood };
+      const cause: WaitingCause =
+        deliberate && pinned
+          ? {
+              kind: 'override',
+              emotion: pinned.emotion,
+              ...(pinned.displayName ? { displayName: pinned.displayName } : {}),
+              alone: (mood.members ?? 1) <= 1,
+            }
+          : { kind: 'sensed', from: held.pickedFor, to: mood };
       this.wait(roomId, held.at, cause, () => this.moodChanged(roomId, this.deps.roomMood(roomId), false));
     } else {
       // The change is over (the mood came back) or never was: nothing waits.
@@ -130,23 +136,35 @@ export class RoomSwitcher {
     const journey = this.deps.director.journeyOf(roomSession(roomId));
     const at = journey && nextStepAt(journey, this.now());
     if (at === undefined) return;
-    this.stepTimers.set(roomId, this.schedule(() => {
-      this.stepTimers.delete(roomId);
-      if (this.deps.director.journeyOf(roomSession(roomId)) !== journey) return;
-      this.deps.stories.refresh(roomId);
-      this.steer(roomId, this.journeyCause(roomId));
-      this.scheduleStep(roomId);
-    }, Math.max(0, at - this.now())));
+    this.stepTimers.set(
+      roomId,
+      this.schedule(
+        () => {
+          this.stepTimers.delete(roomId);
+          if (this.deps.director.journeyOf(roomSession(roomId)) !== journey) return;
+          this.deps.stories.refresh(roomId);
+          this.steer(roomId, this.journeyCause(roomId));
+          this.scheduleStep(roomId);
+        },
+        Math.max(0, at - this.now()),
+      ),
+    );
   }
 
   private wait(roomId: string, at: number, cause: WaitingCause, then: () => void): void {
     this.cancelPending(roomId, false);
     this.deps.stories.setWaiting(roomId, { sentence: waitingSentence(cause), at });
     // A little after the dwell ends, so the dwell tracker agrees it is over.
-    this.pending.set(roomId, this.schedule(() => {
-      this.pending.delete(roomId);
-      then();
-    }, Math.max(0, at - this.now()) + 50));
+    this.pending.set(
+      roomId,
+      this.schedule(
+        () => {
+          this.pending.delete(roomId);
+          then();
+        },
+        Math.max(0, at - this.now()) + 50,
+      ),
+    );
   }
 
   private cancelPending(roomId: string, endSteering = true): void {
@@ -157,6 +175,9 @@ export class RoomSwitcher {
 
   private switchNow(roomId: string): void {
     this.steering.delete(roomId);
-    this.deps.streams()?.requestSwitch(roomId, 'mood').catch((err: Error) => this.deps.log.debug({ roomId, err: err.message }, 'early switch not applied'));
+    this.deps
+      .streams()
+      ?.requestSwitch(roomId, 'mood')
+      .catch((err: Error) => this.deps.log.debug({ roomId, err: err.message }, 'early switch not applied'));
   }
 }

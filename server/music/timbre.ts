@@ -28,7 +28,10 @@ export function spectralContrast(spectrum: ArrayLike<number>, sampleRate: number
   const contrast: number[] = [];
   const valley: number[] = [];
   for (let b = 0; b + 1 < edges.length; b++) {
-    const band = Float64Array.from({ length: Math.max(1, edges[b + 1]! - edges[b]!) }, (_, i) => spectrum[Math.min(spectrum.length - 1, edges[b]! + i)]!).sort();
+    const band = Float64Array.from(
+      { length: Math.max(1, edges[b + 1]! - edges[b]!) },
+      (_, i) => spectrum[Math.min(spectrum.length - 1, edges[b]! + i)]!,
+    ).sort();
     const n = Math.max(1, Math.round(CONTRAST_QUANTILE * band.length));
     let lo = 0;
     let hi = 0;

@@ -101,7 +101,12 @@ export interface SegmentKeySummary {
 }
 
 /** Key statistics over consecutive segments of `size` chroma frames (energy-weighted sums). */
-export function segmentKeys(chromaFrames: readonly number[][], weights: readonly number[], size: number, globalTonic: number): SegmentKeySummary {
+export function segmentKeys(
+  chromaFrames: readonly number[][],
+  weights: readonly number[],
+  size: number,
+  globalTonic: number,
+): SegmentKeySummary {
   const keys = [];
   for (let start = 0; start < chromaFrames.length; start += size) {
     const end = Math.min(chromaFrames.length, start + size);
@@ -157,7 +162,8 @@ export function summariseChords(chromaFrames: readonly number[][], framesPerSeco
   // Majority vote over ±HCDF_SMOOTH frames, so a flickering frame is not a chord change.
   const voted = best.map((_, t) => {
     const counts = new Map<number, number>();
-    for (let u = Math.max(0, t - HCDF_SMOOTH); u <= Math.min(best.length - 1, t + HCDF_SMOOTH); u++) counts.set(best[u]!.index, (counts.get(best[u]!.index) ?? 0) + 1);
+    for (let u = Math.max(0, t - HCDF_SMOOTH); u <= Math.min(best.length - 1, t + HCDF_SMOOTH); u++)
+      counts.set(best[u]!.index, (counts.get(best[u]!.index) ?? 0) + 1);
     return [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
   });
   let changes = 0;

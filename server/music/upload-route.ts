@@ -6,15 +6,17 @@
  * limit, a failed import) the partial and unused files are removed in one `finally`, and files
  * left in .incoming/ by a crash are swept when the server starts.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+
 import type { FastifyInstance } from 'fastify';
-import { requireAccount } from '../accounts/request-auth.js';
-import { HttpError, forbidden } from '../http/http-error.js';
+
 import { cleanName } from '../accounts/display-names.js';
+import { requireAccount } from '../accounts/request-auth.js';
 import { scrubPaths } from '../http/errors.js';
+import { forbidden, HttpError } from '../http/http-error.js';
 import { AUDIO_EXTENSIONS, type ImportSummary } from './importer.js';
 
 /** Files one upload request may carry. */
@@ -42,7 +44,10 @@ export function sweepIncoming(uploadDir: string): number {
 
 /** A stored file's name: a uuid, then the client's name cut short and made safe (no path, no long names). */
 function storedName(clientName: string, ext: string): string {
-  const stem = path.basename(clientName, path.extname(clientName)).replace(/[^\w.\- ]/g, '_').slice(0, 80);
+  const stem = path
+    .basename(clientName, path.extname(clientName))
+    .replace(/[^\w.\- ]/g, '_')
+    .slice(0, 80);
   return `${crypto.randomUUID()}-${stem || 'upload'}${ext}`;
 }
 
@@ -81,7 +86,10 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
         const ext = path.extname(name).toLowerCase();
         if (!AUDIO_EXTENSIONS.includes(ext)) {
           part.file.resume();
-          rejected.push({ file: name, error: `unsupported file type "${ext.slice(0, 10) || 'none'}" (accepted: ${AUDIO_EXTENSIONS.join(', ')})` });
+          rejected.push({
+            file: name,
+            error: `unsupported file type "${ext.slice(0, 10) || 'none'}" (accepted: ${AUDIO_EXTENSIONS.join(', ')})`,
+          });
           continue;
         }
         const stored = storedName(name, ext);
@@ -89,7 +97,8 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
         partials.add(partial);
         part.file.on('data', (chunk: Buffer) => {
           total += chunk.length;
-          if (total > maxTotal) part.file.destroy(new HttpError(413, `an upload carries at most ${Math.round(maxTotal / 1024 / 1024)} MB in all`));
+          if (total > maxTotal)
+            part.file.destroy(new HttpError(413, `an upload carries at most ${Math.round(maxTotal / 1024 / 1024)} MB in all`));
         });
         await pipeline(part.file, fs.createWriteStream(partial));
         if (part.file.truncated) {
@@ -103,12 +112,17 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
         shown.set(target, name);
       }
       receiving = false;
-      if (saved.length === 0) return reply.code(400).send({ error: rejected.length ? 'no supported audio file in the upload' : 'no file in the upload', rejected });
+      if (saved.length === 0)
+        return reply
+          .code(400)
+          .send({ error: rejected.length ? 'no supported audio file in the upload' : 'no file in the upload', rejected });
       const summary = await options.importFiles(saved);
       kept = new Set(summary.outcomes.filter((o) => o.status === 'imported').map((o) => o.file));
       const label = (file: string) => shown.get(file) ?? path.basename(file).replace(/^[0-9a-f-]{36}-/, '');
       // A decoder's message names the stored file: show the client's name and no directory.
-      const failed = summary.outcomes.flatMap((o) => (o.status === 'failed' ? [{ file: label(o.file), error: scrubPaths(o.error.split(o.file).join(label(o.file))) }] : []));
+      const failed = summary.outcomes.flatMap((o) =>
+        o.status === 'failed' ? [{ file: label(o.file), error: scrubPaths(o.error.split(o.file).join(label(o.file))) }] : [],
+      );
       const { outcomes: _o, ...counts } = summary;
       return reply.code(summary.imported > 0 ? 201 : 422).send({
         ...counts,
@@ -119,7 +133,8 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
     } catch (err) {
       const e = err as { code?: string; statusCode?: number };
       if (err instanceof HttpError || !receiving) throw err;
-      if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, `${current} is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)`);
+      if (e.code === 'FST_REQ_FILE_TOO_LARGE')
+        throw new HttpError(413, `${current} is larger than the ${limitMb} MB upload limit (MUSIC_MAX_UPLOAD_MB)`);
       if (e.code === 'FST_FILES_LIMIT') throw new HttpError(413, `at most ${MAX_UPLOAD_FILES} files per upload`);
       if (e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FIELDS_LIMIT') throw new HttpError(413, 'too many parts in the upload');
       // Busboy's "Unexpected end of form", "Malformed part header", an aborted body: the request's fault.

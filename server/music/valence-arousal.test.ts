@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
 import { computeFeatures } from './features.js';
 import { DEFAULT_MODEL_PATH, MusicMoodModel } from './valence-arousal.js';
 
@@ -32,7 +33,9 @@ test('the TypeScript runtime reproduces the Python model on exported mood-window
     assert.ok(c.windows.length >= 3, `${c.file}: ${c.windows.length} windows`);
     const mood = model.estimateWindows(c.windows);
     const p = mood.probabilities;
-    p.forEach((v, k) => assert.ok(Math.abs(v - c.probabilities[k]!) < 1e-9, `${c.file}: P(Q${k + 1}) ${v} vs Python ${c.probabilities[k]}`));
+    p.forEach((v, k) =>
+      assert.ok(Math.abs(v - c.probabilities[k]!) < 1e-9, `${c.file}: P(Q${k + 1}) ${v} vs Python ${c.probabilities[k]}`),
+    );
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     assert.ok(mood.valence >= -1 && mood.valence <= 1 && mood.arousal >= -1 && mood.arousal <= 1);
     quadrantsSeen.add(mood.quadrant);
@@ -43,7 +46,10 @@ test('the TypeScript runtime reproduces the Python model on exported mood-window
 
 test('the feature code supplies every feature the model reads', () => {
   const rate = 22050;
-  const signal = Float32Array.from({ length: 6 * rate }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) * (1 + Math.sin((2 * Math.PI * 2 * i) / rate)));
+  const signal = Float32Array.from(
+    { length: 6 * rate },
+    (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) * (1 + Math.sin((2 * Math.PI * 2 * i) / rate)),
+  );
   const { vector } = computeFeatures(signal, rate, -18);
   const model = MusicMoodModel.load();
   for (const name of model.features) assert.ok(Number.isFinite(vector[name]), `feature ${name} missing from computeFeatures()`);
@@ -64,7 +70,10 @@ test('a missing feature or a malformed model file is a clear error', () => {
       return file;
     };
     assert.throws(() => MusicMoodModel.load(write('bad.json', '{nope')), /cannot read the music mood model/);
-    assert.throws(() => MusicMoodModel.load(write('variant.json', { ...broken, variant: 'svm' })), /not a music mood model \(unknown variant svm\)/);
+    assert.throws(
+      () => MusicMoodModel.load(write('variant.json', { ...broken, variant: 'svm' })),
+      /not a music mood model \(unknown variant svm\)/,
+    );
     assert.throws(() => MusicMoodModel.load(write('empty.json', { version: 'x', variant: 'axes', models: [] })), /not a music mood model/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -172,7 +172,8 @@ function validatePart(m: ModelPart): string | undefined {
   if (!Array.isArray(m.models) || m.models.length < need) return `needs ${need} linear model(s)`;
   for (const lm of m.models) {
     const names = lm.features ?? m.features;
-    if (!Array.isArray(names) || lm.mean?.length !== names.length || lm.scale?.length !== names.length) return 'features/mean/scale lengths differ';
+    if (!Array.isArray(names) || lm.mean?.length !== names.length || lm.scale?.length !== names.length)
+      return 'features/mean/scale lengths differ';
     if (!Array.isArray(lm.coef) || lm.coef.some((row) => row.length !== names.length)) return 'coefficients do not match the features';
   }
   return undefined;
@@ -184,7 +185,8 @@ function validatePart(m: ModelPart): string | undefined {
  */
 function walk(tree: TreeModel, x: number[]): number {
   let node = 0;
-  while (tree.left[node]! !== -1) node = Math.fround(x[tree.feature[node]!]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+  while (tree.left[node]! !== -1)
+    node = Math.fround(x[tree.feature[node]!]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
   return node;
 }
 

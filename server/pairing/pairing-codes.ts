@@ -41,7 +41,11 @@ export const DEFAULT_PAIRING_OPTIONS: PairingOptions = {
 
 /** A refused create or claim, with the HTTP status and a message a person understands. */
 export class PairingError extends Error {
-  constructor(readonly statusCode: 404 | 429, message: string, readonly retryAfterS?: number) {
+  constructor(
+    readonly statusCode: 404 | 429,
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
     super(message);
     this.name = 'PairingError';
   }
@@ -59,7 +63,11 @@ interface LiveCode {
 /** Counts events per key over a fixed window (cheap, and exact enough for a lockout). */
 class WindowCounter {
   private readonly counts = new Map<string, { since: number; n: number }>();
-  constructor(private readonly windowMs: number, private readonly now: () => number, private readonly maxKeys = 10_000) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number,
+    private readonly maxKeys = 10_000,
+  ) {}
 
   count(key: string): number {
     const entry = this.counts.get(key);
@@ -143,10 +151,18 @@ export class PairingCodes {
   claim(input: string, address: string): { roomId: string; createdBy: string } {
     const addressKey = `addr:${address}`;
     if (this.failures.count(addressKey) >= this.o.maxFailuresPerAddress) {
-      throw new PairingError(429, 'Too many wrong codes from this screen. Wait a few minutes, then try again.', this.failures.retryAfterS(addressKey));
+      throw new PairingError(
+        429,
+        'Too many wrong codes from this screen. Wait a few minutes, then try again.',
+        this.failures.retryAfterS(addressKey),
+      );
     }
     if (this.failures.count('all') >= this.o.maxFailuresOverall) {
-      throw new PairingError(429, 'Pairing is paused for a few minutes after many wrong codes. Try again shortly.', this.failures.retryAfterS('all'));
+      throw new PairingError(
+        429,
+        'Pairing is paused for a few minutes after many wrong codes. Try again shortly.',
+        this.failures.retryAfterS('all'),
+      );
     }
     this.sweep();
     const live = this.byCode.get(normaliseCode(input));

@@ -8,14 +8,15 @@
  * Paired screens are listener links (label "Paired screen: …"): listed with
  * GET …/listener-links and revoked with DELETE …/listener-links/:linkId like any other.
  */
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import QRCode from 'qrcode';
-import { Type, type Static } from '@sinclair/typebox';
+
 import { listenerLinks } from '../../sql/schema.js';
-import { conflict } from '../http/http-error.js';
 import { hashOpaqueToken, newOpaqueToken } from '../accounts/opaque-tokens.js';
 import { findRoom, requireRoomRole } from '../accounts/room-access.js';
+import { conflict } from '../http/http-error.js';
 import { INVALID_CODE_MESSAGE, PAIRING_CODE_LENGTH, PairingCodes, PairingError, type PairingOptions } from './pairing-codes.js';
 
 declare module 'fastify' {
@@ -27,7 +28,7 @@ declare module 'fastify' {
 /** Listener links made by pairing carry this label prefix, so the UI lists them as screens. */
 export const PAIRED_SCREEN_LABEL = 'Paired screen';
 
-const RoomParams = Type.Object({ roomId: Type.String() });
+type RoomParams = { roomId: string };
 const ClaimBody = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: 20 }),
@@ -62,7 +63,7 @@ const pairing: FastifyPluginAsync<{ options?: Partial<PairingOptions> }> = async
     qrSvg: await QRCode.toString(pairUrl(request, code.code), { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }),
   });
 
-  app.post<{ Params: Static<typeof RoomParams> }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
+  app.post<{ Params: RoomParams }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
     const { account, room } = await requireRoomRole(app, request, request.params.roomId, 'owner');
     if (room.closedAt) throw conflict('the room is closed');
     try {
@@ -73,14 +74,14 @@ const pairing: FastifyPluginAsync<{ options?: Partial<PairingOptions> }> = async
     }
   });
 
-  app.get<{ Params: Static<typeof RoomParams> }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
+  app.get<{ Params: RoomParams }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
     const { room } = await requireRoomRole(app, request, request.params.roomId, 'owner');
     const live = codes.current(room.id);
     if (!live) return reply.code(404).send({ error: 'no pairing code is waiting' });
     return describe(request, live);
   });
 
-  app.delete<{ Params: Static<typeof RoomParams> }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
+  app.delete<{ Params: RoomParams }>('/api/rooms/:roomId/pairing-codes', async (request, reply) => {
     const { room } = await requireRoomRole(app, request, request.params.roomId, 'owner');
     codes.cancel(room.id);
     return reply.code(204).send();
@@ -105,10 +106,17 @@ const pairing: FastifyPluginAsync<{ options?: Partial<PairingOptions> }> = async
       const token = newOpaqueToken();
       const [link] = await db
         .insert(listenerLinks)
-        .values({ roomId: room.id, tokenHash: hashOpaqueToken(token), label: `${PAIRED_SCREEN_LABEL}: ${name}`, createdBy: claimed.createdBy })
+        .values({
+          roomId: room.id,
+          tokenHash: hashOpaqueToken(token),
+          label: `${PAIRED_SCREEN_LABEL}: ${name}`,
+          createdBy: claimed.createdBy,
+        })
         .returning();
       request.log.info({ roomId: room.id, linkId: link!.id }, 'screen paired');
-      return reply.code(201).send({ roomId: room.id, roomName: room.name, linkId: link!.id, token, label: link!.label, listenUrl: `/listen/${room.id}` });
+      return reply
+        .code(201)
+        .send({ roomId: room.id, roomName: room.name, linkId: link!.id, token, label: link!.label, listenUrl: `/listen/${room.id}` });
     },
   );
 };

@@ -3,13 +3,15 @@
  * closed when the last participant leaves, rebuilt when their worker dies. Announces every
  * decoded stream ('videoTap' / 'audioTap') to the analysis pipeline.
  */
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+
 import type { FastifyBaseLogger } from 'fastify';
-import type { WorkerPool } from '../../media/worker-pool.js';
+
 import type { IngestMetrics } from '../../media/ingest/metrics.js';
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
-import { RoomMedia, type AnalysisSettings, type ParticipantMedia, type RtcNetwork } from '../../media/room-media.js';
+import { type AnalysisSettings, type ParticipantMedia, RoomMedia, type RtcNetwork } from '../../media/room-media.js';
+import type { WorkerPool } from '../../media/worker-pool.js';
 import type { EventBus } from '../events.js';
 import { OpenOnce } from '../open-once.js';
 
@@ -75,7 +77,14 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       throw new RoomFullError(`room ${roomId} has ${room.peers.size} participants, the maximum`);
     }
     const participantId = randomUUID();
-    const peer: Peer = { ...identity, participantId, roomId, media: room.media.addParticipant(participantId), joinedAt: Date.now(), notify };
+    const peer: Peer = {
+      ...identity,
+      participantId,
+      roomId,
+      media: room.media.addParticipant(participantId),
+      joinedAt: Date.now(),
+      notify,
+    };
     for (const other of room.peers.values()) {
       other.notify('peerJoined', { participantId, displayName: peer.displayName });
     }
@@ -89,7 +98,10 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     if (!room || !room.peers.delete(peer.participantId)) return;
     await room.media.removeParticipant(peer.participantId);
     this.options.events.emit('peerLeft', {
-      roomId: peer.roomId, participantId: peer.participantId, userId: peer.userId, displayName: peer.displayName,
+      roomId: peer.roomId,
+      participantId: peer.participantId,
+      userId: peer.userId,
+      displayName: peer.displayName,
     });
     for (const other of room.peers.values()) other.notify('peerLeft', { participantId: peer.participantId });
     if (room.peers.size === 0) await this.closeRoom(room);

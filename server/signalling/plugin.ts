@@ -1,18 +1,19 @@
 /**
  * Mounts signalling at /ws and owns the live rooms. Registered by server/app.ts.
  */
+import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import websocket from '@fastify/websocket';
-import { IngestMetrics } from '../../media/ingest/metrics.js';
+
 import { closeSpareDecoders, resetDecoderLauncher } from '../../media/ingest/decoder-launcher.js';
-import { RoomRegistry } from '../rooms/room-registry.js';
+import { IngestMetrics } from '../../media/ingest/metrics.js';
+import { looksLikeOpaqueToken } from '../accounts/opaque-tokens.js';
 import { authorizeListener, authorizeRoomJoin } from '../accounts/room-access.js';
 import { unauthorized } from '../http/http-error.js';
-import { looksLikeOpaqueToken } from '../accounts/opaque-tokens.js';
 import { LiveHub } from '../live/live-hub.js';
+import { RoomRegistry } from '../rooms/room-registry.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
-import { SignallingSession, type AuthorizeJoin, type AuthorizeWatch } from './session.js';
+import { type AuthorizeJoin, type AuthorizeWatch, SignallingSession } from './session.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,8 +55,9 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
   app.decorate('live', live);
   // Accounts decide membership; live peers follow at once.
   events.on('roomClosedByOwner', ({ roomId }) => void rooms.evict(roomId, 'the owner closed the room'));
-  events.on('roomMemberRemoved', ({ roomId, userId }) =>
-    void rooms.evict(roomId, 'you were removed from the room', (peer) => peer.userId === userId),
+  events.on(
+    'roomMemberRemoved',
+    ({ roomId, userId }) => void rooms.evict(roomId, 'you were removed from the room', (peer) => peer.userId === userId),
   );
   // Before the workers go: kill decoders and close transports while the channel is still up.
   app.addHook('preClose', async () => {
@@ -84,7 +86,10 @@ const signalling: FastifyPluginAsync<SignallingOptions> = async (app, options) =
         if (config.ALLOW_ANONYMOUS_ROOMS) return {};
         throw unauthorized('watching a room needs an access token or a listener link');
       }
-      const grant = await authorizeListener(app, looksLikeOpaqueToken(token) ? { roomId, listenToken: token } : { roomId, accessToken: token });
+      const grant = await authorizeListener(
+        app,
+        looksLikeOpaqueToken(token) ? { roomId, listenToken: token } : { roomId, accessToken: token },
+      );
       return grant.via === 'link' ? { linkId: grant.linkId } : { userId: grant.userId };
     });
   app.get('/ws', { websocket: true }, (socket, request) => {

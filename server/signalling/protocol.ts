@@ -3,8 +3,9 @@
  * frames over the WebSocket at /ws. Requests carry an id and get exactly one reply with that id;
  * events from the server carry no id. Every request's `data` is validated against its schema.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+
 import { RoomId } from '../rooms/room-id.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -52,10 +53,10 @@ export const RequestSchemas = {
       dtlsParameters: Type.Object(
         {
           role: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('client'), Type.Literal('server')])),
-          fingerprints: Type.Array(
-            Type.Object({ algorithm: Type.String({ maxLength: 32 }), value: Type.String({ maxLength: 256 }) }),
-            { minItems: 1, maxItems: 8 },
-          ),
+          fingerprints: Type.Array(Type.Object({ algorithm: Type.String({ maxLength: 32 }), value: Type.String({ maxLength: 256 }) }), {
+            minItems: 1,
+            maxItems: 8,
+          }),
         },
         { additionalProperties: false },
       ),
@@ -121,7 +122,10 @@ export type ErrorCode =
   | 'internal';
 
 export class SignallingError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'SignallingError';
   }

@@ -3,33 +3,42 @@
  * a 'leave' can never overtake the 'produce' before it. Every request gets exactly one reply;
  * nothing a client sends can throw out of here, and closing the socket releases everything.
  */
-import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
-import type { WatchReply } from '../../vocabulary/live-events.js';
+import type { WebSocket } from 'ws';
+
 import { MediaError } from '../../media/room-media.js';
-import { errorForLog, publicError, scrubPaths } from '../http/errors.js';
+import type { WatchReply } from '../../vocabulary/live-events.js';
 import { guestDisplayName } from '../accounts/display-names.js';
-import { RoomFullError, type Peer, type PeerIdentity, type RoomRegistry } from '../rooms/room-registry.js';
+import { errorForLog, publicError, scrubPaths } from '../http/errors.js';
 import type { LiveHub, LiveSubscriber } from '../live/live-hub.js';
+import { type Peer, type PeerIdentity, RoomFullError, type RoomRegistry } from '../rooms/room-registry.js';
 import {
-  MAX_MESSAGE_BYTES,
-  PROTOCOL_VERSION,
-  SignallingError,
   envelopeChecker,
   isMethod,
-  requestCheckers,
+  MAX_MESSAGE_BYTES,
   type Method,
+  PROTOCOL_VERSION,
   type Reply,
+  requestCheckers,
   type RequestData,
+  SignallingError,
 } from './protocol.js';
 
 /**
  * `guestUserId`: the guest this socket already became with the same invite token in this room;
  * the policy reuses it (while it is still a member) instead of creating another guest.
  */
-export type AuthorizeJoin = (request: { roomId: string; token?: string | undefined; displayName?: string | undefined; guestUserId?: string | undefined }) => Promise<PeerIdentity>;
+export type AuthorizeJoin = (request: {
+  roomId: string;
+  token?: string | undefined;
+  displayName?: string | undefined;
+  guestUserId?: string | undefined;
+}) => Promise<PeerIdentity>;
 /** Who may watch a room's live events: the watcher's user (a member's token) or the listener link it came with. */
-export type AuthorizeWatch = (request: { roomId: string; token?: string | undefined }) => Promise<{ userId?: string | undefined; linkId?: string | undefined }>;
+export type AuthorizeWatch = (request: {
+  roomId: string;
+  token?: string | undefined;
+}) => Promise<{ userId?: string | undefined; linkId?: string | undefined }>;
 
 export interface SessionOptions {
   registry: RoomRegistry;
@@ -64,7 +73,10 @@ export class SignallingSession {
   /** "roomId|invite token" → the guest user that invite made on this socket (join/leave cycles reuse it). */
   private readonly inviteGuests = new Map<string, string>();
 
-  constructor(private readonly socket: WebSocket, private readonly options: SessionOptions) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: SessionOptions,
+  ) {
     this.tokens = options.rate.burst;
     socket.on('message', (raw, isBinary) => this.onFrame(raw as Buffer, isBinary));
     socket.on('close', () => void this.onClose());
@@ -74,12 +86,19 @@ export class SignallingSession {
   private onFrame(raw: Buffer, isBinary: boolean): void {
     if (this.handedOver) return;
     if (!this.takeToken()) {
-      this.reply({ v: PROTOCOL_VERSION, id: peekId(raw), ok: false, error: { code: 'rate-limited', message: `more than ${this.options.rate.perSecond} messages per second` } });
+      this.reply({
+        v: PROTOCOL_VERSION,
+        id: peekId(raw),
+        ok: false,
+        error: { code: 'rate-limited', message: `more than ${this.options.rate.perSecond} messages per second` },
+      });
       return;
     }
-    this.queue = this.queue.then(() => this.handle(raw, isBinary)).catch((err: unknown) => {
-      this.options.logger.error({ err }, 'signalling handler failed');
-    });
+    this.queue = this.queue
+      .then(() => this.handle(raw, isBinary))
+      .catch((err: unknown) => {
+        this.options.logger.error({ err }, 'signalling handler failed');
+      });
   }
 
   private async handle(raw: Buffer, isBinary: boolean): Promise<void> {
@@ -87,7 +106,8 @@ export class SignallingSession {
     let id: number | null = null;
     try {
       if (isBinary) throw new SignallingError('bad-json', 'binary frames are not part of the protocol; send JSON text');
-      if (raw.length > MAX_MESSAGE_BYTES) throw new SignallingError('too-large', `message of ${raw.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
+      if (raw.length > MAX_MESSAGE_BYTES)
+        throw new SignallingError('too-large', `message of ${raw.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
       let message: unknown;
       try {
         message = JSON.parse(raw.toString('utf8'));
@@ -97,19 +117,34 @@ export class SignallingSession {
       id = peekId(message);
       if (!envelopeChecker.Check(message)) {
         const first = envelopeChecker.Errors(message).First();
-        throw new SignallingError('bad-envelope', `expected {v, id, method, data}: ${first ? `${first.path || '/'} ${first.message}` : 'not an object'}`);
+        throw new SignallingError(
+          'bad-envelope',
+          `expected {v, id, method, data}: ${first ? `${first.path || '/'} ${first.message}` : 'not an object'}`,
+        );
       }
-      if (message.v !== PROTOCOL_VERSION) throw new SignallingError('unsupported-version', `protocol version ${message.v} is not supported; use ${PROTOCOL_VERSION}`);
+      if (message.v !== PROTOCOL_VERSION)
+        throw new SignallingError('unsupported-version', `protocol version ${message.v} is not supported; use ${PROTOCOL_VERSION}`);
       if (!isMethod(message.method)) throw new SignallingError('unknown-method', `unknown method "${message.method.slice(0, 64)}"`);
       const data = message.data ?? {};
       const checker = requestCheckers[message.method];
       if (!checker.Check(data)) {
         const first = checker.Errors(data).First();
-        throw new SignallingError('invalid-params', `${message.method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid data'}`);
+        throw new SignallingError(
+          'invalid-params',
+          `${message.method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid data'}`,
+        );
       }
       // Not joined and watching nothing: the whole socket may move to the room's owner node.
-      if (message.method === 'join' && this.options.routeJoin && !this.peer &&
-          (await this.options.routeJoin(this.socket, { id: message.id, data: data as RequestData<'join'>, relayable: this.liveSubs.size === 0 }))) {
+      if (
+        message.method === 'join' &&
+        this.options.routeJoin &&
+        !this.peer &&
+        (await this.options.routeJoin(this.socket, {
+          id: message.id,
+          data: data as RequestData<'join'>,
+          relayable: this.liveSubs.size === 0,
+        }))
+      ) {
         this.handedOver = true;
         return;
       }
@@ -151,7 +186,8 @@ export class SignallingSession {
       case 'connectWebRtcTransport': {
         const { transportId, dtlsParameters } = data as RequestData<'connectWebRtcTransport'>;
         const transport = peer.media.transports.get(transportId);
-        if (!transport || !('iceParameters' in transport)) throw new SignallingError('unknown-transport', `no WebRTC transport ${transportId} of yours`);
+        if (!transport || !('iceParameters' in transport))
+          throw new SignallingError('unknown-transport', `no WebRTC transport ${transportId} of yours`);
         await transport.connect({ dtlsParameters: dtlsParameters as never }); // mediasoup checks the algorithm names
         return {};
       }
@@ -343,10 +379,14 @@ function peekId(message: unknown): number | null {
   return null;
 }
 
-function toWireError(err: unknown, logger: FastifyBaseLogger): { code: Reply['error'] extends infer E ? E extends { code: infer C } ? C : never : never; message: string } {
+function toWireError(
+  err: unknown,
+  logger: FastifyBaseLogger,
+): { code: Reply['error'] extends infer E ? (E extends { code: infer C } ? C : never) : never; message: string } {
   if (err instanceof SignallingError) return { code: err.code, message: err.message };
   if (err instanceof RoomFullError) return { code: 'room-full', message: err.message };
-  if (err instanceof MediaError) return { code: err.code === 'unknown-transport' ? 'unknown-transport' : 'media-error', message: err.message };
+  if (err instanceof MediaError)
+    return { code: err.code === 'unknown-transport' ? 'unknown-transport' : 'media-error', message: err.message };
   const statusCode = (err as { statusCode?: number }).statusCode;
   // Our own refusals (HttpError and the like) carry a status and a sentence written for the client.
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && err instanceof Error) {

@@ -8,8 +8,8 @@
  * either the end of the current track (natural next) or, for a switch (mood change, skip), as
  * soon as the current track has played long enough and the queued one has audio buffered.
  */
-import type { PcmSource } from './track-decoder.js';
 import { CHANNELS, secondsToFrames } from './pcm-format.js';
+import type { PcmSource } from './track-decoder.js';
 
 export interface MixableTrack {
   loudnessLufs: number | null;
@@ -68,7 +68,10 @@ export class CrossfadeMixer<T extends MixableTrack, R> {
   /** Frames of silence rendered because no audio was available (should stay 0 while playing). */
   starvedFrames = 0;
 
-  constructor(private readonly options: MixerOptions, private readonly events: MixerEvents<T, R> = {}) {}
+  constructor(
+    private readonly options: MixerOptions,
+    private readonly events: MixerEvents<T, R> = {},
+  ) {}
 
   get currentTrack(): T | undefined {
     return (this.incoming ?? this.current)?.track;

@@ -201,9 +201,7 @@ export class LivePlaylist {
   toString(query = ''): string {
     if (!query || !this.text) return this.text;
     if (this.withQuery?.query !== query) {
-      const text = this.text
-        .replace(/^([^#\n][^\n]*)$/gm, `$1?${query}`)
-        .replace(/URI="([^"]*)"/g, `URI="$1?${query}"`);
+      const text = this.text.replace(/^([^#\n][^\n]*)$/gm, `$1?${query}`).replace(/URI="([^"]*)"/g, `URI="$1?${query}"`);
       this.withQuery = { query, text };
     }
     return this.withQuery.text;

@@ -13,14 +13,16 @@
  * track source, feedback sink and story (server/app.ts wires them); a stream-only test app passes
  * a fixed playlist.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import fp from 'fastify-plugin';
-import { createHash } from 'node:crypto';
+
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
 import { authorizeListener } from '../accounts/room-access.js';
-import type { AppConfig } from '../config.js';
 import { bearerToken } from '../accounts/tokens.js';
+import type { AppConfig } from '../config.js';
 import { ROOM_ID_PATTERN } from '../rooms/room-id.js';
 import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from './room-stream.js';
 import { StreamManager, StreamUnavailableError } from './stream-manager.js';
@@ -105,7 +107,10 @@ function listenerKey(request: FastifyRequest, bodyListenerId?: string): string {
   if (bodyListenerId !== undefined && LISTENER_ID.test(bodyListenerId)) return `lid:${bodyListenerId}`;
   const lid = (request.query as Record<string, unknown>).lid;
   if (typeof lid === 'string' && LISTENER_ID.test(lid)) return `lid:${lid}`;
-  return `anon:${createHash('sha256').update(`${request.ip}|${request.headers['user-agent'] ?? ''}`).digest('hex').slice(0, 16)}`;
+  return `anon:${createHash('sha256')
+    .update(`${request.ip}|${request.headers['user-agent'] ?? ''}`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 /** The listener-link token, from `?lt=` (plain HLS players can only carry it in the URL). */
@@ -153,7 +158,11 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     if (config.ALLOW_ANONYMOUS_ROOMS !== false) return;
     if (app.cluster?.isEdgeRequest(request.headers)) return; // another node's edge, which authorised its listener
     const { roomId } = request.params as { roomId: string };
-    const grant = await authorizeListener(app, { roomId, listenToken: listenToken(request), accessToken: bearerToken(request.headers.authorization) });
+    const grant = await authorizeListener(app, {
+      roomId,
+      listenToken: listenToken(request),
+      accessToken: bearerToken(request.headers.authorization),
+    });
     if (grant.via === 'member') (request as FastifyRequest & { listenerUserId?: string }).listenerUserId = grant.userId;
   };
 
@@ -162,35 +171,47 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
   // it), and out of the request log (two lines per request, thousands of requests a second).
   const hls = { config: { rateLimit: false }, preHandler: listenerAccess, logLevel: 'warn' } as const;
 
-  app.get<{ Params: { roomId: string } }>('/stream/:roomId/live.m3u8', { ...hls, schema: { params: roomParams } }, async (request, reply) => {
-    const { roomId } = request.params;
-    const block = blockingReload(request.query as Record<string, unknown>);
-    if (block && 'error' in block) return reply.code(400).send({ error: block.error });
-    manager.touchListener(roomId, listenerKey(request));
-    try {
-      const stream = await manager.ensure(roomId);
-      // A fresh stream's first segments take a moment; a player asking now gets a playable list.
-      await stream.waitForSegments(3, 10_000);
-      const playlist = stream.playlist;
-      if (block) {
-        // The spec's bound on how far ahead a player may ask (§6.2.5.2).
-        if (block.msn > (playlist.lastSequence ?? 0) + 2) return reply.code(400).send({ error: `_HLS_msn ${block.msn} is too far beyond the live edge` });
-        const ready = await playlist.waitUntil(() => playlist.has(block.msn, block.part), BLOCK_TARGET_DURATIONS * playlist.targetDurationS * 1000);
-        if (!ready) return reply.code(503).header('retry-after', '1').send({ error: 'the requested segment or part did not appear in time' });
+  app.get<{ Params: { roomId: string } }>(
+    '/stream/:roomId/live.m3u8',
+    { ...hls, schema: { params: roomParams } },
+    async (request, reply) => {
+      const { roomId } = request.params;
+      const block = blockingReload(request.query as Record<string, unknown>);
+      if (block && 'error' in block) return reply.code(400).send({ error: block.error });
+      manager.touchListener(roomId, listenerKey(request));
+      try {
+        const stream = await manager.ensure(roomId);
+        // A fresh stream's first segments take a moment; a player asking now gets a playable list.
+        await stream.waitForSegments(3, 10_000);
+        const playlist = stream.playlist;
+        if (block) {
+          // The spec's bound on how far ahead a player may ask (§6.2.5.2).
+          if (block.msn > (playlist.lastSequence ?? 0) + 2)
+            return reply.code(400).send({ error: `_HLS_msn ${block.msn} is too far beyond the live edge` });
+          const ready = await playlist.waitUntil(
+            () => playlist.has(block.msn, block.part),
+            BLOCK_TARGET_DURATIONS * playlist.targetDurationS * 1000,
+          );
+          if (!ready)
+            return reply.code(503).header('retry-after', '1').send({ error: 'the requested segment or part did not appear in time' });
+        }
+        // URIs carry the listener link on, so a plain HLS player (TV, VLC) can fetch them.
+        const token = listenToken(request);
+        return reply.headers(PLAYLIST_HEADERS).send(playlist.toString(token ? `lt=${encodeURIComponent(token)}` : ''));
+      } catch (err) {
+        const { status, error } = unavailable(err);
+        request.log.warn({ roomId, err: error }, 'playlist unavailable');
+        return reply.code(status).header('retry-after', '2').send({ error });
       }
-      // URIs carry the listener link on, so a plain HLS player (TV, VLC) can fetch them.
-      const token = listenToken(request);
-      return reply.headers(PLAYLIST_HEADERS).send(playlist.toString(token ? `lt=${encodeURIComponent(token)}` : ''));
-    } catch (err) {
-      const { status, error } = unavailable(err);
-      request.log.warn({ roomId, err: error }, 'playlist unavailable');
-      return reply.code(status).header('retry-after', '2').send({ error });
-    }
-  });
+    },
+  );
 
   app.get<{ Params: { roomId: string; file: string } }>(
     '/stream/:roomId/:file',
-    { ...hls, schema: { params: { ...roomParams, properties: { ...roomParams.properties, file: { type: 'string', pattern: STREAM_FILE } } } } },
+    {
+      ...hls,
+      schema: { params: { ...roomParams, properties: { ...roomParams.properties, file: { type: 'string', pattern: STREAM_FILE } } } },
+    },
     async (request, reply) => {
       const { roomId, file: name } = request.params;
       const playlist = manager.get(roomId)?.playlist;
@@ -206,29 +227,37 @@ const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app, option
     },
   );
 
-  app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/now-playing', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
-    reply.header('cache-control', 'no-cache');
-    // story: why it plays, in plain words (music-story, CONTRACTS §1); null without the recommender.
-    return { ...manager.nowPlaying(request.params.roomId), story: options.story?.(request.params.roomId) ?? null };
-  });
+  app.get<{ Params: { roomId: string } }>(
+    '/api/rooms/:roomId/now-playing',
+    { schema: { params: roomParams }, preHandler: listenerAccess },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      // story: why it plays, in plain words (music-story, CONTRACTS §1); null without the recommender.
+      return { ...manager.nowPlaying(request.params.roomId), story: options.story?.(request.params.roomId) ?? null };
+    },
+  );
 
-  app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/skip', { schema: { params: roomParams }, preHandler: listenerAccess }, async (request, reply) => {
-    const { roomId } = request.params;
-    const skipped = manager.nowPlaying(roomId).current?.track.trackId;
-    try {
-      const queued = await manager.requestSwitch(roomId, 'skip');
-      // A skip is feedback too: the recommender plays that track less for this room.
-      if (skipped && feedback) {
-        await feedback.record({ roomId, trackId: skipped, kind: 'skip', listenerId: listenerKey(request) }).catch((err: unknown) =>
-          request.log.warn({ roomId, err: String(err) }, 'skip feedback not stored'),
-        );
+  app.post<{ Params: { roomId: string } }>(
+    '/api/rooms/:roomId/skip',
+    { schema: { params: roomParams }, preHandler: listenerAccess },
+    async (request, reply) => {
+      const { roomId } = request.params;
+      const skipped = manager.nowPlaying(roomId).current?.track.trackId;
+      try {
+        const queued = await manager.requestSwitch(roomId, 'skip');
+        // A skip is feedback too: the recommender plays that track less for this room.
+        if (skipped && feedback) {
+          await feedback
+            .record({ roomId, trackId: skipped, kind: 'skip', listenerId: listenerKey(request) })
+            .catch((err: unknown) => request.log.warn({ roomId, err: String(err) }, 'skip feedback not stored'));
+        }
+        return { queued };
+      } catch (err) {
+        const { status, error } = unavailable(err);
+        return reply.code(status).send({ error });
       }
-      return { queued };
-    } catch (err) {
-      const { status, error } = unavailable(err);
-      return reply.code(status).send({ error });
-    }
-  });
+    },
+  );
 
   app.post<{ Params: { roomId: string }; Body: { trackId: string; kind: 'like' | 'dislike'; listenerId?: string } }>(
     '/api/rooms/:roomId/feedback',

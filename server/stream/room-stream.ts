@@ -8,11 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+
 import { CrossfadeMixer, loudnessGain } from './crossfade-mixer.js';
-import { HlsEncoder, type EncodedPart } from './hls-encoder.js';
+import { type EncodedPart, HlsEncoder } from './hls-encoder.js';
 import { LivePlaylist } from './live-playlist.js';
 import { AAC_FRAME_SAMPLES, CHANNELS, SAMPLE_RATE, secondsToFrames } from './pcm-format.js';
-import { TrackDecoder, type PcmSource } from './track-decoder.js';
+import { TrackDecoder } from './track-decoder.js';
 import type { PlannedTrack, SwitchReason, TrackSource } from './track-source.js';
 
 export interface StreamSettings {
@@ -290,7 +291,11 @@ export class RoomStream extends EventEmitter<RoomStreamEvents> {
   }
 
   private addPart(part: EncodedPart, run: RoomStream['run']): void {
-    const completed = this.playlist.addPart({ bytes: part.bytes, durationS: part.durationS, programDateMs: Math.round(run.epochMs + part.startS * 1000) });
+    const completed = this.playlist.addPart({
+      bytes: part.bytes,
+      durationS: part.durationS,
+      programDateMs: Math.round(run.epochMs + part.startS * 1000),
+    });
     if (!completed) return;
     // Production lag: how long after its last sample was due (real-time pace) the segment appeared.
     // (The first leadS seconds of a run are written at once, so they are due at its start.)

@@ -5,9 +5,10 @@
  * the last `listenerWindowS` (players refetch a live playlist every segment or two).
  */
 import type { Registry } from 'prom-client';
+
 import type { EventBus, PeerInfo } from '../events.js';
 import { OpenOnce } from '../open-once.js';
-import { RoomStream, type Logger, type PlayEntry, type PublicTrack, type StreamSettings } from './room-stream.js';
+import { type Logger, type PlayEntry, type PublicTrack, RoomStream, type StreamSettings } from './room-stream.js';
 import { createStreamMetrics, type StreamMetrics } from './stream-metrics.js';
 import type { TrackSource } from './track-source.js';
 

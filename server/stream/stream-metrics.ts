@@ -27,7 +27,7 @@ export function createStreamMetrics(registry: Registry, counts: { streams(): num
   return {
     segmentLag: new Histogram({
       name: 'moodify_stream_segment_lag_seconds',
-      help: 'Time from when a segment\'s last sample was due (real-time pace) to when the segment was listed',
+      help: "Time from when a segment's last sample was due (real-time pace) to when the segment was listed",
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: [registry],
     }),

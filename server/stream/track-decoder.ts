@@ -3,8 +3,9 @@
  * most `maxAheadS` seconds ahead of the mixer (ffmpeg blocks on the full pipe meanwhile), so a
  * room holds a few megabytes of audio, not whole tracks.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import { FFMPEG_PCM_ARGS, FRAME_BYTES, SAMPLE_RATE } from './pcm-format.js';
 
@@ -37,7 +38,11 @@ export class TrackDecoder implements PcmSource {
    * in one burst), so the mixer copies the samples of a track playing alone instead of scaling
    * each one in JavaScript, four times a second in every room.
    */
-  constructor(readonly filePath: string, readonly appliedGain = 1, maxAheadS = 10) {
+  constructor(
+    readonly filePath: string,
+    readonly appliedGain = 1,
+    maxAheadS = 10,
+  ) {
     this.maxAheadBytes = Math.ceil(maxAheadS * SAMPLE_RATE) * FRAME_BYTES;
     const volume = appliedGain === 1 ? [] : ['-af', `volume=${appliedGain.toFixed(5)}`];
     this.child = spawn(

@@ -5,7 +5,9 @@ import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/
 export const users = pgTable(
   'users',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     email: text('email'),
     displayName: text('display_name').notNull(),
     // argon2 hash; null for guests who joined through an invite link.
@@ -18,7 +20,9 @@ export const users = pgTable(
 export const rooms = pgTable(
   'rooms',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),

@@ -9,7 +9,9 @@ import { index, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/
 export const emotionSamples = pgTable(
   'emotion_samples',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     /** The user id when signed in, otherwise the participant id. */
     userId: text('user_id').notNull(),
     participantId: text('participant_id').notNull(),

@@ -10,7 +10,9 @@ import { bigint, doublePrecision, index, jsonb, pgTable, real, text, timestamp, 
 export const tracks = pgTable(
   'tracks',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     filePath: text('file_path').notNull(),
     // sha256 of the decoded mono PCM: the same recording in another container/bitrate-identical file is a duplicate.
     audioHash: text('audio_hash').notNull(),
@@ -24,7 +26,10 @@ export const tracks = pgTable(
     origin: text('origin').notNull(),
     license: text('license'),
     attribution: text('attribution'),
-    tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    tags: jsonb('tags')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('tracks_audio_hash_unique').on(t.audioHash), uniqueIndex('tracks_file_path_unique').on(t.filePath)],
@@ -55,7 +60,9 @@ export const trackFeatures = pgTable('track_features', {
 export const plays = pgTable(
   'plays',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     trackId: uuid('track_id')
       .notNull()
       .references(() => tracks.id, { onDelete: 'cascade' }),
@@ -73,7 +80,9 @@ export const plays = pgTable(
 export const feedback = pgTable(
   'feedback',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     userId: text('user_id').notNull(),
     trackId: uuid('track_id')
       .notNull()

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
+import { badTokens, type RoomFixture, roomFixture, storedJwtSecret } from './fixtures.js';
 import { startTestApp, type TestApp } from './test-app.js';
-import { badTokens, roomFixture, storedJwtSecret, type RoomFixture } from './fixtures.js';
 
 const ACCESS_MD = fileURLToPath(new URL('../../server/accounts/ACCESS.md', import.meta.url));
 const COLUMNS = ['anonymous', 'bad token', 'other user', 'guest', 'member', 'owner'] as const;
@@ -29,7 +30,10 @@ function readMatrix(): Row[] {
   assert.ok(block, 'ACCESS.md has an access-matrix block');
   const lines = block.trim().split('\n').slice(2); // header and separator
   return lines.map((line) => {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     assert.equal(cells.length, 2 + COLUMNS.length, `row has every column: ${line}`);
     const [method, rawPath, ...codes] = cells as [string, string, ...string[]];
     const variant = /\((.*)\)$/.exec(rawPath)?.[1];
@@ -55,7 +59,8 @@ function resolvePath(path: string, f: RoomFixture, self: string | undefined): st
 
 function bodyFor(row: Row, f: RoomFixture): object | undefined {
   if (row.method === 'GET' || row.method === 'DELETE') return undefined;
-  if (row.path === '/api/invites/accept') return { token: row.variant === 'revoked invite' ? f.revokedInviteToken : f.inviteToken, displayName: 'Visitor' };
+  if (row.path === '/api/invites/accept')
+    return { token: row.variant === 'revoked invite' ? f.revokedInviteToken : f.inviteToken, displayName: 'Visitor' };
   if (row.path === '/api/rooms' || row.method === 'PATCH') return { name: 'Renamed room' };
   if (row.path === '/api/me/settings') return { strategy: 'calm' };
   return {};
@@ -81,13 +86,18 @@ test('the access matrix in ACCESS.md holds for every route and caller', async ()
       // Only a request that succeeds changes anything: those get a fresh fixture of their own.
       const mutates = row.method !== 'GET' && row.expected[column] < 300;
       const f = mutates ? await roomFixture(t.app) : shared;
-      const caller = { anonymous: undefined, 'bad token': undefined, 'other user': f.otherUser, guest: f.guest, member: f.member, owner: f.owner }[column];
+      const caller = {
+        anonymous: undefined,
+        'bad token': undefined,
+        'other user': f.otherUser,
+        guest: f.guest,
+        member: f.member,
+        owner: f.owner,
+      }[column];
       const url = resolvePath(row.path, f, caller?.id);
       const payload = bodyFor(row, f);
       const tokens: [string, string | undefined][] =
-        column === 'bad token'
-          ? Object.entries(badTokens(f.member, secret, f.owner.id))
-          : [[column, caller?.token]];
+        column === 'bad token' ? Object.entries(badTokens(f.member, secret, f.owner.id)) : [[column, caller?.token]];
       for (const [label, token] of tokens) {
         const response = await t.app.inject({
           method: row.method as 'GET',
@@ -96,7 +106,9 @@ test('the access matrix in ACCESS.md holds for every route and caller', async ()
           ...(payload ? { payload } : {}),
         });
         if (response.statusCode !== row.expected[column]) {
-          failures.push(`${row.method} ${row.path}${row.variant ? ` (${row.variant})` : ''} as ${label}: expected ${row.expected[column]}, got ${response.statusCode} ${response.body.slice(0, 120)}`);
+          failures.push(
+            `${row.method} ${row.path}${row.variant ? ` (${row.variant})` : ''} as ${label}: expected ${row.expected[column]}, got ${response.statusCode} ${response.body.slice(0, 120)}`,
+          );
         }
       }
     }
@@ -126,19 +138,34 @@ test('every /api route the app serves is in ACCESS.md', () => {
   assert.ok(unique.length >= 24, `found ${unique.length} /api routes: ${unique.join(', ')}`);
   // Compare with placeholders erased: ":roomId" in the app is ":roomId"/":closedRoomId"/… in the doc.
   const normalisedDoc = documented.replace(/:[A-Za-z]+/g, ':');
-  const missing = unique.filter((s) => !normalisedDoc.includes(`${s} |`) && !normalisedDoc.includes(`${s}?`) && !normalisedDoc.includes(`${s} (`));
+  const missing = unique.filter(
+    (s) => !normalisedDoc.includes(`${s} |`) && !normalisedDoc.includes(`${s}?`) && !normalisedDoc.includes(`${s} (`),
+  );
   assert.deepEqual(missing, []);
 });
 
-test('a user never sees another user\'s history or settings', async () => {
+test("a user never sees another user's history or settings", async () => {
   const f = await roomFixture(t.app);
   const db = t.app.services.database.db;
   const { emotionSamples } = await import('../../sql/schema.js');
   await db.insert(emotionSamples).values({
-    userId: f.member.id, participantId: 'p1', roomId: f.roomId, at: new Date(), fused: [0, 0, 0, 1, 0, 0, 0], emotion: 'happy',
-    valence: 0.8, arousal: 0.5, confidence: 0.9, weights: { face: 0.6, voice: 0.4 },
+    userId: f.member.id,
+    participantId: 'p1',
+    roomId: f.roomId,
+    at: new Date(),
+    fused: [0, 0, 0, 1, 0, 0, 0],
+    emotion: 'happy',
+    valence: 0.8,
+    arousal: 0.5,
+    confidence: 0.9,
+    weights: { face: 0.6, voice: 0.4 },
   });
-  await t.app.inject({ method: 'PUT', url: '/api/me/settings', headers: { authorization: `Bearer ${f.member.token}` }, payload: { strategy: 'lift' } });
+  await t.app.inject({
+    method: 'PUT',
+    url: '/api/me/settings',
+    headers: { authorization: `Bearer ${f.member.token}` },
+    payload: { strategy: 'lift' },
+  });
   const mine = (await t.app.inject({ url: '/api/me/history', headers: { authorization: `Bearer ${f.member.token}` } })).json();
   const theirs = (await t.app.inject({ url: '/api/me/history', headers: { authorization: `Bearer ${f.otherUser.token}` } })).json();
   assert.equal(mine.buckets[0].samples, 1);

@@ -7,12 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+
 import { eq } from 'drizzle-orm';
-import { refreshTokens, users } from '../../sql/schema.js';
-import { verifyAccessToken } from '../../server/accounts/tokens.js';
+
 import { resolveJwtSecret } from '../../server/accounts/jwt-secret.js';
+import { verifyAccessToken } from '../../server/accounts/tokens.js';
+import { refreshTokens, users } from '../../sql/schema.js';
 import { badTokens, storedJwtSecret } from './fixtures.js';
-import { call, startTestApp, type Session } from './test-app.js';
+import { call, type Session, startTestApp } from './test-app.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -43,7 +45,11 @@ test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, res
     const db = app.services.database.db;
 
     await t.test('sign-up stores an argon2id hash, never the password', async () => {
-      const response = await call(app, 'POST', '/api/auth/signup', undefined, { email: 'Ada@Example.org', password: PASSWORD, displayName: 'Ada' });
+      const response = await call(app, 'POST', '/api/auth/signup', undefined, {
+        email: 'Ada@Example.org',
+        password: PASSWORD,
+        displayName: 'Ada',
+      });
       assert.equal(response.statusCode, 201, response.body);
       ada = response.json() as Session;
       assert.equal(ada.user.guest, false);
@@ -58,7 +64,11 @@ test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, res
     });
 
     await t.test('sign-up rejects duplicates (any case) and bad input with clear errors', async () => {
-      const dup = await call(app, 'POST', '/api/auth/signup', undefined, { email: 'ada@EXAMPLE.org', password: PASSWORD, displayName: 'Ada 2' });
+      const dup = await call(app, 'POST', '/api/auth/signup', undefined, {
+        email: 'ada@EXAMPLE.org',
+        password: PASSWORD,
+        displayName: 'Ada 2',
+      });
       assert.equal(dup.statusCode, 409);
       for (const body of [
         { email: 'not-an-email', password: PASSWORD, displayName: 'X' },
@@ -97,7 +107,9 @@ test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, res
     });
 
     await t.test('log-out revokes the refresh token', async () => {
-      const login = (await call(app, 'POST', '/api/auth/login', undefined, { email: 'ada@example.org', password: PASSWORD })).json() as Session;
+      const login = (
+        await call(app, 'POST', '/api/auth/login', undefined, { email: 'ada@example.org', password: PASSWORD })
+      ).json() as Session;
       assert.equal((await call(app, 'POST', '/api/auth/logout', undefined, { refreshToken: login.refreshToken })).statusCode, 204);
       assert.equal((await call(app, 'POST', '/api/auth/refresh', undefined, { refreshToken: login.refreshToken })).statusCode, 401);
       ada = (await call(app, 'POST', '/api/auth/login', undefined, { email: 'ada@example.org', password: PASSWORD })).json() as Session;
@@ -112,8 +124,10 @@ test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, res
       await assert.rejects(verifyAccessToken(app, bad.expired), /expired/);
     });
 
-    await t.test('a deleted account\'s unexpired token stops working at once', async () => {
-      const bob = (await call(app, 'POST', '/api/auth/signup', undefined, { email: 'bob@example.org', password: PASSWORD, displayName: 'Bob' })).json() as Session;
+    await t.test("a deleted account's unexpired token stops working at once", async () => {
+      const bob = (
+        await call(app, 'POST', '/api/auth/signup', undefined, { email: 'bob@example.org', password: PASSWORD, displayName: 'Bob' })
+      ).json() as Session;
       assert.equal((await call(app, 'DELETE', '/api/me', bob.accessToken)).statusCode, 200);
       assert.equal((await call(app, 'GET', '/api/me', bob.accessToken)).statusCode, 401);
       assert.equal((await call(app, 'POST', '/api/auth/refresh', undefined, { refreshToken: bob.refreshToken })).statusCode, 401);
@@ -145,12 +159,17 @@ test('accounts: sign-up, log-in, refresh rotation, reuse detection, log-out, res
       // Sign-up, refresh and invite acceptance share the limit (each route counts on its own).
       for (const url of ['/api/auth/signup', '/api/auth/refresh', '/api/invites/accept']) {
         const codes = [];
-        for (let i = 0; i < 4; i++) codes.push((await app.inject({ method: 'POST', url, remoteAddress: '10.0.0.3', payload: {} })).statusCode);
+        for (let i = 0; i < 4; i++)
+          codes.push((await app.inject({ method: 'POST', url, remoteAddress: '10.0.0.3', payload: {} })).statusCode);
         assert.equal(codes[3], 429, `${url}: ${codes.join(',')}`);
       }
       // Other routes only count against the global limit.
       for (let i = 0; i < 5; i++) {
-        assert.equal((await app.inject({ url: '/api/me', remoteAddress: '10.0.0.1', headers: { authorization: `Bearer ${ada.accessToken}` } })).statusCode, 200);
+        assert.equal(
+          (await app.inject({ url: '/api/me', remoteAddress: '10.0.0.1', headers: { authorization: `Bearer ${ada.accessToken}` } }))
+            .statusCode,
+          200,
+        );
       }
     });
   } finally {

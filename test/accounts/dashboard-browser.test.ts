@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { userSettings, users } from '../../sql/schema.js';
+
+import { users, userSettings } from '../../sql/schema.js';
+import { startTestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { axeViolations, ensureClientBundle } from '../helpers/client-bundle.js';
-import { startTestApp } from '../helpers/app.js';
 import { ROOT } from '../helpers/server-process.js';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'accounts');
@@ -44,7 +46,12 @@ test('dashboard: sign up, create a room, consent, then the room page; a guest jo
     const consent = page.locator('moodify-consent');
     await consent.getByText('What is never stored').waitFor();
     const text = await consent.locator('section').innerText();
-    for (const phrase of ['What is analysed', 'What is stored', 'never written to disk or to the database', 'workplace or school monitoring']) {
+    for (const phrase of [
+      'What is analysed',
+      'What is stored',
+      'never written to disk or to the database',
+      'workplace or school monitoring',
+    ]) {
       assert.ok(text.includes(phrase), `consent text says "${phrase}"`);
     }
     const start = consent.getByRole('button', { name: 'Start camera and microphone' });
@@ -65,25 +72,46 @@ test('dashboard: sign up, create a room, consent, then the room page; a guest jo
     const roomId = /\/room\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     // The room page joins over signalling with the access token: accounts admit Dana as the owner.
     let timer: NodeJS.Timeout | undefined;
-    const peer = await Promise.race([joined, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no signalling join within 30 s')), 30_000)))]);
+    const peer = await Promise.race([
+      joined,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no signalling join within 30 s')), 30_000))),
+    ]);
     clearTimeout(timer);
     assert.deepEqual({ userId: peer.userId, roomId: peer.roomId }, { userId: dana!.id, roomId });
     await page.screenshot({ path: path.join(ARTIFACTS, '3-room.png') });
     // The token never travelled in an address: not to the server, not in the history.
     const session = JSON.parse((await page.evaluate(() => localStorage.getItem('moodify.session')))!) as { accessToken: string };
     assert.ok(!page.url().includes('token='), page.url());
-    assert.deepEqual(requested.filter((u) => u.includes(session.accessToken)), []);
+    assert.deepEqual(
+      requested.filter((u) => u.includes(session.accessToken)),
+      [],
+    );
 
     // A guest follows the owner's invite link in another browser context: name, consent, room.
-    const invite = (await server.app.inject({ method: 'POST', url: `/api/rooms/${roomId}/invites`, headers: { authorization: `Bearer ${session.accessToken}` }, payload: {} })).json() as { url: string };
+    const invite = (
+      await server.app.inject({
+        method: 'POST',
+        url: `/api/rooms/${roomId}/invites`,
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        payload: {},
+      })
+    ).json() as { url: string };
     const guestPage = await (await browser.newContext()).newPage();
     await guestPage.goto(new URL(invite.url, server.url).toString());
-    const guestJoined = new Promise<{ userId?: string; roomId: string; displayName: string }>((resolve) => server.app.services.events.once('peerJoined', resolve));
+    const guestJoined = new Promise<{ userId?: string; roomId: string; displayName: string }>((resolve) =>
+      server.app.services.events.once('peerJoined', resolve),
+    );
     await guestPage.locator('moodify-dashboard').getByLabel('Your name in the room').fill('Gus');
     await guestPage.locator('moodify-dashboard').getByRole('button', { name: 'Join as a guest' }).click();
-    await guestPage.locator('moodify-consent').getByLabel(/I have read this/).check();
+    await guestPage
+      .locator('moodify-consent')
+      .getByLabel(/I have read this/)
+      .check();
     await guestPage.locator('moodify-consent').getByRole('button', { name: 'Start camera and microphone' }).click();
-    const guest = await Promise.race([guestJoined, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no guest join within 30 s')), 30_000)))]);
+    const guest = await Promise.race([
+      guestJoined,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no guest join within 30 s')), 30_000))),
+    ]);
     clearTimeout(timer);
     assert.equal(guest.roomId, roomId);
     assert.equal(guest.displayName, 'Gus');

@@ -10,7 +10,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+
 import type { Browser } from 'playwright-core';
+
 import { emotionSamples, feedback, plays, tracks } from '../../sql/schema.js';
 import { startTestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -24,40 +26,96 @@ const P = { happy: [0, 0, 0, 1, 0, 0, 0], sad: [0, 0, 0, 0, 1, 0, 0] };
 test('history: mood by day and week, valence/arousal path, tracks played, liked and skipped', { timeout: 180_000 }, async () => {
   ensureClientBundle();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const server = await startTestApp({ MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent', ALLOW_ANONYMOUS_ROOMS: 'false', AUTH_RATE_LIMIT_MAX: '1000' });
+  const server = await startTestApp({
+    MEDIASOUP_WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    ALLOW_ANONYMOUS_ROOMS: 'false',
+    AUTH_RATE_LIMIT_MAX: '1000',
+  });
   let browser: Browser | undefined;
   try {
     const { app } = server;
     const db = app.services.database.db;
-    const session = (await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'hana@example.org', password: 'a long enough password', displayName: 'Hana' } })).json() as {
+    const session = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/auth/signup',
+        payload: { email: 'hana@example.org', password: 'a long enough password', displayName: 'Hana' },
+      })
+    ).json() as {
       user: { id: string };
       accessToken: string;
     };
     const userId = session.user.id;
-    const room = (await app.inject({ method: 'POST', url: '/api/rooms', headers: { authorization: `Bearer ${session.accessToken}` }, payload: { name: 'Kitchen' } })).json() as { id: string };
+    const room = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/rooms',
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        payload: { name: 'Kitchen' },
+      })
+    ).json() as { id: string };
     const [song, skipped] = await db
       .insert(tracks)
-      .values(['Morning song', 'Skipped song'].map((title) => ({ filePath: `/music/${crypto.randomUUID()}.ogg`, audioHash: crypto.randomUUID(), fileSize: 1, fileMtimeMs: 0, title, artist: 'Test band', durationS: 180, origin: 'import' })))
+      .values(
+        ['Morning song', 'Skipped song'].map((title) => ({
+          filePath: `/music/${crypto.randomUUID()}.ogg`,
+          audioHash: crypto.randomUUID(),
+          fileSize: 1,
+          fileMtimeMs: 0,
+          title,
+          artist: 'Test band',
+          durationS: 180,
+          origin: 'import',
+        })),
+      )
       .returning();
     // Noon of today, yesterday and the day before (local noon keeps each in its own UTC day).
     const noon = new Date();
     noon.setUTCHours(12, 0, 0, 0);
     const days = [2, 1, 0].map((d) => new Date(noon.getTime() - d * 24 * HOUR)).filter((d) => d.getTime() < Date.now());
-    const samples = days.flatMap((day, i) =>
-      Array.from({ length: 4 }, (_, k) => {
-        const happy = k < (i === 0 ? 1 : 3); // the first day mostly sad, the others mostly happy
-        return {
-          userId, participantId: 'p1', roomId: room.id, at: new Date(day.getTime() + k * 60_000),
-          face: happy ? P.happy : P.sad, voice: null, fused: happy ? P.happy : P.sad, emotion: happy ? 'happy' : 'sad',
-          valence: happy ? 0.8 : -0.6, arousal: happy ? 0.5 : -0.3, confidence: 0.9, weights: { face: 1, voice: 0 },
-        };
-      }),
-    ).filter((s) => s.at.getTime() <= Date.now());
+    const samples = days
+      .flatMap((day, i) =>
+        Array.from({ length: 4 }, (_, k) => {
+          const happy = k < (i === 0 ? 1 : 3); // the first day mostly sad, the others mostly happy
+          return {
+            userId,
+            participantId: 'p1',
+            roomId: room.id,
+            at: new Date(day.getTime() + k * 60_000),
+            face: happy ? P.happy : P.sad,
+            voice: null,
+            fused: happy ? P.happy : P.sad,
+            emotion: happy ? 'happy' : 'sad',
+            valence: happy ? 0.8 : -0.6,
+            arousal: happy ? 0.5 : -0.3,
+            confidence: 0.9,
+            weights: { face: 1, voice: 0 },
+          };
+        }),
+      )
+      .filter((s) => s.at.getTime() <= Date.now());
     await db.insert(emotionSamples).values(samples);
     const at = new Date(Date.now() - HOUR);
     await db.insert(plays).values([
-      { trackId: song!.id, sessionKey: `room:${room.id}`, strategy: 'match', targetValence: 0.8, targetArousal: 0.5, explanation: 'the room seemed happy (0.90) → match: bright', startedAt: at },
-      { trackId: skipped!.id, sessionKey: `room:${room.id}`, strategy: 'match', targetValence: 0.8, targetArousal: 0.5, explanation: 'the room seemed happy (0.90) → match: other', startedAt: new Date(at.getTime() + 60_000) },
+      {
+        trackId: song!.id,
+        sessionKey: `room:${room.id}`,
+        strategy: 'match',
+        targetValence: 0.8,
+        targetArousal: 0.5,
+        explanation: 'the room seemed happy (0.90) → match: bright',
+        startedAt: at,
+      },
+      {
+        trackId: skipped!.id,
+        sessionKey: `room:${room.id}`,
+        strategy: 'match',
+        targetValence: 0.8,
+        targetArousal: 0.5,
+        explanation: 'the room seemed happy (0.90) → match: other',
+        startedAt: new Date(at.getTime() + 60_000),
+      },
     ]);
     await db.insert(feedback).values([
       { userId, trackId: song!.id, kind: 'like', createdAt: new Date(at.getTime() + 30_000) },
@@ -76,7 +134,13 @@ test('history: mood by day and week, valence/arousal path, tracks played, liked 
     assert.equal(await rows.count(), days.length, 'one row per day with readings');
     // The first day: 1 of 4 readings happy, 3 sad.
     assert.equal(await rows.first().locator('[role=img]').getAttribute('aria-label'), 'happy 25%, sad 75%');
-    assert.deepEqual(await history.locator('moodify-track-lists section[aria-labelledby=played] li').evaluateAll((items) => items.map((li) => li.getAttribute('data-track'))), [skipped!.id, song!.id], 'latest play first');
+    assert.deepEqual(
+      await history
+        .locator('moodify-track-lists section[aria-labelledby=played] li')
+        .evaluateAll((items) => items.map((li) => li.getAttribute('data-track'))),
+      [skipped!.id, song!.id],
+      'latest play first',
+    );
     await history.locator('moodify-track-lists section[aria-labelledby=liked]').getByText('Morning song').waitFor();
     await history.locator('moodify-track-lists section[aria-labelledby=skipped]').getByText('Skipped song').waitFor();
     await history.locator('moodify-track-lists section[aria-labelledby=played]').getByText('(like)').waitFor();
@@ -105,7 +169,11 @@ test('history: mood by day and week, valence/arousal path, tracks played, liked 
     await history.locator('[data-samples="0"]').waitFor();
     await history.getByText('No mood readings in this period.').waitFor();
     await history.getByText('0 likes, 0 skips, 0 dislikes').waitFor();
-    assert.equal(await history.locator('moodify-track-lists section[aria-labelledby=skipped] li').count(), 0, 'the skip given through the stream is deleted too');
+    assert.equal(
+      await history.locator('moodify-track-lists section[aria-labelledby=skipped] li').count(),
+      0,
+      'the skip given through the stream is deleted too',
+    );
   } catch (err) {
     // Said at once: should closing the app hang after a failure, the runner would only report a pending promise.
     console.error('dashboard history test failed:', err);

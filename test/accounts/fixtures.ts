@@ -6,11 +6,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { FastifyInstance } from 'fastify';
-import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../../sql/schema.js';
-import { hashPassword } from '../../server/accounts/passwords.js';
+
 import { hashOpaqueToken, newOpaqueToken } from '../../server/accounts/opaque-tokens.js';
+import { hashPassword } from '../../server/accounts/passwords.js';
 import { signAccessToken } from '../../server/accounts/tokens.js';
+import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../../sql/schema.js';
 
 export const PASSWORD = 'correct horse battery';
 let sharedHash: Promise<string> | undefined;
@@ -61,7 +63,12 @@ export async function roomFixture(app: FastifyInstance): Promise<RoomFixture> {
   for (const closed of [false, true]) {
     const [room] = await db
       .insert(rooms)
-      .values({ name: closed ? 'Closed room' : 'Open room', slug: `r-${crypto.randomUUID()}`, ownerId: owner!.id, closedAt: closed ? new Date() : null })
+      .values({
+        name: closed ? 'Closed room' : 'Open room',
+        slug: `r-${crypto.randomUUID()}`,
+        ownerId: owner!.id,
+        closedAt: closed ? new Date() : null,
+      })
       .returning();
     await db.insert(roomMemberships).values([
       { roomId: room!.id, userId: owner!.id, role: 'owner' },
@@ -74,15 +81,34 @@ export async function roomFixture(app: FastifyInstance): Promise<RoomFixture> {
   const [roomId, closedRoomId] = roomIds as [string, string];
   const secrets = { invite: newOpaqueToken(), revokedInvite: newOpaqueToken(), link: newOpaqueToken(), revokedLink: newOpaqueToken() };
   const expiresAt = new Date(Date.now() + 3_600_000);
-  const [invite] = await db.insert(roomInvites).values({ roomId, tokenHash: hashOpaqueToken(secrets.invite), createdBy: owner!.id, expiresAt }).returning();
-  await db.insert(roomInvites).values({ roomId, tokenHash: hashOpaqueToken(secrets.revokedInvite), createdBy: owner!.id, expiresAt, revokedAt: new Date() });
-  const [link] = await db.insert(listenerLinks).values({ roomId, tokenHash: hashOpaqueToken(secrets.link), createdBy: owner!.id }).returning();
-  await db.insert(listenerLinks).values({ roomId, tokenHash: hashOpaqueToken(secrets.revokedLink), createdBy: owner!.id, revokedAt: new Date() });
+  const [invite] = await db
+    .insert(roomInvites)
+    .values({ roomId, tokenHash: hashOpaqueToken(secrets.invite), createdBy: owner!.id, expiresAt })
+    .returning();
+  await db
+    .insert(roomInvites)
+    .values({ roomId, tokenHash: hashOpaqueToken(secrets.revokedInvite), createdBy: owner!.id, expiresAt, revokedAt: new Date() });
+  const [link] = await db
+    .insert(listenerLinks)
+    .values({ roomId, tokenHash: hashOpaqueToken(secrets.link), createdBy: owner!.id })
+    .returning();
+  await db
+    .insert(listenerLinks)
+    .values({ roomId, tokenHash: hashOpaqueToken(secrets.revokedLink), createdBy: owner!.id, revokedAt: new Date() });
   return {
-    otherUser: otherUser!, guest: guest!, member: member!, otherMember: otherMember!, owner: owner!,
-    roomId, closedRoomId,
-    inviteId: invite!.id, inviteToken: secrets.invite, revokedInviteToken: secrets.revokedInvite,
-    linkId: link!.id, linkToken: secrets.link, revokedLinkToken: secrets.revokedLink,
+    otherUser: otherUser!,
+    guest: guest!,
+    member: member!,
+    otherMember: otherMember!,
+    owner: owner!,
+    roomId,
+    closedRoomId,
+    inviteId: invite!.id,
+    inviteToken: secrets.invite,
+    revokedInviteToken: secrets.revokedInvite,
+    linkId: link!.id,
+    linkToken: secrets.link,
+    revokedLinkToken: secrets.revokedLink,
   };
 }
 

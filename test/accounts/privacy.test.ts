@@ -5,18 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { test, type TestContext } from 'node:test';
-import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
-import { emotionSamples, feedback, plays, refreshTokens, rooms, tracks, users } from '../../sql/schema.js';
-import { enforceRetention, registerPersonalData } from '../../server/accounts/personal-data.js';
-import { rowsOf } from '../../server/accounts/db-rows.js';
-import { createScratchDatabase, postgresReachable } from '../helpers/postgres.js';
-import { call, signUp, startTestApp, type Session } from './test-app.js';
-import { rowsReferencing } from './user-reference-scan.js';
-import { scanFilesForRawMedia, scanTablesForRawMedia } from './raw-media-scan.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+
+import { rowsOf } from '../../server/accounts/db-rows.js';
+import { enforceRetention, registerPersonalData } from '../../server/accounts/personal-data.js';
+import { emotionSamples, feedback, plays, refreshTokens, rooms, tracks, users } from '../../sql/schema.js';
+import { createScratchDatabase, postgresReachable } from '../helpers/postgres.js';
+import { scanFilesForRawMedia, scanTablesForRawMedia } from './raw-media-scan.js';
+import { call, type Session, signUp, startTestApp } from './test-app.js';
+import { rowsReferencing } from './user-reference-scan.js';
 
 const DAY = 86_400_000;
 
@@ -31,7 +33,15 @@ registerPersonalData({ table: 'later_registered_events', userColumn: 'listener',
 async function insertTrack(app: FastifyInstance): Promise<string> {
   const [track] = await app.services.database.db
     .insert(tracks)
-    .values({ filePath: `/music/${crypto.randomUUID()}.ogg`, audioHash: crypto.randomUUID(), fileSize: 1, fileMtimeMs: 0, title: 'Song', durationS: 180, origin: 'import' })
+    .values({
+      filePath: `/music/${crypto.randomUUID()}.ogg`,
+      audioHash: crypto.randomUUID(),
+      fileSize: 1,
+      fileMtimeMs: 0,
+      title: 'Song',
+      durationS: 180,
+      origin: 'import',
+    })
     .returning();
   return track!.id;
 }
@@ -39,13 +49,39 @@ async function insertTrack(app: FastifyInstance): Promise<string> {
 async function insertHistory(app: FastifyInstance, userId: string, roomId: string, trackId: string, at: Date): Promise<void> {
   const db = app.services.database.db;
   await db.insert(emotionSamples).values({
-    userId, participantId: crypto.randomUUID(), roomId, at, face: [0, 0, 0, 0.7, 0, 0, 0.3], voice: null, fused: [0, 0, 0, 0.7, 0, 0, 0.3],
-    emotion: 'happy', valence: 0.7, arousal: 0.4, confidence: 0.8, weights: { face: 1, voice: 0 },
+    userId,
+    participantId: crypto.randomUUID(),
+    roomId,
+    at,
+    face: [0, 0, 0, 0.7, 0, 0, 0.3],
+    voice: null,
+    fused: [0, 0, 0, 0.7, 0, 0, 0.3],
+    emotion: 'happy',
+    valence: 0.7,
+    arousal: 0.4,
+    confidence: 0.8,
+    weights: { face: 1, voice: 0 },
   });
   await db.insert(feedback).values({ userId, trackId, kind: 'like', createdAt: at });
   await db.insert(plays).values([
-    { trackId, sessionKey: `listener:${userId}`, strategy: 'match', targetValence: 0.5, targetArousal: 0.5, explanation: 'because', startedAt: at },
-    { trackId, sessionKey: `room:${roomId}`, strategy: 'match', targetValence: 0.5, targetArousal: 0.5, explanation: 'because', startedAt: at },
+    {
+      trackId,
+      sessionKey: `listener:${userId}`,
+      strategy: 'match',
+      targetValence: 0.5,
+      targetArousal: 0.5,
+      explanation: 'because',
+      startedAt: at,
+    },
+    {
+      trackId,
+      sessionKey: `room:${roomId}`,
+      strategy: 'match',
+      targetValence: 0.5,
+      targetArousal: 0.5,
+      explanation: 'because',
+      startedAt: at,
+    },
   ]);
   await db.execute(sql`insert into later_registered_events (listener, at) values (${userId}, ${at.toISOString()}::timestamptz)`);
   await db.execute(sql`insert into later_unregistered_notes (user_id, note) values (${userId}, 'hello')`);
@@ -66,7 +102,11 @@ async function deletionScenario(t: TestContext, app: FastifyInstance): Promise<v
   assert.equal((await call(app, 'POST', '/api/invites/accept', ada.accessToken, { token: invite.token })).statusCode, 200);
   await call(app, 'POST', `/api/rooms/${adaRoom.id}/listener-links`, ada.accessToken, {});
   await call(app, 'POST', `/api/rooms/${adaRoom.id}/invites`, ada.accessToken, {});
-  await call(app, 'PUT', '/api/me/settings', ada.accessToken, { strategy: 'calm', moodOverride: { emotion: 'sad', minutes: 10 }, consent: true });
+  await call(app, 'PUT', '/api/me/settings', ada.accessToken, {
+    strategy: 'calm',
+    moodOverride: { emotion: 'sad', minutes: 10 },
+    consent: true,
+  });
   const trackId = await insertTrack(app);
   for (const who of [ada, bob]) {
     await insertHistory(app, who.user.id, bobRoom.id, trackId, new Date());
@@ -75,8 +115,15 @@ async function deletionScenario(t: TestContext, app: FastifyInstance): Promise<v
   const bobBefore = await rowsReferencing(db, bob.user.id);
 
   await t.test('the history shows the data before it is deleted', async () => {
-    const history = (await call(app, 'GET', '/api/me/history?days=7', ada.accessToken)).json() as { buckets: { samples: number }[]; plays: unknown[]; feedback: { like: number } };
-    assert.equal(history.buckets.reduce((n, b) => n + b.samples, 0), 2);
+    const history = (await call(app, 'GET', '/api/me/history?days=7', ada.accessToken)).json() as {
+      buckets: { samples: number }[];
+      plays: unknown[];
+      feedback: { like: number };
+    };
+    assert.equal(
+      history.buckets.reduce((n, b) => n + b.samples, 0),
+      2,
+    );
     assert.equal(history.feedback.like, 2);
     assert.ok(history.plays.length >= 2);
   });
@@ -88,8 +135,14 @@ async function deletionScenario(t: TestContext, app: FastifyInstance): Promise<v
     assert.deepEqual(deleted, { emotion_samples: 2, feedback: 2, plays: 2, later_registered_events: 2, later_unregistered_notes: 2 });
     const left = await rowsReferencing(db, ada.user.id);
     const tablesLeft = [...new Set(left.map((r) => r.table))].sort();
-    assert.deepEqual(tablesLeft, ['refresh_tokens', 'room_invites', 'room_memberships', 'rooms', 'user_settings', 'users', 'listener_links'].sort());
-    const history = (await call(app, 'GET', '/api/me/history?days=7', ada.accessToken)).json() as { buckets: unknown[]; feedback: { like: number } };
+    assert.deepEqual(
+      tablesLeft,
+      ['refresh_tokens', 'room_invites', 'room_memberships', 'rooms', 'user_settings', 'users', 'listener_links'].sort(),
+    );
+    const history = (await call(app, 'GET', '/api/me/history?days=7', ada.accessToken)).json() as {
+      buckets: unknown[];
+      feedback: { like: number };
+    };
     assert.deepEqual(history.buckets, []);
     assert.equal(history.feedback.like, 0);
     assert.equal((await call(app, 'GET', '/api/me', ada.accessToken)).statusCode, 200);
@@ -100,7 +153,11 @@ async function deletionScenario(t: TestContext, app: FastifyInstance): Promise<v
     const response = await call(app, 'DELETE', '/api/me', ada.accessToken);
     assert.equal(response.statusCode, 200, response.body);
     assert.deepEqual(await rowsReferencing(db, ada.user.id), []);
-    assert.equal(await count(app, sql`select count(*)::int as n from ${rooms} where id = ${adaRoom.id}`), 0, 'owned rooms go with the account');
+    assert.equal(
+      await count(app, sql`select count(*)::int as n from ${rooms} where id = ${adaRoom.id}`),
+      0,
+      'owned rooms go with the account',
+    );
     assert.equal((await call(app, 'GET', '/api/me', ada.accessToken)).statusCode, 401);
     assert.equal((await call(app, 'POST', '/api/auth/refresh', undefined, { refreshToken: ada.refreshToken })).statusCode, 401);
   });
@@ -126,13 +183,20 @@ test('delete my data and delete my account on embedded PGlite; retention job; ra
       await db.delete(feedback);
       await db.delete(plays);
       await db.execute(sql`delete from later_registered_events`);
-      for (const ageDays of [45, 31, 29, 1]) await insertHistory(app, carol.user.id, crypto.randomUUID(), trackId, new Date(Date.now() - ageDays * DAY));
-      await db.insert(refreshTokens).values({ userId: carol.user.id, tokenHash: 'expired', familyId: crypto.randomUUID(), expiresAt: new Date(Date.now() - 1000) });
+      for (const ageDays of [45, 31, 29, 1])
+        await insertHistory(app, carol.user.id, crypto.randomUUID(), trackId, new Date(Date.now() - ageDays * DAY));
+      await db
+        .insert(refreshTokens)
+        .values({ userId: carol.user.id, tokenHash: 'expired', familyId: crypto.randomUUID(), expiresAt: new Date(Date.now() - 1000) });
 
       const report = await app.retention.runNow();
       assert.deepEqual(report?.deleted, { emotion_samples: 2, feedback: 2, plays: 4, later_registered_events: 2, refresh_tokens: 1 });
       const ages = async (table: string, column: string) =>
-        rowsOf<{ days: number }>(await db.execute(sql`select round(extract(epoch from now() - ${sql.identifier(column)}) / 86400)::int as days from ${sql.identifier(table)} order by 1`)).map((r) => r.days);
+        rowsOf<{ days: number }>(
+          await db.execute(
+            sql`select round(extract(epoch from now() - ${sql.identifier(column)}) / 86400)::int as days from ${sql.identifier(table)} order by 1`,
+          ),
+        ).map((r) => r.days);
       assert.deepEqual(await ages('emotion_samples', 'at'), [1, 29]);
       assert.deepEqual(await ages('feedback', 'created_at'), [1, 29]);
       assert.deepEqual(await ages('plays', 'started_at'), [1, 1, 29, 29]);
@@ -160,9 +224,16 @@ test('delete my data and delete my account on embedded PGlite; retention job; ra
       fs.writeFileSync(path.join(plantDir, 'frame.rgb'), crypto.randomBytes(320 * 240 * 3 * 5));
       fs.writeFileSync(path.join(plantDir, 'face.y4m'), Buffer.concat([Buffer.from('YUV4MPEG2 W320 H240 F5:1\n'), Buffer.alloc(1000)]));
       await db.execute(sql`create table planted_media (id serial primary key, blob bytea, frame jsonb)`);
-      await db.execute(sql`insert into planted_media (blob, frame) values (decode('00010203', 'hex'), ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => i % 256))}::jsonb)`);
+      await db.execute(
+        sql`insert into planted_media (blob, frame) values (decode('00010203', 'hex'), ${JSON.stringify(Array.from({ length: 20000 }, (_, i) => i % 256))}::jsonb)`,
+      );
       try {
-        assert.deepEqual(scanFilesForRawMedia(dataDir).map((f) => f.where).sort(), ['cache/face.y4m', 'cache/frame.rgb', 'cache/voice.wav']);
+        assert.deepEqual(
+          scanFilesForRawMedia(dataDir)
+            .map((f) => f.where)
+            .sort(),
+          ['cache/face.y4m', 'cache/frame.rgb', 'cache/voice.wav'],
+        );
         assert.deepEqual((await scanTablesForRawMedia(db)).map((f) => f.where).sort(), ['planted_media.blob', 'planted_media.frame']);
       } finally {
         fs.rmSync(plantDir, { recursive: true, force: true });

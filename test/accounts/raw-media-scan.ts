@@ -11,9 +11,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../server/database.js';
+
 import { rowsOf } from '../../server/accounts/db-rows.js';
+import type { Db } from '../../server/database.js';
 
 export interface RawMediaFinding {
   where: string;
@@ -55,7 +57,8 @@ export function scanFilesForRawMedia(dataDir: string): RawMediaFinding[] {
       const kind = SIGNATURES.find((s) => s.test(head));
       const where = path.relative(dataDir, full);
       if (kind) findings.push({ where, why: `${kind.name} file (${size} bytes)` });
-      else if (size > LARGE_FILE) findings.push({ where, why: `large file of unknown kind (${size} bytes): raw frames or PCM have no header` });
+      else if (size > LARGE_FILE)
+        findings.push({ where, why: `large file of unknown kind (${size} bytes): raw frames or PCM have no header` });
     }
   };
   if (fs.existsSync(dataDir)) walk(dataDir, 0);
@@ -73,7 +76,9 @@ export async function scanTablesForRawMedia(db: Db): Promise<RawMediaFinding[]> 
   for (const { table_name, column_name, data_type } of columns) {
     const column = sql.identifier(column_name);
     const [row] = rowsOf<{ n: number; longest: number | null }>(
-      await db.execute(sql`select count(${column})::int as n, max(octet_length(${column}::text))::int as longest from ${sql.identifier(table_name)}`),
+      await db.execute(
+        sql`select count(${column})::int as n, max(octet_length(${column}::text))::int as longest from ${sql.identifier(table_name)}`,
+      ),
     );
     const where = `${table_name}.${column_name}`;
     if (data_type === 'bytea' && row!.n > 0) findings.push({ where, why: `${row!.n} binary value(s)` });

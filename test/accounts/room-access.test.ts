@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { authorizeListener, authorizeRoomJoin, isRoomMember } from '../../server/accounts/room-access.js';
-import { badTokens, roomFixture, storedJwtSecret, type RoomFixture } from './fixtures.js';
-import { call, startTestApp, type Session, type TestApp } from './test-app.js';
+import { badTokens, type RoomFixture, roomFixture, storedJwtSecret } from './fixtures.js';
+import { call, type Session, startTestApp, type TestApp } from './test-app.js';
 
 let t: TestApp;
 before(async () => {
@@ -23,7 +24,11 @@ const status = (statusCode: number) => (err: { statusCode?: number }) => {
 test('authorizeRoomJoin: members in, others out, with the documented statuses', async () => {
   const f = await roomFixture(t.app);
   const { app } = t;
-  assert.deepEqual(await authorizeRoomJoin(app, { token: f.owner.token, roomId: f.roomId }), { userId: f.owner.id, displayName: 'Owner', role: 'owner' });
+  assert.deepEqual(await authorizeRoomJoin(app, { token: f.owner.token, roomId: f.roomId }), {
+    userId: f.owner.id,
+    displayName: 'Owner',
+    role: 'owner',
+  });
   assert.equal((await authorizeRoomJoin(app, { token: f.member.token, roomId: f.roomId })).role, 'member');
   assert.equal((await authorizeRoomJoin(app, { token: f.guest.token, roomId: f.roomId })).role, 'guest');
   await assert.rejects(authorizeRoomJoin(app, { token: f.otherUser.token, roomId: f.roomId }), status(403));
@@ -70,7 +75,11 @@ test('invites over HTTP: guest sign-in, member join, use limit, revocation', asy
   // Revoked: 404 from then on.
   assert.equal((await call(t.app, 'DELETE', `/api/rooms/${f.roomId}/invites/${open.id}`, f.owner.token)).statusCode, 204);
   assert.equal((await call(t.app, 'POST', '/api/invites/accept', undefined, { token: open.token })).statusCode, 404);
-  const listed = (await call(t.app, 'GET', `/api/rooms/${f.roomId}/invites`, f.owner.token)).json() as { id: string; uses: number; revokedAt: string | null }[];
+  const listed = (await call(t.app, 'GET', `/api/rooms/${f.roomId}/invites`, f.owner.token)).json() as {
+    id: string;
+    uses: number;
+    revokedAt: string | null;
+  }[];
   assert.equal(listed.find((i) => i.id === id)!.uses, 1);
   assert.ok(listed.find((i) => i.id === open.id)!.revokedAt);
   assert.ok(!JSON.stringify(listed).includes(open.token), 'the token is shown once, at creation');
@@ -95,8 +104,14 @@ test('owner removes a member: membership, joins and history access end, and sign
 
 test('listener links: work for anyone holding them until revoked; members listen with their token', async () => {
   const f = await roomFixture(t.app);
-  const created = (await call(t.app, 'POST', `/api/rooms/${f.roomId}/listener-links`, f.owner.token, { label: 'kitchen speaker' })).json() as { id: string; token: string };
-  assert.deepEqual(await authorizeListener(t.app, { roomId: f.roomId, listenToken: created.token }), { roomId: f.roomId, via: 'link', linkId: created.id });
+  const created = (
+    await call(t.app, 'POST', `/api/rooms/${f.roomId}/listener-links`, f.owner.token, { label: 'kitchen speaker' })
+  ).json() as { id: string; token: string };
+  assert.deepEqual(await authorizeListener(t.app, { roomId: f.roomId, listenToken: created.token }), {
+    roomId: f.roomId,
+    via: 'link',
+    linkId: created.id,
+  });
   assert.equal((await authorizeListener(t.app, { roomId: f.roomId, accessToken: f.member.token })).via, 'member');
   await assert.rejects(authorizeListener(t.app, { roomId: f.roomId, accessToken: f.otherUser.token }), status(403));
   await assert.rejects(authorizeListener(t.app, { roomId: f.roomId }), status(401));
@@ -159,7 +174,11 @@ test('settings: strategy, a mood override that runs out, consent; changes are an
   const onChange = (e: unknown) => changes.push(e);
   t.app.services.events.on('userSettingsChanged', onChange);
   try {
-    const saved = await call(t.app, 'PUT', '/api/me/settings', f.member.token, { strategy: 'lift', moodOverride: { emotion: 'happy', minutes: 10 }, consent: true });
+    const saved = await call(t.app, 'PUT', '/api/me/settings', f.member.token, {
+      strategy: 'lift',
+      moodOverride: { emotion: 'happy', minutes: 10 },
+      consent: true,
+    });
     assert.equal(saved.statusCode, 200, saved.body);
     const settings = await getUserSettings(t.app, f.member.id);
     assert.equal(settings.strategy, 'lift');
@@ -176,9 +195,20 @@ test('settings: strategy, a mood override that runs out, consent; changes are an
   }
   // An override whose time has passed reads as none.
   const { settingsView } = await import('../../server/accounts/user-settings.js');
-  const past = settingsView({ userId: f.member.id, strategy: 'calm', moodOverride: 'sad', moodOverrideUntil: new Date(Date.now() - 1000), consentedAt: null, updatedAt: new Date() });
+  const past = settingsView({
+    userId: f.member.id,
+    strategy: 'calm',
+    moodOverride: 'sad',
+    moodOverrideUntil: new Date(Date.now() - 1000),
+    consentedAt: null,
+    updatedAt: new Date(),
+  });
   assert.equal(past.moodOverride, null);
-  for (const body of [{ strategy: 'party' }, { moodOverride: { emotion: 'ecstatic', minutes: 5 } }, { moodOverride: { emotion: 'happy', minutes: 0 } }]) {
+  for (const body of [
+    { strategy: 'party' },
+    { moodOverride: { emotion: 'ecstatic', minutes: 5 } },
+    { moodOverride: { emotion: 'happy', minutes: 0 } },
+  ]) {
     assert.equal((await call(t.app, 'PUT', '/api/me/settings', f.member.token, body)).statusCode, 400, JSON.stringify(body));
   }
 });

@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 
@@ -43,7 +45,11 @@ export async function signUp(app: FastifyInstance, displayName = 'User'): Promis
   const response = await app.inject({
     method: 'POST',
     url: '/api/auth/signup',
-    payload: { email: `${displayName.toLowerCase().replace(/\W/g, '')}.${counter}.${Date.now()}@example.org`, password: 'correct horse battery', displayName },
+    payload: {
+      email: `${displayName.toLowerCase().replace(/\W/g, '')}.${counter}.${Date.now()}@example.org`,
+      password: 'correct horse battery',
+      displayName,
+    },
   });
   if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
   return response.json() as Session;
@@ -60,5 +66,10 @@ export async function call(
   token?: string,
   payload?: unknown,
 ): Promise<LightMyRequestResponse> {
-  return app.inject({ method: method as 'GET', url, headers: authed(token), ...(payload === undefined ? {} : { payload: payload as object }) });
+  return app.inject({
+    method: method as 'GET',
+    url,
+    headers: authed(token),
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
 }

@@ -4,8 +4,9 @@
  * for tables added later by anyone, registered or not.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../server/database.js';
+
 import { rowsOf } from '../../server/accounts/db-rows.js';
+import type { Db } from '../../server/database.js';
 
 export async function rowsReferencing(db: Db, value: string): Promise<{ table: string; column: string; rows: number }[]> {
   const columns = rowsOf<{ table_name: string; column_name: string }>(

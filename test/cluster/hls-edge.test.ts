@@ -6,10 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { HlsEdge, StreamContinuity, type UpstreamResponse } from '../../server/cluster/hls-edge.js';
 
 function playlist(id: string, first: number, segments: number, partsOfOpen: number, discontinuitySequence = 0): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitySequence}`, `#EXT-X-MAP:URI="${id}-init0.mp4"`];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:6',
+    '#EXT-X-TARGETDURATION:1',
+    `#EXT-X-MEDIA-SEQUENCE:${first}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitySequence}`,
+    `#EXT-X-MAP:URI="${id}-init0.mp4"`,
+  ];
   for (let s = first; s < first + segments; s++) {
     for (let p = 0; p < 3; p++) lines.push(`#EXT-X-PART:DURATION=0.32500,URI="${id}-${s}.${p}.m4s",INDEPENDENT=YES`);
     lines.push('#EXTINF:0.97500,', `${id}-${s}.m4s`);
@@ -61,10 +69,13 @@ test('the listener link is carried into every URI of the playlist', async () => 
   const text = (await edge.playlist('room', undefined, 'lt=secret')).body.toString();
   const uris = [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!).concat(text.split('\n').filter((l) => l && !l.startsWith('#')));
   assert.ok(uris.length > 10);
-  assert.ok(uris.every((u) => u.endsWith('?lt=secret')), uris.join(' '));
+  assert.ok(
+    uris.every((u) => u.endsWith('?lt=secret')),
+    uris.join(' '),
+  );
 });
 
-test('continuity: a new owner\'s stream continues the numbering, one discontinuity later', () => {
+test("continuity: a new owner's stream continues the numbering, one discontinuity later", () => {
   const c = new StreamContinuity();
   // The old stream: segments 10-12 complete, 13 being written with two parts listed.
   assert.equal(c.map(playlist('aaaaaaaa', 10, 3, 2)), playlist('aaaaaaaa', 10, 3, 2), 'unchanged while the stream is the same');
@@ -72,7 +83,7 @@ test('continuity: a new owner\'s stream continues the numbering, one discontinui
   const mapped = c.map(playlist('bbbbbbbb', 0, 2, 0));
   assert.match(mapped, /^#EXT-X-MEDIA-SEQUENCE:14$/m, 'follows segment 13, which players hold part of');
   assert.match(mapped, /^#EXT-X-DISCONTINUITY-SEQUENCE:1$/m);
-  assert.equal(c.toUpstream(15), 1, 'blocking reloads are asked in the owner\'s numbers');
+  assert.equal(c.toUpstream(15), 1, "blocking reloads are asked in the owner's numbers");
   // Later playlists of the same new stream keep the offset.
   assert.match(c.map(playlist('bbbbbbbb', 4, 3, 1)), /^#EXT-X-MEDIA-SEQUENCE:18$/m);
 });

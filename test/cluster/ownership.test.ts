@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+
 import { Redis } from 'ioredis';
-import { ClusterKeys } from '../../server/cluster/keys.js';
+
 import { JobLocks } from '../../server/cluster/job-lock.js';
+import { ClusterKeys } from '../../server/cluster/keys.js';
 import { NodeRegistry } from '../../server/cluster/node-registry.js';
-import { RoomOwnership, type RoomOwner } from '../../server/cluster/ownership.js';
+import { type RoomOwner, RoomOwnership } from '../../server/cluster/ownership.js';
 import { leastLoaded, RoomPlacement } from '../../server/cluster/placement.js';
 import { dropPrefix, REDIS_URL, redisReachable, testPrefix } from '../helpers/redis.js';
 
@@ -37,7 +39,9 @@ async function node(id: string, { ttlMs = 2000, leaseMs = 3000, participants = 0
   const redis = connect();
   const lost: TestNode['lost'] = [];
   const registry = new NodeRegistry({
-    redis, keys, ttlMs,
+    redis,
+    keys,
+    ttlMs,
     self: { id, url: `http://${id}.invalid`, rtc: { announcedIp: null, minPort: 1, maxPort: 2 }, startedAt: Date.now() },
     load: () => ({ participants, rooms: 0, listeners: 0, analysisHeadroom: 20 - participants }),
   });
@@ -63,9 +67,10 @@ test('two nodes racing to claim one room: exactly one wins, every time (500 room
   for (let i = 0; i < 500; i++) {
     const roomId = `race-${i}`;
     // Who sends first alternates (one connection's command would otherwise always arrive first).
-    const [ra, rb] = i % 2 === 0
-      ? await Promise.all([a.ownership.claim(roomId), b.ownership.claim(roomId)])
-      : await Promise.all([b.ownership.claim(roomId), a.ownership.claim(roomId)]).then(([y, x]) => [x, y] as const);
+    const [ra, rb] =
+      i % 2 === 0
+        ? await Promise.all([a.ownership.claim(roomId), b.ownership.claim(roomId)])
+        : await Promise.all([b.ownership.claim(roomId), a.ownership.claim(roomId)]).then(([y, x]) => [x, y] as const);
     assert.equal(Number(ra.claimed) + Number(rb.claimed), 1, `room ${roomId}: exactly one claim wins (${JSON.stringify([ra, rb])})`);
     assert.deepEqual(ra.owner, rb.owner, 'both see the same owner and token');
     assert.equal(a.ownership.holds(roomId), ra.claimed);
@@ -85,25 +90,29 @@ test('ten claimants at once (three processes worth of connections): one owner pe
   }
 });
 
-test('a stalled owner is fenced off: a higher token takes the room, the old one cannot publish and steps down', { skip, timeout: 30000 }, async () => {
-  const a = await node('fence-a', { ttlMs: 600, leaseMs: 1500 });
-  const b = await node('fence-b', { ttlMs: 600, leaseMs: 1500 });
-  const first = await a.ownership.claim('fenced');
-  assert.ok(first.claimed);
-  assert.ok(await a.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'hello'));
-  // a "stalls": its heartbeat stops (kill -STOP would do the same); within the TTL it drops out.
-  await a.registry.stop();
-  const second = await b.ownership.claim('fenced');
-  assert.ok(second.claimed, 'the room of a node without a heartbeat is taken over at once');
-  assert.ok(second.owner.token > first.owner.token, 'the new claim has a higher fencing token');
-  // a wakes up and still believes it owns the room: every fenced write is refused.
-  assert.ok(a.ownership.holds('fenced'));
-  assert.equal(await a.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'stale'), false);
-  await a.ownership.renewAll();
-  assert.equal(a.ownership.holds('fenced'), false, 'the renewal tells it that it lost the room');
-  assert.deepEqual(a.lost, [{ roomId: 'fenced', newOwner: second.owner }]);
-  assert.ok(await b.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'fresh'));
-});
+test(
+  'a stalled owner is fenced off: a higher token takes the room, the old one cannot publish and steps down',
+  { skip, timeout: 30000 },
+  async () => {
+    const a = await node('fence-a', { ttlMs: 600, leaseMs: 1500 });
+    const b = await node('fence-b', { ttlMs: 600, leaseMs: 1500 });
+    const first = await a.ownership.claim('fenced');
+    assert.ok(first.claimed);
+    assert.ok(await a.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'hello'));
+    // a "stalls": its heartbeat stops (kill -STOP would do the same); within the TTL it drops out.
+    await a.registry.stop();
+    const second = await b.ownership.claim('fenced');
+    assert.ok(second.claimed, 'the room of a node without a heartbeat is taken over at once');
+    assert.ok(second.owner.token > first.owner.token, 'the new claim has a higher fencing token');
+    // a wakes up and still believes it owns the room: every fenced write is refused.
+    assert.ok(a.ownership.holds('fenced'));
+    assert.equal(await a.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'stale'), false);
+    await a.ownership.renewAll();
+    assert.equal(a.ownership.holds('fenced'), false, 'the renewal tells it that it lost the room');
+    assert.deepEqual(a.lost, [{ roomId: 'fenced', newOwner: second.owner }]);
+    assert.ok(await b.ownership.fencedPublish('fenced', keys.liveChannel('fenced'), 'fresh'));
+  },
+);
 
 test('a live owner keeps its room; its lease is renewed; a release frees it for the next claim', { skip, timeout: 30000 }, async () => {
   const a = await node('keep-a', { ttlMs: 1000, leaseMs: 1200 });
@@ -119,16 +128,20 @@ test('a live owner keeps its room; its lease is renewed; a release frees it for 
   assert.ok(after.owner.token > again.owner.token);
 });
 
-test('an owner whose key vanished (Redis restarted empty) re-asserts it, unless a newer token exists', { skip, timeout: 30000 }, async () => {
-  const a = await node('reassert-a');
-  const redis = connect();
-  const { owner } = await a.ownership.claim('vanished');
-  await redis.del(keys.roomOwner('vanished'), keys.roomFence('vanished'));
-  await a.ownership.renewAll();
-  assert.ok(a.ownership.holds('vanished'));
-  assert.equal(await redis.get(keys.roomOwner('vanished')), `reassert-a|${owner.token}`);
-  assert.equal(Number(await redis.get(keys.roomFence('vanished'))), owner.token, 'the fence counter never goes back below a live token');
-});
+test(
+  'an owner whose key vanished (Redis restarted empty) re-asserts it, unless a newer token exists',
+  { skip, timeout: 30000 },
+  async () => {
+    const a = await node('reassert-a');
+    const redis = connect();
+    const { owner } = await a.ownership.claim('vanished');
+    await redis.del(keys.roomOwner('vanished'), keys.roomFence('vanished'));
+    await a.ownership.renewAll();
+    assert.ok(a.ownership.holds('vanished'));
+    assert.equal(await redis.get(keys.roomOwner('vanished')), `reassert-a|${owner.token}`);
+    assert.equal(Number(await redis.get(keys.roomFence('vanished'))), owner.token, 'the fence counter never goes back below a live token');
+  },
+);
 
 test('placement: the least-loaded live node gets a new room; the asking node wins a tie', { skip, timeout: 30000 }, async () => {
   // A prefix of its own: the nodes of the other tests must not take part.
@@ -153,7 +166,7 @@ test('a node that stops beating drops out of the registry within its TTL', { ski
   const b = await node('beat-b', { ttlMs: 800 });
   assert.ok((await b.registry.list()).some((n) => n.id === 'beat-a'));
   // Like kill -9: the timer stops, nothing is deleted.
-  (a.registry as unknown as { timer: NodeJS.Timeout }).timer && clearInterval((a.registry as unknown as { timer: NodeJS.Timeout }).timer);
+  clearInterval((a.registry as unknown as { timer: NodeJS.Timeout }).timer);
   const stoppedAt = Date.now();
   while ((await b.registry.list()).some((n) => n.id === 'beat-a')) await new Promise((r) => setTimeout(r, 50));
   const gone = Date.now() - stoppedAt;

@@ -13,13 +13,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
 import type { Browser } from 'playwright-core';
+
 import { importDirectory } from '../../server/music/importer.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { heardChords, listenForChords } from '../helpers/listen-chords.js';
 import { facesTheModelReads } from '../helpers/model-faces.js';
-import { ferImages, makeFaceClipSegments, makeSpeechTrack, sharedDataAvailable, speechClips, tempDir } from '../helpers/test-media.js';
+import { makeFaceClipSegments, makeSpeechTrack, sharedDataAvailable, speechClips, tempDir } from '../helpers/test-media.js';
 import { CHORDS, toneTracks } from '../stream/fixtures.js';
 
 const skip = sharedDataAvailable() ? false : 'needs ../shared/data';
@@ -100,11 +102,20 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   const listen = await listener.newPage();
   await listen.goto(`${server.url}/listen/${ROOM}`);
   await listen.locator('moodify-player button', { hasText: 'Play' }).click();
-  await listen.waitForFunction(() => {
-    const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as unknown as { audio?: HTMLAudioElement } | null;
-    return (player?.audio?.currentTime ?? 0) > 0;
-  }, undefined, { timeout: 30000 });
-  await listenForChords(listen, CHORDS.map((c) => c[0]!));
+  await listen.waitForFunction(
+    () => {
+      const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as unknown as {
+        audio?: HTMLAudioElement;
+      } | null;
+      return (player?.audio?.currentTime ?? 0) > 0;
+    },
+    undefined,
+    { timeout: 30000 },
+  );
+  await listenForChords(
+    listen,
+    CHORDS.map((c) => c[0]!),
+  );
 
   const stream = () => server.app.streams.get(ROOM);
   const waitForPick = async (what: string, fits: (mood: (typeof TRACK_MOODS)[number]) => boolean, timeoutMs: number) => {
@@ -115,7 +126,12 @@ test('faces and voice → fused mood → recommender pick → the listener hears
         return mood !== undefined && fits(mood);
       });
       if (entry) return entry;
-      assert.ok(Date.now() < deadline, `no ${what} pick within ${timeoutMs} ms; moods seen: ${summarise(moods)}; picks: ${stream()?.history.map((e) => `${e.track.title} (${e.reason}: ${e.track.explanation})`).join(' | ')}`);
+      assert.ok(
+        Date.now() < deadline,
+        `no ${what} pick within ${timeoutMs} ms; moods seen: ${summarise(moods)}; picks: ${stream()
+          ?.history.map((e) => `${e.track.title} (${e.reason}: ${e.track.explanation})`)
+          .join(' | ')}`,
+      );
       await new Promise((r) => setTimeout(r, 250));
     }
   };
@@ -133,7 +149,11 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   // low and the harsh chord (CI saw target -0.38, +0.24 → harsh). Either is a pick for the mood
   // that turned negative; the listener must then hear the one that was picked.
   const sadPick = await waitForPick('negative-valence', (m) => m.valence < 0, SAD_S * 1000);
-  t.diagnostic(`picks: ${stream()!.history.map((e) => `${e.track.title} [${e.reason}] "${e.track.explanation}"`).join(' → ')}`);
+  t.diagnostic(
+    `picks: ${stream()!
+      .history.map((e) => `${e.track.title} [${e.reason}] "${e.track.explanation}"`)
+      .join(' → ')}`,
+  );
   // The explanation names the room mood the pick was made for, with its numbers; that mood is the
   // group's (several readings, some of them disgust or anger from the voice), so it must be negative
   // rather than literally "sad".
@@ -155,7 +175,10 @@ test('faces and voice → fused mood → recommender pick → the listener hears
   const happyMoods = moods.filter((m) => m.at - startedAt < HAPPY_S * 1000 && m.emotion === 'happy').length;
   const sadMoods = moods.filter((m) => m.emotion === 'sad').length;
   t.diagnostic(`moods: ${summarise(moods)}; happy readings in the happy part: ${happyMoods}, sad readings: ${sadMoods}`);
-  assert.ok(moods.some((m) => m.weights.face > 0 && m.weights.voice > 0), 'both modalities contributed');
+  assert.ok(
+    moods.some((m) => m.weights.face > 0 && m.weights.voice > 0),
+    'both modalities contributed',
+  );
   // The timing events bench:e2e reads: every model result, and every pick before it is audible.
   assert.ok(timed.face > 0 && timed.voice > 0, `analysisResult events for both modalities: ${JSON.stringify(timed)}`);
   assert.ok(picked.includes(sadPick.track.trackId), 'the negative pick was announced as trackPicked');

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import type { FastifyInstance } from 'fastify';
+
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 

@@ -7,11 +7,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { openDatabase } from '../../server/database.js';
 import { importDirectory } from '../../server/music/importer.js';
 import { createScratchDatabase, type ScratchDatabase } from './postgres.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './redis.js';
-import { startServer, waitFor, type ServerProcess } from './server-process.js';
+import { type ServerProcess, startServer, waitFor } from './server-process.js';
 
 export interface ClusterNodeProcess extends ServerProcess {
   nodeId: string;
@@ -40,7 +41,10 @@ export async function startCluster(nodeIds: string[], options: ClusterOptions = 
   const prefix = testPrefix(options.label ?? 'cluster');
   const database = await createScratchDatabase();
   if (options.library) {
-    const db = await openDatabase({ databaseUrl: database.url, dataDir: fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'moodify-cluster-db-')) });
+    const db = await openDatabase({
+      databaseUrl: database.url,
+      dataDir: fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'moodify-cluster-db-')),
+    });
     await db.migrate();
     await importDirectory(db.db, options.library, { origin: 'import' });
     await db.close();
@@ -53,20 +57,23 @@ export async function startCluster(nodeIds: string[], options: ClusterOptions = 
 
   const start = async (nodeId: string): Promise<ClusterNodeProcess> => {
     const index = nodeIds.indexOf(nodeId);
-    const server = await startServer({
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      NODE_ID: nodeId,
-      DATABASE_URL: database.url,
-      JWT_SECRET: secret,
-      RTC_MIN_PORT: String(portBase + index * 100),
-      RTC_MAX_PORT: String(portBase + index * 100 + 99),
-      MEDIASOUP_WORKERS: '1',
-      ALLOW_ANONYMOUS_ROOMS: 'true',
-      MUSIC_BUNDLED_IMPORT: '0',
-      LOG_LEVEL: 'info',
-      ...options.env,
-    }, 60_000);
+    const server = await startServer(
+      {
+        REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        NODE_ID: nodeId,
+        DATABASE_URL: database.url,
+        JWT_SECRET: secret,
+        RTC_MIN_PORT: String(portBase + index * 100),
+        RTC_MAX_PORT: String(portBase + index * 100 + 99),
+        MEDIASOUP_WORKERS: '1',
+        ALLOW_ANONYMOUS_ROOMS: 'true',
+        MUSIC_BUNDLED_IMPORT: '0',
+        LOG_LEVEL: 'info',
+        ...options.env,
+      },
+      60_000,
+    );
     const node = Object.assign(server, { nodeId });
     nodes.set(nodeId, node);
     // Announced: the heartbeat is in Redis (other nodes may place rooms on it).

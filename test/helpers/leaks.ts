@@ -1,6 +1,8 @@
 /** What a server leaves behind: child processes, bound UDP ports, mediasoup objects. */
 import fs from 'node:fs';
+
 import type { FastifyInstance } from 'fastify';
+
 import { spareDecoderPids } from '../../media/ingest/decoder-launcher.js';
 import { childPids } from './server-process.js';
 

@@ -7,7 +7,9 @@ import type { Page } from 'playwright-core';
 
 export async function listenForChords(page: Page, roots: number[]): Promise<void> {
   await page.evaluate((roots) => {
-    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as { audio: HTMLAudioElement };
+    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as {
+      audio: HTMLAudioElement;
+    };
     const context = new AudioContext();
     const source = context.createMediaElementSource(player.audio);
     const analyser = context.createAnalyser();

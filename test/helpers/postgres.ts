@@ -3,7 +3,9 @@
  * Each test gets its own scratch database, so migrations really run from zero.
  */
 import assert from 'node:assert/strict';
+
 import postgres from 'postgres';
+
 import { TcpProxy } from './tcp-proxy.js';
 
 export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -3,6 +3,7 @@
  * run uses its own key prefix, so runs never see each other's nodes, rooms or locks.
  */
 import crypto from 'node:crypto';
+
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.MOODIFY_TEST_REDIS_URL || 'redis://127.0.0.1:6379';

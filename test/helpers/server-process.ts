@@ -2,7 +2,7 @@
  * Starts the real server (`server/main.ts`) as a child process, the way `npm start` does,
  * on a free port with its own DATA_DIR, and reads its pino log lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,10 +19,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function spawnServer(env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: ServerProcess['exited'] } {
+export function spawnServer(env: Record<string, string> = {}): {
+  child: ChildProcess;
+  output: () => string;
+  exited: ServerProcess['exited'];
+} {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-test-data-'));
   // AUTH_RATE_LIMIT_MAX: tests sign up several users from one address within a minute (the shared auth budget has its own test).
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', AUTH_RATE_LIMIT_MAX: '1000' };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    AUTH_RATE_LIMIT_MAX: '1000',
+  };
   delete childEnv.DATABASE_URL; // each test says which database it wants
   delete childEnv.REDIS_URL; // a cluster only where a test asks for one (test/helpers/cluster.ts)
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {

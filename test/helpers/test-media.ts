@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import { ROOT } from './server-process.js';
 
@@ -23,7 +24,12 @@ export function tempDir(prefix: string): string {
 
 export function ferImages(emotion: string, count: number): string[] {
   const dir = path.join(SHARED_DATA, 'fer', emotion);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, count)
+    .map((f) => path.join(dir, f));
 }
 
 export interface FaceClip {
@@ -38,7 +44,11 @@ export interface FaceClip {
  * Each face image is held for `secondsEach`, scaled to `faceSize` and centred on a mid-gray
  * width×height canvas, at `fps`. Chromium loops the file.
  */
-export function makeFaceClip(images: string[], out: string, opts: { width?: number; height?: number; faceSize?: number; fps?: number; secondsEach?: number } = {}): FaceClip {
+export function makeFaceClip(
+  images: string[],
+  out: string,
+  opts: { width?: number; height?: number; faceSize?: number; fps?: number; secondsEach?: number } = {},
+): FaceClip {
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const faceSize = opts.faceSize ?? 180;
@@ -46,18 +56,60 @@ export function makeFaceClip(images: string[], out: string, opts: { width?: numb
   const secondsEach = opts.secondsEach ?? 1;
   const list = path.join(path.dirname(out), `${path.basename(out)}.concat.txt`);
   // The concat demuxer needs the last file twice for its duration to count.
-  fs.writeFileSync(list, [...images, images[images.length - 1]!].map((f, i) => `file '${f}'\n${i < images.length ? `duration ${secondsEach}\n` : ''}`).join(''));
+  fs.writeFileSync(
+    list,
+    [...images, images[images.length - 1]!].map((f, i) => `file '${f}'\n${i < images.length ? `duration ${secondsEach}\n` : ''}`).join(''),
+  );
   const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080`;
-  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-vf', `${filter},fps=${fps},format=yuv420p`, '-t', String(images.length * secondsEach), out]);
-  const references = images.map((image) =>
-    new Uint8Array(execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-i', image, '-vf', `${filter},format=rgb24`, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 24 })),
+  execFileSync(FFMPEG, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-vf',
+    `${filter},fps=${fps},format=yuv420p`,
+    '-t',
+    String(images.length * secondsEach),
+    out,
+  ]);
+  const references = images.map(
+    (image) =>
+      new Uint8Array(
+        execFileSync(
+          FFMPEG,
+          [
+            '-hide_banner',
+            '-loglevel',
+            'error',
+            '-i',
+            image,
+            '-vf',
+            `${filter},format=rgb24`,
+            '-frames:v',
+            '1',
+            '-f',
+            'rawvideo',
+            'pipe:1',
+          ],
+          { maxBuffer: 1 << 24 },
+        ),
+      ),
   );
   fs.rmSync(list);
   return { y4m: out, references, width, height };
 }
 
 export function speechClips(count: number, filter: (row: Record<string, string>) => boolean = () => true): string[] {
-  const [header, ...lines] = fs.readFileSync(path.join(SHARED_DATA, 'speech', 'labels.csv'), 'utf8').trim().split('\n');
+  const [header, ...lines] = fs
+    .readFileSync(path.join(SHARED_DATA, 'speech', 'labels.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const keys = header!.split(',');
   return lines
     .map((line) => Object.fromEntries(line.split(',').map((v, i) => [keys[i], v])) as Record<string, string>)
@@ -70,21 +122,50 @@ export function speechClips(count: number, filter: (row: Record<string, string>)
 export function makeSpeechWav(clips: string[], out: string): { wav: string; pcm16k: Int16Array } {
   const inputs = clips.flatMap((c) => ['-i', c]);
   const concat = `${clips.map((_, i) => `[${i}:a]`).join('')}concat=n=${clips.length}:v=0:a=1[a]`;
-  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', concat, '-map', '[a]', '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', out]);
-  const raw = execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-i', out, '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'], { maxBuffer: 1 << 26 });
+  execFileSync(FFMPEG, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    concat,
+    '-map',
+    '[a]',
+    '-ac',
+    '1',
+    '-ar',
+    '48000',
+    '-c:a',
+    'pcm_s16le',
+    out,
+  ]);
+  const raw = execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-i', out, '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'], {
+    maxBuffer: 1 << 26,
+  });
   return { wav: out, pcm16k: new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2) };
 }
 
 /** Pearson correlation of two equally long sequences. */
 export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = Math.min(a.length, b.length);
-  let sa = 0, sb = 0;
-  for (let i = 0; i < n; i++) { sa += a[i]!; sb += b[i]!; }
-  const ma = sa / n, mb = sb / n;
-  let cov = 0, va = 0, vb = 0;
+  let sa = 0,
+    sb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma, db = b[i]! - mb;
-    cov += da * db; va += da * da; vb += db * db;
+    sa += a[i]!;
+    sb += b[i]!;
+  }
+  const ma = sa / n,
+    mb = sb / n;
+  let cov = 0,
+    va = 0,
+    vb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma,
+      db = b[i]! - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
   }
   return va === 0 || vb === 0 ? 0 : cov / Math.sqrt(va * vb);
 }
@@ -123,23 +204,48 @@ export function bestCircularCorrelation(received: number[], source: number[]): {
  * segment carries a white MARKER_SIZE square in the top-left corner, so whoever decodes the
  * stream can tell which segment a frame belongs to (see isMarkedFrame).
  */
-export function makeFaceClipSegments(segments: { images: string[]; seconds: number; marked?: boolean }[], out: string, opts: { width?: number; height?: number; faceSize?: number; fps?: number } = {}): string {
+export function makeFaceClipSegments(
+  segments: { images: string[]; seconds: number; marked?: boolean }[],
+  out: string,
+  opts: { width?: number; height?: number; faceSize?: number; fps?: number } = {},
+): string {
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const faceSize = opts.faceSize ?? 170;
   const fps = opts.fps ?? 15;
   const sequence = segments.flatMap(({ images, seconds }) => Array.from({ length: seconds }, (_, i) => images[i % images.length]!));
   const list = `${out}.concat.txt`;
-  fs.writeFileSync(list, [...sequence, sequence[sequence.length - 1]!].map((f, i) => `file '${f}'\n${i < sequence.length ? 'duration 1\n' : ''}`).join(''));
+  fs.writeFileSync(
+    list,
+    [...sequence, sequence[sequence.length - 1]!].map((f, i) => `file '${f}'\n${i < sequence.length ? 'duration 1\n' : ''}`).join(''),
+  );
   let start = 0;
   const markedRanges: string[] = [];
   for (const { seconds, marked } of segments) {
     if (marked) markedRanges.push(`between(t,${start},${start + seconds - 0.001})`);
     start += seconds;
   }
-  const marker = markedRanges.length ? `,drawbox=x=0:y=0:w=${MARKER_SIZE}:h=${MARKER_SIZE}:color=white:t=fill:enable='${markedRanges.join('+')}'` : '';
+  const marker = markedRanges.length
+    ? `,drawbox=x=0:y=0:w=${MARKER_SIZE}:h=${MARKER_SIZE}:color=white:t=fill:enable='${markedRanges.join('+')}'`
+    : '';
   const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080${marker},fps=${fps},format=yuv420p`;
-  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-vf', filter, '-t', String(sequence.length), out]);
+  execFileSync(FFMPEG, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-vf',
+    filter,
+    '-t',
+    String(sequence.length),
+    out,
+  ]);
   fs.rmSync(list);
   return out;
 }
@@ -168,11 +274,41 @@ export function makeSpeechTrack(segments: { clips: string[]; seconds: number }[]
     const part = `${out}.part${s}.wav`;
     const inputs = clips.flatMap((c) => ['-i', c]);
     const graph = `${clips.map((_, i) => `[${i}:a]`).join('')}concat=n=${clips.length}:v=0:a=1,apad,atrim=0:${seconds}[a]`;
-    execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[a]', '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', part]);
+    execFileSync(FFMPEG, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      ...inputs,
+      '-filter_complex',
+      graph,
+      '-map',
+      '[a]',
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      '-c:a',
+      'pcm_s16le',
+      part,
+    ]);
     return part;
   });
   const graph = `${parts.map((_, i) => `[${i}:a]`).join('')}concat=n=${parts.length}:v=0:a=1[a]`;
-  execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...parts.flatMap((p) => ['-i', p]), '-filter_complex', graph, '-map', '[a]', '-c:a', 'pcm_s16le', out]);
+  execFileSync(FFMPEG, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...parts.flatMap((p) => ['-i', p]),
+    '-filter_complex',
+    graph,
+    '-map',
+    '[a]',
+    '-c:a',
+    'pcm_s16le',
+    out,
+  ]);
   for (const part of parts) fs.rmSync(part);
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server-process.js';
@@ -35,8 +36,18 @@ test('anonymous room: a tokenless watcher and another participant get labels, th
   assert.deepEqual(watched.members.map((m) => m.displayName).sort(), ['Kiosk', 'Other']);
   assert.deepEqual(watched.recent, []);
 
-  server.app.services.mood!.observe({ roomId: 'kiosk', participantId, modality: 'voice', reading: { probabilities: [0, 0, 0, 0, 0.9, 0, 0.1], confidence: 0.8 } });
-  const moodOf = (ws: SignallingWs) => waitFor(() => ws.events.find((e) => e.event === 'participantMood')?.data as Record<string, unknown> | undefined, 5000, 'participantMood');
+  server.app.services.mood!.observe({
+    roomId: 'kiosk',
+    participantId,
+    modality: 'voice',
+    reading: { probabilities: [0, 0, 0, 0, 0.9, 0, 0.1], confidence: 0.8 },
+  });
+  const moodOf = (ws: SignallingWs) =>
+    waitFor(
+      () => ws.events.find((e) => e.event === 'participantMood')?.data as Record<string, unknown> | undefined,
+      5000,
+      'participantMood',
+    );
   const own = await moodOf(kiosk);
   assert.equal((own.voice as number[]).length, 7);
   assert.equal(own.face, null);
@@ -49,8 +60,17 @@ test('anonymous room: a tokenless watcher and another participant get labels, th
   assert.equal((await kiosk.call('watch', { roomId: 'kiosk' })).ok, true);
   await kiosk.request('leave');
   const before = kiosk.events.length;
-  server.app.services.mood!.observe({ roomId: 'kiosk', participantId, modality: 'voice', reading: { probabilities: [0, 0, 0, 0, 0.9, 0, 0.1], confidence: 0.8 } });
-  const late = await waitFor(() => kiosk.events.slice(before).find((e) => e.event === 'participantMood')?.data as Record<string, unknown> | undefined, 5000, 'a later mood');
+  server.app.services.mood!.observe({
+    roomId: 'kiosk',
+    participantId,
+    modality: 'voice',
+    reading: { probabilities: [0, 0, 0, 0, 0.9, 0, 0.1], confidence: 0.8 },
+  });
+  const late = await waitFor(
+    () => kiosk.events.slice(before).find((e) => e.event === 'participantMood')?.data as Record<string, unknown> | undefined,
+    5000,
+    'a later mood',
+  );
   assert.equal('voice' in late, false, 'no detail once it is only a watcher');
   assert.equal((await screen.call('watch', { roomId: 'other-room' })).error?.code, 'already-watching');
 });

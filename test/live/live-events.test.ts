@@ -9,10 +9,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
+import { type RoomFixture, roomFixture } from '../accounts/fixtures.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server-process.js';
-import { roomFixture, type RoomFixture } from '../accounts/fixtures.js';
 
 let server: TestApp;
 let wsUrl: string;
@@ -42,7 +43,10 @@ const DETAIL_KEYS = ['probabilities', 'face', 'voice', 'weights', 'override'];
 
 test('moods, presence and now playing reach joined sockets and watchers; the detail only the same user', async () => {
   const owner = await connect();
-  const joined = await owner.request<{ participantId: string; roomMood: unknown; nowPlaying: unknown }>('join', { roomId: f.roomId, token: f.owner.token });
+  const joined = await owner.request<{ participantId: string; roomMood: unknown; nowPlaying: unknown }>('join', {
+    roomId: f.roomId,
+    token: f.owner.token,
+  });
   assert.equal((joined.roomMood as Data).status, 'listening', 'someone is in, nobody read yet');
   assert.equal((joined.roomMood as Data).emotion, null);
   assert.equal(joined.nowPlaying, null);
@@ -52,14 +56,22 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
 
   // The owner's second device (a dashboard) and a TV with a listener link watch without media.
   const ownerDash = await connect();
-  const watched = await ownerDash.request<{ roomId: string; members: Data[]; roomMood: unknown; recent: unknown[] }>('watch', { roomId: f.roomId, token: f.owner.token });
+  const watched = await ownerDash.request<{ roomId: string; members: Data[]; roomMood: unknown; recent: unknown[] }>('watch', {
+    roomId: f.roomId,
+    token: f.owner.token,
+  });
   assert.equal(watched.roomId, f.roomId);
   assert.deepEqual(watched.members.map((m) => m.displayName).sort(), ['Member', 'Owner']);
-  assert.ok(watched.members.every((m) => typeof m.userId === 'string' && typeof m.since === 'number' && m.camera === false && m.mic === false));
+  assert.ok(
+    watched.members.every((m) => typeof m.userId === 'string' && typeof m.since === 'number' && m.camera === false && m.mic === false),
+  );
   assert.deepEqual(watched.recent, []);
   const tv = await connect();
   const tvWatch = await tv.request<{ members: Data[] }>('watch', { roomId: f.roomId, token: f.linkToken });
-  assert.ok(tvWatch.members.every((m) => m.userId === undefined), 'a listener link learns no user ids');
+  assert.ok(
+    tvWatch.members.every((m) => m.userId === undefined),
+    'a listener link learns no user ids',
+  );
 
   // Presence follows the microphone: on when produced, off when paused.
   const transport = await owner.request<{ id: string }>('createPlainTransport');
@@ -68,17 +80,25 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
     kind: 'audio',
     rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4242 }] },
   });
-  const ownerMic = (ws: SignallingWs) => (eventsOf(ws, 'presence').at(-1)?.members as Data[] | undefined)?.find((m) => m.displayName === 'Owner')?.mic;
-  await waitFor(() => (ownerMic(tv) === true && ownerMic(member) === true) || undefined, 5000, 'presence: the owner\'s microphone on');
+  const ownerMic = (ws: SignallingWs) =>
+    (eventsOf(ws, 'presence').at(-1)?.members as Data[] | undefined)?.find((m) => m.displayName === 'Owner')?.mic;
+  await waitFor(() => (ownerMic(tv) === true && ownerMic(member) === true) || undefined, 5000, "presence: the owner's microphone on");
   await owner.request('pauseProducer', { producerId: producer.id });
-  await waitFor(() => ownerMic(member) === false || undefined, 5000, 'presence: the owner\'s microphone paused');
+  await waitFor(() => ownerMic(member) === false || undefined, 5000, "presence: the owner's microphone paused");
   await owner.request('closeProducer', { producerId: producer.id });
 
   // The owner is seen smiling: 20 readings over 3.8 s of engine time, delivered in one burst.
   const mood = server.app.services.mood!;
   const start = Date.now() - 4000;
   for (let i = 0; i < 20; i++) {
-    mood.observe({ roomId: f.roomId, participantId: joined.participantId, userId: f.owner.id, modality: 'face', reading: happy, t: start + i * 200 });
+    mood.observe({
+      roomId: f.roomId,
+      participantId: joined.participantId,
+      userId: f.owner.id,
+      modality: 'face',
+      reading: happy,
+      t: start + i * 200,
+    });
   }
   const isHappyOwner = (e: Data) => e.participantId === joined.participantId && e.emotion === 'happy';
   for (const ws of [owner, ownerDash, member, tv]) {
@@ -99,7 +119,11 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   // … another member and the TV only the labels.
   for (const ws of [member, tv]) {
     for (const e of eventsOf(ws, 'participantMood')) {
-      assert.deepEqual(DETAIL_KEYS.filter((k) => k in e), [], `no per-modality detail for another user: ${JSON.stringify(e)}`);
+      assert.deepEqual(
+        DETAIL_KEYS.filter((k) => k in e),
+        [],
+        `no per-modality detail for another user: ${JSON.stringify(e)}`,
+      );
       assert.equal(typeof e.emotion, 'string');
       assert.equal(typeof e.valence, 'number');
     }
@@ -114,13 +138,19 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   // A dashboard opened now starts with the owner's last minutes (their own detail only).
   const lateDash = await connect();
   const late = await lateDash.request<{ recent: Data[]; roomMood: Data }>('watch', { roomId: f.roomId, token: f.owner.token });
-  assert.ok(late.recent.length >= 1 && late.recent.every((s) => s.participantId === joined.participantId && Array.isArray(s.probabilities)));
+  assert.ok(
+    late.recent.length >= 1 && late.recent.every((s) => s.participantId === joined.participantId && Array.isArray(s.probabilities)),
+  );
   const times = late.recent.map((s) => s.t as number);
-  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'oldest first');
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => a - b),
+    'oldest first',
+  );
   assert.equal(late.roomMood.emotion, 'happy');
   const memberDash = await connect();
   const memberView = await memberDash.request<{ recent: Data[] }>('watch', { roomId: f.roomId, token: f.member.token });
-  assert.deepEqual(memberView.recent, [], 'another user never gets the owner\'s samples');
+  assert.deepEqual(memberView.recent, [], "another user never gets the owner's samples");
 
   // What becomes audible is announced when it does, with its strategy; later joins get it in the reply.
   const audibleAtMs = Date.now() + 400;
@@ -128,7 +158,17 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
     roomId: f.roomId,
     reason: 'start',
     audibleAtMs,
-    track: { trackId: 'track-1', title: 'Song for a Room', artist: 'Band', durationS: 180, explanation: 'the room seemed happy (0.90) → match: …', valence: 0.6, arousal: 0.4, bpm: 124, key: 'G' },
+    track: {
+      trackId: 'track-1',
+      title: 'Song for a Room',
+      artist: 'Band',
+      durationS: 180,
+      explanation: 'the room seemed happy (0.90) → match: …',
+      valence: 0.6,
+      arousal: 0.4,
+      bpm: 124,
+      key: 'G',
+    },
   });
   const announced = await waitFor(() => eventsOf(tv, 'nowPlaying')[0], 5000, 'nowPlaying');
   assert.ok(Date.now() >= audibleAtMs - 50, 'not before it is audible');
@@ -140,7 +180,12 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   assert.equal(join2.nowPlaying.trackId, 'track-1');
   assert.equal(join2.roomMood.emotion, 'happy');
   await owner2.request('leave');
-  await waitFor(() => eventsOf(member, 'presence').at(-1)?.members && (eventsOf(member, 'presence').at(-1)!.members as Data[]).length === 2 || undefined, 5000, 'presence after a leave');
+  await waitFor(
+    () =>
+      (eventsOf(member, 'presence').at(-1)?.members && (eventsOf(member, 'presence').at(-1)!.members as Data[]).length === 2) || undefined,
+    5000,
+    'presence after a leave',
+  );
 
   // unwatch stops the events; leaving stops them for a joined socket.
   await ownerDash.request('unwatch');
@@ -150,7 +195,10 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   mood.observe({ roomId: f.roomId, participantId: joined.participantId, userId: f.owner.id, modality: 'face', reading: happy });
   await waitFor(() => eventsOf(tv, 'participantMood').length > tvBefore || undefined, 5000, 'the TV still watching');
   await sleep(700);
-  assert.deepEqual([ownerDash, member].map((ws) => eventsOf(ws, 'participantMood').length), counts);
+  assert.deepEqual(
+    [ownerDash, member].map((ws) => eventsOf(ws, 'participantMood').length),
+    counts,
+  );
   void memberJoined;
   await owner.request('leave');
 });
@@ -177,12 +225,28 @@ test('watching is authorised like listening: codes for each refusal; a revoked l
   const tv = await connect();
   assert.equal((await tv.call('watch', { roomId: f.roomId, token: f.linkToken })).ok, true);
   assert.equal((await tv.call('watch', { roomId: f.closedRoomId, token: f.linkToken })).error?.code, 'already-watching');
-  const revoked = await server.app.inject({ method: 'DELETE', url: `/api/rooms/${f.roomId}/listener-links/${f.linkId}`, headers: { authorization: `Bearer ${f.owner.token}` } });
+  const revoked = await server.app.inject({
+    method: 'DELETE',
+    url: `/api/rooms/${f.roomId}/listener-links/${f.linkId}`,
+    headers: { authorization: `Bearer ${f.owner.token}` },
+  });
   assert.equal(revoked.statusCode, 204);
   const ended = await waitFor(() => eventsOf(tv, 'unwatched')[0], 5000, 'unwatched');
   assert.equal(ended.roomId, f.roomId);
   assert.match(String(ended.reason), /revoked/);
-  server.app.services.events.emit('roomMood', { roomId: f.roomId, t: Date.now(), mood: { emotion: 'sad', confidence: 0.9, valence: -0.6, arousal: -0.3, members: 1, mean: { valence: -0.6, arousal: -0.3 }, guardedFor: [] } });
+  server.app.services.events.emit('roomMood', {
+    roomId: f.roomId,
+    t: Date.now(),
+    mood: {
+      emotion: 'sad',
+      confidence: 0.9,
+      valence: -0.6,
+      arousal: -0.3,
+      members: 1,
+      mean: { valence: -0.6, arousal: -0.3 },
+      guardedFor: [],
+    },
+  });
   await waitFor(() => eventsOf(guest, 'roomMood').find((e) => e.emotion === 'sad'), 5000, 'the guest still watching');
   assert.equal(eventsOf(tv, 'roomMood').filter((e) => e.emotion === 'sad').length, 0);
   assert.equal((await tv.call('watch', { roomId: f.roomId, token: f.linkToken })).error?.code, 'forbidden');
@@ -190,11 +254,19 @@ test('watching is authorised like listening: codes for each refusal; a revoked l
   // Removing a member ends their watch; closing the room ends everyone's.
   const removedMember = await connect();
   assert.equal((await removedMember.call('watch', { roomId: f.roomId, token: f.otherMember.token })).ok, true);
-  const removal = await server.app.inject({ method: 'DELETE', url: `/api/rooms/${f.roomId}/members/${f.otherMember.id}`, headers: { authorization: `Bearer ${f.owner.token}` } });
+  const removal = await server.app.inject({
+    method: 'DELETE',
+    url: `/api/rooms/${f.roomId}/members/${f.otherMember.id}`,
+    headers: { authorization: `Bearer ${f.owner.token}` },
+  });
   assert.equal(removal.statusCode, 204);
   assert.match(String((await waitFor(() => eventsOf(removedMember, 'unwatched')[0], 5000, 'unwatched on removal')).reason), /removed/);
   assert.equal(eventsOf(guest, 'unwatched').length, 0, 'the others keep watching');
-  const closed = await server.app.inject({ method: 'POST', url: `/api/rooms/${f.roomId}/close`, headers: { authorization: `Bearer ${f.owner.token}` } });
+  const closed = await server.app.inject({
+    method: 'POST',
+    url: `/api/rooms/${f.roomId}/close`,
+    headers: { authorization: `Bearer ${f.owner.token}` },
+  });
   assert.equal(closed.statusCode, 204);
   assert.match(String((await waitFor(() => eventsOf(guest, 'unwatched')[0], 5000, 'unwatched on close')).reason), /closed/);
 });

@@ -7,11 +7,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+
 import type { Browser } from 'playwright-core';
+
+import { type RoomFixture, roomFixture } from '../accounts/fixtures.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ensureClientBundle } from '../helpers/client-bundle.js';
-import { roomFixture, type RoomFixture } from '../accounts/fixtures.js';
 import { toneTracks } from '../stream/fixtures.js';
 
 let server: TestApp;
@@ -23,8 +25,13 @@ before(async () => {
   server = await startTestApp({ ALLOW_ANONYMOUS_ROOMS: 'false', MEDIASOUP_WORKERS: '1' });
   f = await roomFixture(server.app);
   const form = new FormData();
-  for (const track of toneTracks(2, 15)) form.append('file', new Blob([new Uint8Array(fs.readFileSync(track.filePath))]), `${track.trackId}.flac`);
-  const imported = await fetch(`${server.url}/api/music/import`, { method: 'POST', body: form, headers: { authorization: `Bearer ${f.owner.token}` } });
+  for (const track of toneTracks(2, 15))
+    form.append('file', new Blob([new Uint8Array(fs.readFileSync(track.filePath))]), `${track.trackId}.flac`);
+  const imported = await fetch(`${server.url}/api/music/import`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${f.owner.token}` },
+  });
   assert.equal(imported.status, 201, await imported.clone().text());
 });
 after(async () => {
@@ -36,7 +43,11 @@ test('search results and a plane point play next and take the room somewhere', {
   browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(server.url);
-  const session = { user: { id: f.owner.id, displayName: 'Owner', email: f.owner.email, guest: false }, accessToken: f.owner.token, refreshToken: 'unused' };
+  const session = {
+    user: { id: f.owner.id, displayName: 'Owner', email: f.owner.email, guest: false },
+    accessToken: f.owner.token,
+    refreshToken: 'unused',
+  };
   await page.evaluate((s) => localStorage.setItem('moodify.session', s), JSON.stringify(session));
   await page.reload();
 

@@ -5,17 +5,28 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
+import type { Browser } from 'playwright-core';
+
 import { recordVp8, RtpReplayer } from '../../bench/lib/rtp-replay.js';
 import { joinSyntheticPeer } from '../../bench/lib/synthetic-peer.js';
-import type { Browser } from 'playwright-core';
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
 import type { AudioChunk, VideoFrame } from '../../media/types.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { waitFor } from '../helpers/server-process.js';
 import {
-  bestCircularCorrelation, correlation, ferImages, makeFaceClip, makeSpeechWav, rgbToGray, rmsEnvelope,
-  sharedDataAvailable, speechClips, tempDir, type FaceClip,
+  bestCircularCorrelation,
+  correlation,
+  type FaceClip,
+  ferImages,
+  makeFaceClip,
+  makeSpeechWav,
+  rgbToGray,
+  rmsEnvelope,
+  sharedDataAvailable,
+  speechClips,
+  tempDir,
 } from '../helpers/test-media.js';
 
 const skip = sharedDataAvailable() ? false : 'needs ../shared/data';
@@ -29,7 +40,10 @@ before(async () => {
   if (skip) return;
   const dir = tempDir('moodify-media-');
   clip = makeFaceClip([...ferImages('happy', 3), ...ferImages('surprise', 3)], path.join(dir, 'faces.y4m'));
-  speech = makeSpeechWav(speechClips(3, (r) => r.actor === '3'), path.join(dir, 'speech.wav'));
+  speech = makeSpeechWav(
+    speechClips(3, (r) => r.actor === '3'),
+    path.join(dir, 'speech.wav'),
+  );
   otherClip = makeFaceClip(ferImages('sad', 3), path.join(dir, 'other.y4m'));
   server = await startTestApp();
   browser = await launchChromium({ videoFile: clip.y4m, audioFile: speech.wav });
@@ -105,8 +119,13 @@ test('camera + mic: frames match the source faces and PCM follows the source spe
     const frames = await collectFrames(video, 10, 5000);
     const scores = frames.map((f) => bestReferenceMatch(f));
     const matching = scores.filter((r) => r >= 0.8).length;
-    t.diagnostic(`first frame ${(first.decodedAt && Date.now() - producingAt) || 0} ms after the producer; best-match r: ${scores.map((r) => r.toFixed(2)).join(' ')}`);
-    assert.ok(matching >= frames.length * 0.8, `frames matching a source face (r ≥ 0.8): ${matching}/${frames.length}; r = ${scores.map((r) => r.toFixed(2)).join(' ')}`);
+    t.diagnostic(
+      `first frame ${(first.decodedAt && Date.now() - producingAt) || 0} ms after the producer; best-match r: ${scores.map((r) => r.toFixed(2)).join(' ')}`,
+    );
+    assert.ok(
+      matching >= frames.length * 0.8,
+      `frames matching a source face (r ≥ 0.8): ${matching}/${frames.length}; r = ${scores.map((r) => r.toFixed(2)).join(' ')}`,
+    );
 
     const { tap: audio } = await audioTap;
     const chunks = await collectAudio(audio, 300, 10000); // 6 s
@@ -142,7 +161,11 @@ test('a camera-only and a mic-only participant both work', { skip }, async () =>
     assert.ok((await collectFrames(video, 3, 5000)).length === 3, 'camera-only participant delivers frames');
     const { tap: audio } = await audioTap;
     assert.ok((await collectAudio(audio, 50, 5000)).length === 50, 'mic-only participant delivers PCM');
-    const statuses = await Promise.all([cameraOnly, micOnly].map((p) => p.evaluate(() => document.querySelector('moodify-room')!.shadowRoot!.querySelector('moodify-capture')!.status)));
+    const statuses = await Promise.all(
+      [cameraOnly, micOnly].map((p) =>
+        p.evaluate(() => document.querySelector('moodify-room')!.shadowRoot!.querySelector('moodify-capture')!.status),
+      ),
+    );
     assert.deepEqual(statuses, ['live', 'live']);
     assert.equal(audioFromCameraOnly, false, 'no audio stream from the camera-only participant');
     assert.equal(videoFromMicOnly, false, 'no video stream from the mic-only participant');
@@ -183,8 +206,14 @@ test('two participants in one room are kept apart', { skip }, async () => {
     };
     const fromBrowser = await ownScores(browserId, clip.references, otherClip.references);
     const fromSynthetic = await ownScores(other.participantId, otherClip.references, clip.references);
-    assert.ok(fromBrowser.own >= 0.8 && fromBrowser.own > fromBrowser.foreign, `browser peer: own ${fromBrowser.own.toFixed(2)} vs other's ${fromBrowser.foreign.toFixed(2)}`);
-    assert.ok(fromSynthetic.own >= 0.8 && fromSynthetic.own > fromSynthetic.foreign, `synthetic peer: own ${fromSynthetic.own.toFixed(2)} vs other's ${fromSynthetic.foreign.toFixed(2)}`);
+    assert.ok(
+      fromBrowser.own >= 0.8 && fromBrowser.own > fromBrowser.foreign,
+      `browser peer: own ${fromBrowser.own.toFixed(2)} vs other's ${fromBrowser.foreign.toFixed(2)}`,
+    );
+    assert.ok(
+      fromSynthetic.own >= 0.8 && fromSynthetic.own > fromSynthetic.foreign,
+      `synthetic peer: own ${fromSynthetic.own.toFixed(2)} vs other's ${fromSynthetic.foreign.toFixed(2)}`,
+    );
   } finally {
     server.app.rooms.off('videoTap', collect);
     await other.leave();
@@ -193,7 +222,7 @@ test('two participants in one room are kept apart', { skip }, async () => {
   }
 });
 
-test('kill -9 of a consumer\'s ffmpeg: frames flow again within 2 s', { skip }, async (t) => {
+test("kill -9 of a consumer's ffmpeg: frames flow again within 2 s", { skip }, async (t) => {
   const videoTap = nextTap('videoTap', 'ingest-kill');
   const page = await openRoomPage('ingest-kill');
   try {
@@ -218,7 +247,10 @@ test('kill -9 of a consumer\'s ffmpeg: frames flow again within 2 s', { skip }, 
     t.diagnostic(`frames again ${recoveredAt - killedAt} ms after kill -9`);
     assert.ok(recoveredAt - killedAt <= 2000, `frames flowed again after ${recoveredAt - killedAt} ms`);
     assert.equal(tap.restarts, 1);
-    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /moodify_media_decoder_restarts_total\{participant="[^"]+",kind="video"\} 1/);
+    assert.match(
+      await (await fetch(`${server.url}/metrics`)).text(),
+      /moodify_media_decoder_restarts_total\{participant="[^"]+",kind="video"\} 1/,
+    );
   } finally {
     await page.close();
   }
@@ -233,7 +265,11 @@ test('an anonymous room page charts its own readings (the capture socket hands t
         ?? [...root.querySelectorAll('*')].map((el) => el.shadowRoot && find(el.shadowRoot)).find(Boolean) ?? null;
       return find(document)?.sampleCount ?? 0;
     })()`;
-    const count = await waitFor(async () => ((await page.evaluate(samples)) as number) || undefined, 30000, 'own readings in the emotion flow');
+    const count = await waitFor(
+      async () => ((await page.evaluate(samples)) as number) || undefined,
+      30000,
+      'own readings in the emotion flow',
+    );
     assert.ok(count >= 1);
   } finally {
     await page.close();

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { recordOpus, recordVp8, RtpReplayer, type RecordedStream } from '../../bench/lib/rtp-replay.js';
+
+import { type RecordedStream, recordOpus, recordVp8, RtpReplayer } from '../../bench/lib/rtp-replay.js';
 import { joinSyntheticPeer } from '../../bench/lib/synthetic-peer.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { boundUdpPorts, ffmpegChildren, mediasoupObjects } from '../helpers/leaks.js';
@@ -75,6 +76,9 @@ test('100 join/leave cycles leave no process, port or memory growth', { skip, ti
   assert.ok(afterCycles.ports <= before.ports, `UDP ports ${before.ports} → ${afterCycles.ports}`);
   assert.deepEqual(await mediasoupObjects(server.app), { routers: 0, transports: 0 });
   assert.ok(afterCycles.rss - before.rss < 40, `server RSS grew ${(afterCycles.rss - before.rss).toFixed(1)} MB`);
-  assert.ok(afterCycles.workersRss - before.workersRss < 20, `workers' RSS grew ${(afterCycles.workersRss - before.workersRss).toFixed(1)} MB`);
+  assert.ok(
+    afterCycles.workersRss - before.workersRss < 20,
+    `workers' RSS grew ${(afterCycles.workersRss - before.workersRss).toFixed(1)} MB`,
+  );
   assert.equal(server.app.services.workers.liveCount(), server.app.services.workers.size);
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server-process.js';
@@ -32,7 +33,12 @@ async function signUp(name: string): Promise<{ token: string; userId: string }> 
 test('join needs a member’s token; the codes name the refusal', async () => {
   const owner = await signUp('owner');
   const stranger = await signUp('stranger');
-  const created = await server.app.inject({ method: 'POST', url: '/api/rooms', headers: { authorization: `Bearer ${owner.token}` }, payload: { name: 'Kitchen' } });
+  const created = await server.app.inject({
+    method: 'POST',
+    url: '/api/rooms',
+    headers: { authorization: `Bearer ${owner.token}` },
+    payload: { name: 'Kitchen' },
+  });
   assert.equal(created.statusCode, 201, created.body);
   const roomId = (created.json() as { id: string }).id;
 
@@ -47,7 +53,11 @@ test('join needs a member’s token; the codes name the refusal', async () => {
   assert.equal((joined.data as { role: string }).role, 'owner');
 
   // Closing the room evicts the live peer.
-  const closed = await server.app.inject({ method: 'POST', url: `/api/rooms/${roomId}/close`, headers: { authorization: `Bearer ${owner.token}` } });
+  const closed = await server.app.inject({
+    method: 'POST',
+    url: `/api/rooms/${roomId}/close`,
+    headers: { authorization: `Bearer ${owner.token}` },
+  });
   assert.equal(closed.statusCode, 204);
   await waitFor(() => ws.events.some((e) => e.event === 'removed') || undefined, 5000, 'a removed event');
   assert.equal((await ws.call('createWebRtcTransport', { direction: 'send' })).error?.code, 'not-joined');

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { recordOpus, recordVp8, RtpReplayer, type RecordedStream } from '../../bench/lib/rtp-replay.js';
+
+import { type RecordedStream, recordOpus, recordVp8, RtpReplayer } from '../../bench/lib/rtp-replay.js';
 import { joinSyntheticPeer } from '../../bench/lib/synthetic-peer.js';
 import { SignallingWs } from '../../bench/lib/ws-client.js';
 import type { VideoTap } from '../../media/ingest/producer-tap.js';
@@ -49,20 +50,44 @@ function rng(seed: number) {
   };
 }
 
-const METHODS = ['join', 'leave', 'watch', 'unwatch', 'ping', 'createWebRtcTransport', 'createPlainTransport', 'connectWebRtcTransport', 'produce', 'pauseProducer', 'resumeProducer', 'closeProducer'];
+const METHODS = [
+  'join',
+  'leave',
+  'watch',
+  'unwatch',
+  'ping',
+  'createWebRtcTransport',
+  'createPlainTransport',
+  'connectWebRtcTransport',
+  'produce',
+  'pauseProducer',
+  'resumeProducer',
+  'closeProducer',
+];
 
 function randomValue(r: () => number, depth = 0): unknown {
   const pick = Math.floor(r() * 9);
   switch (pick) {
-    case 0: return null;
-    case 1: return r() * 1e6 - 5e5;
-    case 2: return r() > 0.5;
-    case 3: return 'x'.repeat(Math.floor(r() * 100));
-    case 4: return String.fromCharCode(...Array.from({ length: 8 }, () => Math.floor(r() * 0xd7ff)));
-    case 5: return depth > 2 ? [] : Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    case 6: return depth > 2 ? {} : Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}`, randomValue(r, depth + 1)]));
-    case 7: return 'living-room';
-    default: return -1;
+    case 0:
+      return null;
+    case 1:
+      return r() * 1e6 - 5e5;
+    case 2:
+      return r() > 0.5;
+    case 3:
+      return 'x'.repeat(Math.floor(r() * 100));
+    case 4:
+      return String.fromCharCode(...Array.from({ length: 8 }, () => Math.floor(r() * 0xd7ff)));
+    case 5:
+      return depth > 2 ? [] : Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    case 6:
+      return depth > 2
+        ? {}
+        : Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}`, randomValue(r, depth + 1)]));
+    case 7:
+      return 'living-room';
+    default:
+      return -1;
   }
 }
 
@@ -71,18 +96,53 @@ function fuzzMessage(r: () => number, id: number): string | Buffer {
   const kind = Math.floor(r() * 12);
   const method = METHODS[Math.floor(r() * METHODS.length)]!;
   switch (kind) {
-    case 0: return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 64) }, () => Math.floor(r() * 256)));
-    case 1: return `{"v":1,"id":${id},"method":"join","data":{`; // truncated JSON
-    case 2: return JSON.stringify(randomValue(r));
-    case 3: return JSON.stringify({ v: 2, id, method, data: {} });
-    case 4: return JSON.stringify({ v: 1, id, method: `nope-${Math.floor(r() * 100)}`, data: {} });
-    case 5: return JSON.stringify({ v: 1, id, method, data: randomValue(r) });
-    case 6: return JSON.stringify({ v: 1, id, method, data: { transportId: 'f'.repeat(36), producerId: 'a'.repeat(36), kind: 'video', rtpParameters: { codecs: [randomValue(r)] }, dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'zz' }] } } });
-    case 7: return JSON.stringify({ v: 1, id, method: 'join', data: { roomId: `fuzz-${Math.floor(r() * 3)}`, displayName: 'fuzzer' } });
-    case 8: return JSON.stringify({ v: 1, id, method: 'createPlainTransport', data: {} });
-    case 9: return JSON.stringify({ v: 1, id, method: 'produce', data: { transportId: 'nope', kind: 'audio', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 1 }] } } });
-    case 10: return JSON.stringify({ v: 1, id, method: 'ping', data: { pad: 'p'.repeat(70 * 1024) } }); // over the 64 KiB message limit
-    default: return JSON.stringify({ v: 1, id, method: 'leave', data: {} });
+    case 0:
+      return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 64) }, () => Math.floor(r() * 256)));
+    case 1:
+      return `{"v":1,"id":${id},"method":"join","data":{`; // truncated JSON
+    case 2:
+      return JSON.stringify(randomValue(r));
+    case 3:
+      return JSON.stringify({ v: 2, id, method, data: {} });
+    case 4:
+      return JSON.stringify({ v: 1, id, method: `nope-${Math.floor(r() * 100)}`, data: {} });
+    case 5:
+      return JSON.stringify({ v: 1, id, method, data: randomValue(r) });
+    case 6:
+      return JSON.stringify({
+        v: 1,
+        id,
+        method,
+        data: {
+          transportId: 'f'.repeat(36),
+          producerId: 'a'.repeat(36),
+          kind: 'video',
+          rtpParameters: { codecs: [randomValue(r)] },
+          dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'zz' }] },
+        },
+      });
+    case 7:
+      return JSON.stringify({ v: 1, id, method: 'join', data: { roomId: `fuzz-${Math.floor(r() * 3)}`, displayName: 'fuzzer' } });
+    case 8:
+      return JSON.stringify({ v: 1, id, method: 'createPlainTransport', data: {} });
+    case 9:
+      return JSON.stringify({
+        v: 1,
+        id,
+        method: 'produce',
+        data: {
+          transportId: 'nope',
+          kind: 'audio',
+          rtpParameters: {
+            codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+            encodings: [{ ssrc: 1 }],
+          },
+        },
+      });
+    case 10:
+      return JSON.stringify({ v: 1, id, method: 'ping', data: { pad: 'p'.repeat(70 * 1024) } }); // over the 64 KiB message limit
+    default:
+      return JSON.stringify({ v: 1, id, method: 'leave', data: {} });
   }
 }
 
@@ -119,10 +179,22 @@ test('10,000 fuzz messages: every one answered, the good peer keeps flowing, not
   }
   t.diagnostic(`${replies.length} replies in ${elapsed} ms: ${[...codes].map(([k, v]) => `${k}=${v}`).join(', ')}`);
   assert.equal(replies.length, SOCKETS * PER_SOCKET, 'exactly one reply per message');
-  for (const code of ['bad-json', 'bad-envelope', 'unsupported-version', 'unknown-method', 'invalid-params', 'too-large', 'not-joined', 'unknown-transport']) {
+  for (const code of [
+    'bad-json',
+    'bad-envelope',
+    'unsupported-version',
+    'unknown-method',
+    'invalid-params',
+    'too-large',
+    'not-joined',
+    'unknown-transport',
+  ]) {
     assert.ok((codes.get(code) ?? 0) > 0, `the fuzz reached the "${code}" path`);
   }
-  assert.ok(framesDuringFuzz >= Math.floor((elapsed / 1000) * 5 * 0.5), `the good peer kept delivering frames: ${framesDuringFuzz} in ${elapsed} ms`);
+  assert.ok(
+    framesDuringFuzz >= Math.floor((elapsed / 1000) * 5 * 0.5),
+    `the good peer kept delivering frames: ${framesDuringFuzz} in ${elapsed} ms`,
+  );
 
   await Promise.all(fuzzers.map((ws) => ws.close()));
   await good.leave();

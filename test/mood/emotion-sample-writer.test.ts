@@ -6,13 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
-import { openDatabase, type Database } from '../../server/database.js';
-import { postgresBehindProxy } from '../helpers/postgres.js';
-import type { TcpProxy } from '../helpers/tcp-proxy.js';
-import { waitFor } from '../helpers/server-process.js';
+
+import { type Database, openDatabase } from '../../server/database.js';
 import { EmotionSampleWriter } from '../../server/mood/emotion-sample-writer.js';
+import { postgresBehindProxy } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/server-process.js';
+import type { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const OUTAGE_MS = Number(process.env.EMOTION_OUTAGE_MS ?? 5000);
 
@@ -49,7 +51,9 @@ async function withPostgres(t: { skip: (m: string) => void }, body: (db: Databas
 }
 
 const count = async (database: Database, participantId: string) => {
-  const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from emotion_samples where participant_id = ${participantId}`);
+  const rows = await database.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from emotion_samples where participant_id = ${participantId}`,
+  );
   return Number((rows as unknown as { n: number }[])[0]?.n ?? (rows as unknown as { rows: { n: number }[] }).rows?.[0]?.n);
 };
 
@@ -86,7 +90,14 @@ test('a PostgreSQL outage buffers samples and every one is written when it retur
 test('past its bound the buffer drops the oldest samples and counts them in /metrics', async (t) => {
   await withPostgres(t, async (database, proxy) => {
     const registry = new Registry();
-    const writer = new EmotionSampleWriter(database.db, { flushIntervalMs: 100, batchSize: 20, retryMs: 100, maxRetryMs: 300, maxBuffered: 100, registry });
+    const writer = new EmotionSampleWriter(database.db, {
+      flushIntervalMs: 100,
+      batchSize: 20,
+      retryMs: 100,
+      maxRetryMs: 300,
+      maxBuffered: 100,
+      registry,
+    });
     await proxy.stop();
     for (let i = 0; i < 150; i++) writer.enqueue(sample(i, 'p2'));
     await new Promise((r) => setTimeout(r, 400));

@@ -7,9 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { sql } from 'drizzle-orm';
-import { postgresBehindProxy } from '../helpers/postgres.js';
+
 import { startTestApp } from '../helpers/app.js';
+import { postgresBehindProxy } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/server-process.js';
 
 const OUTAGE_MS = Number(process.env.EMOTION_OUTAGE_MS ?? 5000);
@@ -25,8 +27,18 @@ test('mood samples of a live session survive a PostgreSQL outage', async (t) => 
     let fused = 0;
     const tick = () => {
       for (const participantId of ['alice', 'bob']) {
-        mood.observe({ roomId: 'room-outage', participantId, modality: 'face', reading: { probabilities: [0.05, 0, 0.05, 0.7, 0.1, 0.05, 0.05], confidence: 0.9 } });
-        mood.observe({ roomId: 'room-outage', participantId, modality: 'voice', reading: participantId === 'bob' ? null : { probabilities: [0, 0, 0, 0.6, 0.2, 0, 0.2], confidence: 0.6 } });
+        mood.observe({
+          roomId: 'room-outage',
+          participantId,
+          modality: 'face',
+          reading: { probabilities: [0.05, 0, 0.05, 0.7, 0.1, 0.05, 0.05], confidence: 0.9 },
+        });
+        mood.observe({
+          roomId: 'room-outage',
+          participantId,
+          modality: 'voice',
+          reading: participantId === 'bob' ? null : { probabilities: [0, 0, 0, 0.6, 0.2, 0, 0.2], confidence: 0.6 },
+        });
         fused += 2;
       }
     };
@@ -44,7 +56,9 @@ test('mood samples of a live session survive a PostgreSQL outage', async (t) => 
     assert.match(await registry.metrics(), /moodify_emotion_samples_write_failures_total [1-9]/);
     await proxy.start();
     await waitFor(() => (emotionSamples.buffered === 0 ? true : undefined), 30000, 'the buffer to drain');
-    const rows = (await database.db.execute(sql`select count(*)::int as n from emotion_samples where room_id = 'room-outage'`)) as unknown as { n: number }[];
+    const rows = (await database.db.execute(
+      sql`select count(*)::int as n from emotion_samples where room_id = 'room-outage'`,
+    )) as unknown as { n: number }[];
     assert.equal(Number(rows[0]!.n), fused, 'every fused reading was stored');
     assert.equal(emotionSamples.stats.dropped, 0);
   } finally {

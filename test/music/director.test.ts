@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Database } from '../../server/database.js';
-import { feedback, plays, trackFeatures, tracks } from '../../sql/schema.js';
+
+import { type Database, openDatabase } from '../../server/database.js';
 import { MusicDirector, UnknownTrackError } from '../../server/music/director.js';
+import { feedback, plays, trackFeatures, tracks } from '../../sql/schema.js';
 
 /** One listener's own session key (the format server/accounts/personal-data.ts deletes with the user). */
 const listenerSession = (userId: string) => `listener:${userId}`;
@@ -29,11 +31,31 @@ before(async () => {
   for (const [i, p] of points.entries()) {
     const [row] = await database.db
       .insert(tracks)
-      .values({ filePath: `/lib/${i}.ogg`, audioHash: `h${i}`, fileSize: 1, fileMtimeMs: 1, title: p.title, durationS: 200, origin: 'import' })
+      .values({
+        filePath: `/lib/${i}.ogg`,
+        audioHash: `h${i}`,
+        fileSize: 1,
+        fileMtimeMs: 1,
+        title: p.title,
+        durationS: 200,
+        origin: 'import',
+      })
       .returning({ id: tracks.id });
     await database.db.insert(trackFeatures).values({
-      trackId: row!.id, bpm: p.bpm, key: 'D', mode: 'minor', keyConfidence: 0.8, loudnessLufs: -16, energy: 0.1, spectralCentroidHz: 1200,
-      valence: p.valence, arousal: p.arousal, emotion: 'sad', moodSource: 'model', modelVersion: 'test', vector: {},
+      trackId: row!.id,
+      bpm: p.bpm,
+      key: 'D',
+      mode: 'minor',
+      keyConfidence: 0.8,
+      loudnessLufs: -16,
+      energy: 0.1,
+      spectralCentroidHz: 1200,
+      valence: p.valence,
+      arousal: p.arousal,
+      emotion: 'sad',
+      moodSource: 'model',
+      modelVersion: 'test',
+      vector: {},
     });
   }
 });
@@ -43,7 +65,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('feedback is stored and changes that user\'s later picks (and only theirs)', async () => {
+test("feedback is stored and changes that user's later picks (and only theirs)", async () => {
   let now = 0;
   const director = new MusicDirector(database.db, { now: () => now });
   await director.reloadCatalog();
@@ -54,7 +76,10 @@ test('feedback is stored and changes that user\'s later picks (and only theirs)'
   assert.equal(first.loudnessLufs, -16);
   await director.recordFeedback('alice', first.trackId, 'dislike');
   const stored = await database.db.select().from(feedback).where(eq(feedback.userId, 'alice'));
-  assert.deepEqual(stored.map((r) => r.kind), ['dislike']);
+  assert.deepEqual(
+    stored.map((r) => r.kind),
+    ['dislike'],
+  );
   await assert.rejects(director.recordFeedback('alice', '00000000-0000-0000-0000-000000000000', 'like'), UnknownTrackError);
 
   // A fresh director (a restarted server) reads feedback and play history back from the database.

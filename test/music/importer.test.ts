@@ -10,12 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Database } from '../../server/database.js';
-import { trackFeatures, tracks } from '../../sql/schema.js';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
+import { type Database, openDatabase } from '../../server/database.js';
 import { importDirectory, importFiles, type ImportSummary } from '../../server/music/importer.js';
 import { MusicMoodModel } from '../../server/music/valence-arousal.js';
+import { trackFeatures, tracks } from '../../sql/schema.js';
 
 const CLICKS = [
   { bpm: 90, file: 'click-90.mp3' },
@@ -23,9 +25,24 @@ const CLICKS = [
   { bpm: 140, file: 'click-140.flac' },
 ];
 // Triads as sums of sines, two seconds each: I–IV–V–I and i–iv–V–i.
-const C_MAJOR = [[261.63, 329.63, 392.0], [349.23, 440.0, 523.25], [392.0, 493.88, 587.33], [261.63, 329.63, 392.0]];
-const A_MINOR = [[220.0, 261.63, 329.63], [293.66, 349.23, 440.0], [329.63, 415.3, 493.88], [220.0, 261.63, 329.63]];
-const D_MAJOR = [[293.66, 369.99, 440.0], [392.0, 493.88, 587.33], [440.0, 554.37, 659.25], [293.66, 369.99, 440.0]];
+const C_MAJOR = [
+  [261.63, 329.63, 392.0],
+  [349.23, 440.0, 523.25],
+  [392.0, 493.88, 587.33],
+  [261.63, 329.63, 392.0],
+];
+const A_MINOR = [
+  [220.0, 261.63, 329.63],
+  [293.66, 349.23, 440.0],
+  [329.63, 415.3, 493.88],
+  [220.0, 261.63, 329.63],
+];
+const D_MAJOR = [
+  [293.66, 369.99, 440.0],
+  [392.0, 493.88, 587.33],
+  [440.0, 554.37, 659.25],
+  [293.66, 369.99, 440.0],
+];
 
 let dir: string;
 let database: Database;
@@ -56,7 +73,12 @@ before(async () => {
   synth(chords(D_MAJOR), 8, path.join(lib, 'd-major.opus'));
   fs.copyFileSync(path.join(lib, 'c-major.wav'), path.join(lib, 'z-copies', 'c-major-copy.wav'));
   fs.writeFileSync(path.join(lib, 'broken.mp3'), Buffer.concat([Buffer.from('ID3'), Buffer.alloc(40_000, 7)]));
-  fs.writeFileSync(path.join(lib, 'library.json'), JSON.stringify([{ file: 'd-major.opus', title: 'Sunrise in D', artist: 'Sidecar', valence: 0.6, arousal: -0.4, tags: ['calm', 'test'] }]));
+  fs.writeFileSync(
+    path.join(lib, 'library.json'),
+    JSON.stringify([
+      { file: 'd-major.opus', title: 'Sunrise in D', artist: 'Sidecar', valence: 0.6, arousal: -0.4, tags: ['calm', 'test'] },
+    ]),
+  );
   database = await openDatabase({ dataDir: path.join(dir, 'data') });
   await database.migrate();
   summary = await importDirectory(database.db, lib, { origin: 'import' });
@@ -94,7 +116,11 @@ test('tempo within ±3 BPM on click tracks', async () => {
 });
 
 test('key and mode right on chord fixtures', async () => {
-  for (const [file, key, mode] of [['c-major.wav', 'C', 'major'], ['a-minor.m4a', 'A', 'minor'], ['d-major.opus', 'D', 'major']] as const) {
+  for (const [file, key, mode] of [
+    ['c-major.wav', 'C', 'major'],
+    ['a-minor.m4a', 'A', 'minor'],
+    ['d-major.opus', 'D', 'major'],
+  ] as const) {
     const row = await featuresOf(file);
     assert.equal(`${row.track_features.key} ${row.track_features.mode}`, `${key} ${mode}`, file);
   }
@@ -126,7 +152,10 @@ test('a second run resumes: imported files are skipped unchanged, the failures a
 
 test('a track measured by an older mood model is measured again by the next run', async () => {
   const before = await featuresOf('c-major.wav');
-  await database.db.update(trackFeatures).set({ modelVersion: 'an-older-model', valence: 0.99 }).where(eq(trackFeatures.trackId, before.tracks.id));
+  await database.db
+    .update(trackFeatures)
+    .set({ modelVersion: 'an-older-model', valence: 0.99 })
+    .where(eq(trackFeatures.trackId, before.tracks.id));
   const again = await importDirectory(database.db, path.join(dir, 'lib'), { origin: 'import' });
   assert.equal(again.imported, 1);
   assert.equal(again.unchanged, 5);
@@ -136,7 +165,9 @@ test('a track measured by an older mood model is measured again by the next run'
 });
 
 test('real audio: a 4Q clip and a Debian game-music track', async (t) => {
-  const files = ['../shared/data/music/4q/Q3/' + (fs.existsSync('../shared/data/music/4q/Q3') ? fs.readdirSync('../shared/data/music/4q/Q3')[0] : '')];
+  const files = [
+    '../shared/data/music/4q/Q3/' + (fs.existsSync('../shared/data/music/4q/Q3') ? fs.readdirSync('../shared/data/music/4q/Q3')[0] : ''),
+  ];
   const debian = '/usr/share/games/singularity/music/lose/Chimes They Fade.ogg';
   if (fs.existsSync(debian)) files.push(debian);
   const present = files.filter((f) => fs.existsSync(f) && fs.statSync(f).isFile());

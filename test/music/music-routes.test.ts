@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+
 import { eq } from 'drizzle-orm';
-import { feedback } from '../../sql/schema.js';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
+import { feedback } from '../../sql/schema.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 let token: string;
@@ -23,7 +25,16 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-music-api-'));
   const file = path.join(dir, 'click.wav');
   // 8 s of clicks at 100 BPM, 16 kHz mono: about 256 KB, under the 1 MB limit set below.
-  execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', "aevalsrc='if(lt(mod(t\\,0.6)\\,0.03)\\,sin(2*PI*1500*t)\\,0)':s=16000:d=8", file]);
+  execFileSync(ffmpegPath(), [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    "aevalsrc='if(lt(mod(t\\,0.6)\\,0.03)\\,sin(2*PI*1500*t)\\,0)':s=16000:d=8",
+    file,
+  ]);
   clickWav = fs.readFileSync(file);
   t = await startTestApp({ MEDIASOUP_WORKERS: '1', MUSIC_MAX_UPLOAD_MB: '1' });
   const signup = await fetch(`${t.url}/api/auth/signup`, {
@@ -47,9 +58,15 @@ function upload(files: { name: string; bytes: Buffer }[], auth = true) {
 }
 
 test('the library starts empty and lists the bundled music credits', async () => {
-  const lib = (await (await fetch(`${t.url}/api/music/library`)).json()) as { tracks: number; credits: { debianPackage: string; license: string }[] };
+  const lib = (await (await fetch(`${t.url}/api/music/library`)).json()) as {
+    tracks: number;
+    credits: { debianPackage: string; license: string }[];
+  };
   assert.equal(lib.tracks, 0);
-  assert.deepEqual(lib.credits.map((c) => c.debianPackage), ['singularity-music', 'hyperrogue-music']);
+  assert.deepEqual(
+    lib.credits.map((c) => c.debianPackage),
+    ['singularity-music', 'hyperrogue-music'],
+  );
   assert.ok(lib.credits.every((c) => c.license === 'CC BY-SA 3.0'));
 });
 
@@ -79,19 +96,30 @@ test('upload import: sign-in required, wrong types and corrupt files reported, a
   assert.equal(again.status, 422);
   assert.deepEqual(((await again.json()) as { duplicates: string[] }).duplicates, ['same-audio.wav']);
 
-  const list = (await (await fetch(`${t.url}/api/music/tracks`)).json()) as { total: number; tracks: { bpm: number; origin: string; valence: number }[] };
+  const list = (await (await fetch(`${t.url}/api/music/tracks`)).json()) as {
+    total: number;
+    tracks: { bpm: number; origin: string; valence: number }[];
+  };
   assert.equal(list.total, 1);
   assert.equal(list.tracks[0]!.origin, 'upload');
   assert.ok(Math.abs(list.tracks[0]!.bpm - 100) <= 3, String(list.tracks[0]!.bpm));
 });
 
-test('the stream engine\'s track source picks for the room mood on the bus, with an explanation', async () => {
+test("the stream engine's track source picks for the room mood on the bus, with an explanation", async () => {
   const { events, music } = t.app.services;
   assert.ok(music);
   events.emit('roomMood', {
     roomId: 'r1',
     t: Date.now(),
-    mood: { emotion: 'happy', confidence: 0.8, valence: 0.7, arousal: 0.4, members: 2, mean: { valence: 0.7, arousal: 0.4 }, guardedFor: [] },
+    mood: {
+      emotion: 'happy',
+      confidence: 0.8,
+      valence: 0.7,
+      arousal: 0.4,
+      members: 2,
+      mean: { valence: 0.7, arousal: 0.4 },
+      guardedFor: [],
+    },
   });
   const pick = await music.trackSource.next('r1', 'start');
   assert.ok(pick.filePath.endsWith('.wav') && fs.existsSync(pick.filePath));
@@ -100,11 +128,18 @@ test('the stream engine\'s track source picks for the room mood on the bus, with
   // Feedback through the sink the stream uses is stored for that listener.
   await music.feedback.record({ roomId: 'r1', trackId: pick.trackId, listenerId: 'lid:abc', kind: 'skip' });
   const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'lid:abc'));
-  assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[pick.trackId, 'skip']]);
+  assert.deepEqual(
+    rows.map((r) => [r.trackId, r.kind]),
+    [[pick.trackId, 'skip']],
+  );
 });
 
 test('room strategy: members only, validated', async () => {
-  const created = await fetch(`${t.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'Strategy room' }) });
+  const created = await fetch(`${t.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: 'Strategy room' }),
+  });
   assert.equal(created.status, 201);
   const roomId = ((await created.json()) as { id: string }).id;
   const put = (strategy: string, auth = true) =>

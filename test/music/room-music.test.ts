@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+
 import { IngestMetrics } from '../../media/ingest/metrics.js';
 import { WorkerPool } from '../../media/worker-pool.js';
-import { openDatabase, type Database } from '../../server/database.js';
+import { type Database, openDatabase } from '../../server/database.js';
 import { EventBus } from '../../server/events.js';
 import type { RoomMoodEvent } from '../../server/mood/engine.js';
 import { MusicDirector, roomSession } from '../../server/music/director.js';
@@ -41,21 +43,48 @@ before(async () => {
   database = await openDatabase({ dataDir: dir });
   await database.migrate();
   const { db } = database;
-  for (const [i, p] of [{ title: 'Happy', valence: 0.8, arousal: 0.5 }, { title: 'Sad', valence: -0.6, arousal: -0.3 }, { title: 'Calm', valence: 0.3, arousal: -0.6 }].entries()) {
+  for (const [i, p] of [
+    { title: 'Happy', valence: 0.8, arousal: 0.5 },
+    { title: 'Sad', valence: -0.6, arousal: -0.3 },
+    { title: 'Calm', valence: 0.3, arousal: -0.6 },
+  ].entries()) {
     const [row] = await db
       .insert(tracks)
-      .values({ filePath: `/lib/${i}.ogg`, audioHash: `rm${i}`, fileSize: 1, fileMtimeMs: 1, title: p.title, durationS: 200, origin: 'import' })
+      .values({
+        filePath: `/lib/${i}.ogg`,
+        audioHash: `rm${i}`,
+        fileSize: 1,
+        fileMtimeMs: 1,
+        title: p.title,
+        durationS: 200,
+        origin: 'import',
+      })
       .returning({ id: tracks.id });
     await db.insert(trackFeatures).values({
-      trackId: row!.id, bpm: 100, key: 'C', mode: 'major', keyConfidence: 0.8, loudnessLufs: -16, energy: 0.1, spectralCentroidHz: 1200,
-      valence: p.valence, arousal: p.arousal, emotion: 'happy', moodSource: 'model', modelVersion: 'test', vector: {},
+      trackId: row!.id,
+      bpm: 100,
+      key: 'C',
+      mode: 'major',
+      keyConfidence: 0.8,
+      loudnessLufs: -16,
+      energy: 0.1,
+      spectralCentroidHz: 1200,
+      valence: p.valence,
+      arousal: p.arousal,
+      emotion: 'happy',
+      moodSource: 'model',
+      modelVersion: 'test',
+      vector: {},
     });
   }
   // The owner of a room prefers calm; a member prefers lift.
   const user = async (displayName: string) => (await db.insert(users).values({ displayName }).returning({ id: users.id }))[0]!.id;
   ownerId = await user('Owner');
   memberId = await user('Member');
-  await db.insert(userSettings).values([{ userId: ownerId, strategy: 'calm' }, { userId: memberId, strategy: 'lift' }]);
+  await db.insert(userSettings).values([
+    { userId: ownerId, strategy: 'calm' },
+    { userId: memberId, strategy: 'lift' },
+  ]);
   ownedRoomId = (await db.insert(rooms).values({ slug: 'owned', name: 'Owned', ownerId }).returning({ id: rooms.id }))[0]!.id;
 
   const metrics = new Registry();
@@ -82,10 +111,20 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const join = async (roomId: string, userId?: string) => (await registry.join(roomId, { userId, displayName: 'Someone', role: 'member' }, () => {})).peer;
+const join = async (roomId: string, userId?: string) =>
+  (await registry.join(roomId, { userId, displayName: 'Someone', role: 'member' }, () => {})).peer;
 
-function roomMood(roomId: string, mood: { emotion: 'happy' | 'sad' | 'neutral'; confidence: number; valence: number; arousal: number }, extra: Partial<RoomMoodEvent> = {}): RoomMoodEvent {
-  return { roomId, t: Date.now(), mood: { ...mood, members: 1, agreeing: 1, mean: { valence: mood.valence, arousal: mood.arousal }, guardedFor: [] }, ...extra };
+function roomMood(
+  roomId: string,
+  mood: { emotion: 'happy' | 'sad' | 'neutral'; confidence: number; valence: number; arousal: number },
+  extra: Partial<RoomMoodEvent> = {},
+): RoomMoodEvent {
+  return {
+    roomId,
+    t: Date.now(),
+    mood: { ...mood, members: 1, agreeing: 1, mean: { valence: mood.valence, arousal: mood.arousal }, guardedFor: [] },
+    ...extra,
+  };
 }
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
@@ -96,7 +135,7 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-test('a room\'s first pick waits for the room to be read, then suits its mood and is announced', async () => {
+test("a room's first pick waits for the room to be read, then suits its mood and is announced", async () => {
   const picked: TrackPickedEvent[] = [];
   const announced: NowPlayingEvent[] = [];
   bus.on('trackPicked', (e) => picked.push(e));
@@ -109,11 +148,24 @@ test('a room\'s first pick waits for the room to be read, then suits its mood an
   bus.emit('roomMood', roomMood('first-room', { emotion: 'happy', confidence: 0.8, valence: 0.8, arousal: 0.5 }));
   const pick = await pending;
   assert.equal(pick.title, 'Happy');
-  assert.deepEqual(picked.map((e) => [e.roomId, e.trackId, e.reason]), [['first-room', pick.trackId, 'start']]);
+  assert.deepEqual(
+    picked.map((e) => [e.roomId, e.trackId, e.reason]),
+    [['first-room', pick.trackId, 'start']],
+  );
   assert.equal(music.story('first-room'), null, 'nothing is audible yet');
 
   // The stream says it became audible: the room is told, with the pick's story.
-  const track = { trackId: pick.trackId, title: pick.title, artist: null, durationS: 200, explanation: pick.explanation, valence: pick.valence, arousal: pick.arousal, bpm: 100, key: 'C' };
+  const track = {
+    trackId: pick.trackId,
+    title: pick.title,
+    artist: null,
+    durationS: 200,
+    explanation: pick.explanation,
+    valence: pick.valence,
+    arousal: pick.arousal,
+    bpm: 100,
+    key: 'C',
+  };
   bus.emit('trackStarted', { roomId: 'first-room', track, reason: 'start', audibleAtMs: Date.now() });
   assert.equal(announced.length, 1);
   assert.equal(announced[0]!.trackId, pick.trackId);
@@ -135,11 +187,24 @@ test('nobody in the room (a listener-only stream): the first pick goes at once, 
 });
 
 test('the music keeps the last mood it knew while the room is only listening; an empty room is neutral', () => {
-  bus.emit('roomMood', roomMood('mood-room', { emotion: 'sad', confidence: 0.7, valence: -0.6, arousal: -0.3 }, {
-    overrides: [{ participantId: 'p1', userId: 'u1', emotion: 'sad', until: 123, displayName: 'Ana' }],
-  }));
+  bus.emit(
+    'roomMood',
+    roomMood(
+      'mood-room',
+      { emotion: 'sad', confidence: 0.7, valence: -0.6, arousal: -0.3 },
+      {
+        overrides: [{ participantId: 'p1', userId: 'u1', emotion: 'sad', until: 123, displayName: 'Ana' }],
+      },
+    ),
+  );
   assert.deepEqual(music.roomMood('mood-room'), {
-    emotion: 'sad', confidence: 0.7, valence: -0.6, arousal: -0.3, members: 1, agreeing: 1, status: 'mood',
+    emotion: 'sad',
+    confidence: 0.7,
+    valence: -0.6,
+    arousal: -0.3,
+    members: 1,
+    agreeing: 1,
+    status: 'mood',
     overrides: [{ emotion: 'sad', until: 123, displayName: 'Ana' }],
   });
   bus.emit('roomMood', roomMood('mood-room', { emotion: 'neutral', confidence: 0, valence: 0, arousal: 0 }, { status: 'listening' }));
@@ -149,12 +214,12 @@ test('the music keeps the last mood it knew while the room is only listening; an
   assert.deepEqual(music.roomMood('never-seen'), { emotion: 'neutral', confidence: 0, valence: 0, arousal: 0 });
 });
 
-test('the owner\'s strategy steers their room; a room without one follows its one member; presence comes from the registry', async () => {
+test("the owner's strategy steers their room; a room without one follows its one member; presence comes from the registry", async () => {
   const strategy = (roomId: string) => director.strategyOf(roomSession(roomId));
   const inOwned = await join(ownedRoomId, memberId);
-  await waitFor(() => strategy(ownedRoomId) === 'calm', 'the owner\'s strategy in their room');
+  await waitFor(() => strategy(ownedRoomId) === 'calm', "the owner's strategy in their room");
   const inJam = await join('jam', memberId);
-  await waitFor(() => strategy('jam') === 'lift', 'the sole member\'s strategy');
+  await waitFor(() => strategy('jam') === 'lift', "the sole member's strategy");
 
   // The member changes their strategy: the room they are alone in follows; the owned room does not.
   bus.emit('userSettingsChanged', { userId: memberId, strategy: 'match', moodOverride: null });
@@ -165,7 +230,7 @@ test('the owner\'s strategy steers their room; a room without one follows its on
   const guest = await join('jam');
   bus.emit('userSettingsChanged', { userId: memberId, strategy: 'calm', moodOverride: null });
   bus.emit('userSettingsChanged', { userId: ownerId, strategy: 'lift', moodOverride: null });
-  await waitFor(() => strategy(ownedRoomId) === 'lift', 'the owner\'s new strategy');
+  await waitFor(() => strategy(ownedRoomId) === 'lift', "the owner's new strategy");
   assert.equal(strategy('jam'), 'match');
 
   // Everyone left: the next one in applies their stored strategy again.
@@ -177,9 +242,12 @@ test('the owner\'s strategy steers their room; a room without one follows its on
   await registry.leave(inOwned);
 });
 
-test('a listener\'s feedback is stored for them', async () => {
+test("a listener's feedback is stored for them", async () => {
   const pick = await music.next('feedback-room', 'next');
   await music.recordFeedback({ roomId: 'feedback-room', trackId: pick.trackId, listenerId: 'lid:abc', kind: 'like' });
   const rows = await database.db.select().from(feedback).where(eq(feedback.userId, 'lid:abc'));
-  assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[pick.trackId, 'like']]);
+  assert.deepEqual(
+    rows.map((r) => [r.trackId, r.kind]),
+    [[pick.trackId, 'like']],
+  );
 });

@@ -9,15 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDatabase, type Database } from '../../server/database.js';
+
+import { type Database, openDatabase } from '../../server/database.js';
 import { EventBus } from '../../server/events.js';
-import { trackFeatures, tracks } from '../../sql/schema.js';
 import { MusicDirector, roomSession } from '../../server/music/director.js';
+import type { Scheduler } from '../../server/music/first-pick.js';
 import type { NowPlayingEvent } from '../../server/music/now-playing.js';
 import type { MoodReading } from '../../server/music/recommender.js';
 import { RoomStories } from '../../server/music/room-story.js';
 import { RoomSwitcher } from '../../server/music/switch-policy.js';
-import type { Scheduler } from '../../server/music/first-pick.js';
+import { trackFeatures, tracks } from '../../sql/schema.js';
 
 let dir: string;
 let database: Database;
@@ -27,15 +28,39 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-switch-'));
   database = await openDatabase({ dataDir: dir });
   await database.migrate();
-  for (const [i, p] of [{ valence: 0.8, arousal: 0.5 }, { valence: -0.6, arousal: -0.3 }, { valence: 0.3, arousal: -0.6 }].entries()) {
+  for (const [i, p] of [
+    { valence: 0.8, arousal: 0.5 },
+    { valence: -0.6, arousal: -0.3 },
+    { valence: 0.3, arousal: -0.6 },
+  ].entries()) {
     const [row] = await database.db
       .insert(tracks)
-      .values({ filePath: `/lib/${i}.ogg`, audioHash: `s${i}`, fileSize: 1, fileMtimeMs: 1, title: `T${i}`, durationS: 200, origin: 'import' })
+      .values({
+        filePath: `/lib/${i}.ogg`,
+        audioHash: `s${i}`,
+        fileSize: 1,
+        fileMtimeMs: 1,
+        title: `T${i}`,
+        durationS: 200,
+        origin: 'import',
+      })
       .returning({ id: tracks.id });
     ids.push(row!.id);
     await database.db.insert(trackFeatures).values({
-      trackId: row!.id, bpm: 100, key: 'C', mode: 'major', keyConfidence: 0.8, loudnessLufs: -16, energy: 0.1, spectralCentroidHz: 1200,
-      valence: p.valence, arousal: p.arousal, emotion: 'happy', moodSource: 'model', modelVersion: 'test', vector: {},
+      trackId: row!.id,
+      bpm: 100,
+      key: 'C',
+      mode: 'major',
+      keyConfidence: 0.8,
+      loudnessLufs: -16,
+      energy: 0.1,
+      spectralCentroidHz: 1200,
+      valence: p.valence,
+      arousal: p.arousal,
+      emotion: 'happy',
+      moodSource: 'model',
+      modelVersion: 'test',
+      vector: {},
     });
   }
 });
@@ -56,7 +81,10 @@ function rig() {
     clock.now += ms;
     for (const timer of [...timers].sort((a, b) => a.at - b.at)) if (timer.at <= clock.now && timers.delete(timer)) timer.fn();
   };
-  const director = new MusicDirector(database.db, { now: () => clock.now, dwell: { minDwellMs: 45_000, strongChange: 0.6, returnChange: 0.3, sustainMs: 8000 } });
+  const director = new MusicDirector(database.db, {
+    now: () => clock.now,
+    dwell: { minDwellMs: 45_000, strongChange: 0.6, returnChange: 0.3, sustainMs: 8000 },
+  });
   const bus = new EventBus();
   const announced: NowPlayingEvent[] = [];
   bus.on('nowPlaying', (e) => announced.push(e));
@@ -89,7 +117,15 @@ test('a pinned mood during the minimum dwell waits, says so with the time it may
   await r.play('a');
   const startedAt = r.clock.now;
   r.advance(10_000);
-  const sad: MoodReading = { emotion: 'sad', confidence: 1, valence: -0.63, arousal: -0.27, members: 1, status: 'mood', overrides: [{ emotion: 'sad', until: r.clock.now + 600_000 }] };
+  const sad: MoodReading = {
+    emotion: 'sad',
+    confidence: 1,
+    valence: -0.63,
+    arousal: -0.27,
+    members: 1,
+    status: 'mood',
+    overrides: [{ emotion: 'sad', until: r.clock.now + 600_000 }],
+  };
   r.setMood(sad);
   r.switcher.moodChanged('a', sad, true);
   assert.deepEqual(r.switches, [], 'not before the dwell');

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 

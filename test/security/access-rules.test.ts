@@ -8,12 +8,14 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
+
 import { sql } from 'drizzle-orm';
-import { emotionSamples, roomMemberships } from '../../sql/schema.js';
-import { rowsOf } from '../../server/accounts/db-rows.js';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
-import { waitFor } from '../helpers/server-process.js';
+import { rowsOf } from '../../server/accounts/db-rows.js';
+import { emotionSamples, roomMemberships } from '../../sql/schema.js';
 import type { TestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/server-process.js';
 import { addTrack, call, roomWithLinks, signUp, startSecurityApp, wsUrl } from './harness.js';
 
 let server: TestApp;
@@ -24,14 +26,21 @@ after(async () => {
   await server?.close();
 });
 
-test('2: a listener link cannot write feedback into another user\'s history', async () => {
+test("2: a listener link cannot write feedback into another user's history", async () => {
   const { app } = server;
   const [owner, victim] = [await signUp(app, 'Owner'), await signUp(app, 'Victim')];
   const trackId = await addTrack(server);
   const { roomId, linkToken } = await roomWithLinks(server, owner);
-  const forged = await call(app, 'POST', `/api/rooms/${roomId}/feedback?lt=${linkToken}`, undefined, { trackId, kind: 'like', listenerId: victim.user.id });
+  const forged = await call(app, 'POST', `/api/rooms/${roomId}/feedback?lt=${linkToken}`, undefined, {
+    trackId,
+    kind: 'like',
+    listenerId: victim.user.id,
+  });
   assert.ok(forged.statusCode < 500, forged.body);
-  const history = (await call(app, 'GET', '/api/me/history', victim.accessToken)).json() as { feedback: { like: number }; liked: unknown[] };
+  const history = (await call(app, 'GET', '/api/me/history', victim.accessToken)).json() as {
+    feedback: { like: number };
+    liked: unknown[];
+  };
   assert.equal(history.feedback.like, 0, 'the victim never liked anything');
   assert.equal(history.liked.length, 0);
   // The owner's own feedback through their token is still theirs.
@@ -42,7 +51,10 @@ test('2: a listener link cannot write feedback into another user\'s history', as
 test('12: feedback on an unknown track is 404 without echoing the input', async () => {
   const owner = await signUp(server.app, 'Owner');
   const { roomId } = await roomWithLinks(server, owner);
-  const response = await call(server.app, 'POST', `/api/rooms/${roomId}/feedback`, owner.accessToken, { trackId: 'no-such-track-<script>', kind: 'like' });
+  const response = await call(server.app, 'POST', `/api/rooms/${roomId}/feedback`, owner.accessToken, {
+    trackId: 'no-such-track-<script>',
+    kind: 'like',
+  });
   assert.equal(response.statusCode, 404, response.body);
   assert.doesNotMatch(response.body, /no-such-track|<script>/);
 });
@@ -51,24 +63,50 @@ test('5: the room history hides minutes and days where only one person was sense
   const { app } = server;
   const owner = await signUp(app, 'Owner');
   const { roomId, inviteToken } = await roomWithLinks(server, owner);
-  const guest = (await call(app, 'POST', '/api/invites/accept', undefined, { token: inviteToken, displayName: 'Later guest' })).json() as { accessToken: string };
+  const guest = (await call(app, 'POST', '/api/invites/accept', undefined, { token: inviteToken, displayName: 'Later guest' })).json() as {
+    accessToken: string;
+  };
   const db = app.services.database.db;
   const at = new Date(Date.now() - 3 * 3_600_000);
-  await db.insert(emotionSamples).values(Array.from({ length: 5 }, (_, i) => ({
-    userId: owner.user.id, participantId: 'p-owner', roomId, at: new Date(at.getTime() + i * 1000),
-    fused: [0, 0, 0, 1, 0, 0, 0], emotion: 'happy', valence: 0.9, arousal: 0.4, confidence: 0.9, weights: { face: 1, voice: 0 },
-  })));
-  const history = (await call(app, 'GET', `/api/rooms/${roomId}/history`, guest.accessToken)).json() as { path: unknown[]; buckets: unknown[] };
+  await db.insert(emotionSamples).values(
+    Array.from({ length: 5 }, (_, i) => ({
+      userId: owner.user.id,
+      participantId: 'p-owner',
+      roomId,
+      at: new Date(at.getTime() + i * 1000),
+      fused: [0, 0, 0, 1, 0, 0, 0],
+      emotion: 'happy',
+      valence: 0.9,
+      arousal: 0.4,
+      confidence: 0.9,
+      weights: { face: 1, voice: 0 },
+    })),
+  );
+  const history = (await call(app, 'GET', `/api/rooms/${roomId}/history`, guest.accessToken)).json() as {
+    path: unknown[];
+    buckets: unknown[];
+  };
   assert.deepEqual(history.path, [], 'no per-minute valence/arousal of a lone member');
   assert.deepEqual(history.buckets, [], 'no daily mood of a lone member');
   // With a second person in the same minute, the pooled figure is shown.
   const member = await signUp(app, 'Member');
   await db.insert(roomMemberships).values({ roomId, userId: member.user.id, role: 'member' });
   await db.insert(emotionSamples).values({
-    userId: member.user.id, participantId: 'p-member', roomId, at: new Date(at.getTime() + 2000),
-    fused: [0, 0, 0, 0, 1, 0, 0], emotion: 'sad', valence: -0.5, arousal: -0.2, confidence: 0.9, weights: { face: 1, voice: 0 },
+    userId: member.user.id,
+    participantId: 'p-member',
+    roomId,
+    at: new Date(at.getTime() + 2000),
+    fused: [0, 0, 0, 0, 1, 0, 0],
+    emotion: 'sad',
+    valence: -0.5,
+    arousal: -0.2,
+    confidence: 0.9,
+    weights: { face: 1, voice: 0 },
   });
-  const pooled = (await call(app, 'GET', `/api/rooms/${roomId}/history`, guest.accessToken)).json() as { path: unknown[]; buckets: unknown[] };
+  const pooled = (await call(app, 'GET', `/api/rooms/${roomId}/history`, guest.accessToken)).json() as {
+    path: unknown[];
+    buckets: unknown[];
+  };
   assert.equal(pooled.path.length, 1);
   assert.equal(pooled.buckets.length, 1);
   // Their own history still shows a member everything of their own.
@@ -84,13 +122,26 @@ test('6: the server stores no emotion samples for an account that never consente
   const t = Date.now();
   for (const [i, user] of [withConsent, without].entries()) {
     for (let k = 0; k < 3; k++) {
-      mood!.observe({ roomId, participantId: `p${i}`, userId: user.user.id, modality: 'face', reading: { probabilities: [0, 0, 0, 0.9, 0, 0, 0.1], confidence: 0.9 }, t: t + k * 600 });
+      mood!.observe({
+        roomId,
+        participantId: `p${i}`,
+        userId: user.user.id,
+        modality: 'face',
+        reading: { probabilities: [0, 0, 0, 0.9, 0, 0, 0.1], confidence: 0.9 },
+        t: t + k * 600,
+      });
     }
   }
-  await waitFor(async () => (writer!.buffered === 0 && writer!.stats.written + writer!.stats.refused > 0 ? true : undefined), 10000, 'the writer to flush');
+  await waitFor(
+    async () => (writer!.buffered === 0 && writer!.stats.written + writer!.stats.refused > 0 ? true : undefined),
+    10000,
+    'the writer to flush',
+  );
   await writer!.flush();
   const counts = rowsOf<{ user_id: string; n: number }>(
-    await app.services.database.db.execute(sql`select user_id, count(*)::int as n from emotion_samples where room_id = ${roomId} group by user_id`),
+    await app.services.database.db.execute(
+      sql`select user_id, count(*)::int as n from emotion_samples where room_id = ${roomId} group by user_id`,
+    ),
   );
   const byUser = new Map(counts.map((r) => [r.user_id, r.n]));
   assert.ok((byUser.get(withConsent.user.id) ?? 0) > 0, 'samples of the consenting user are stored');
@@ -117,12 +168,20 @@ test('10: join/leave cycles with one invite on one socket make one guest, not on
 test('11: an invite acceptance that fails does not spend a single-use invite', async () => {
   const { app } = server;
   const owner = await signUp(app, 'Owner');
-  const { roomId, inviteToken, } = await roomWithLinks(server, owner, { maxUses: 1 });
+  const { roomId, inviteToken } = await roomWithLinks(server, owner, { maxUses: 1 });
   // Fails after the invite was checked: a membership for a user who cannot be made (a NUL name
   // reached the database before; a database error is the general case, forced here by a trigger).
   const db = app.services.database.db;
-  await db.execute(sql.raw(`create or replace function moodify_test_fail() returns trigger as $$ begin raise exception 'forced failure'; end $$ language plpgsql`));
-  await db.execute(sql.raw(`create trigger moodify_test_fail before insert on room_memberships for each row when (new.role = 'guest') execute function moodify_test_fail()`));
+  await db.execute(
+    sql.raw(
+      `create or replace function moodify_test_fail() returns trigger as $$ begin raise exception 'forced failure'; end $$ language plpgsql`,
+    ),
+  );
+  await db.execute(
+    sql.raw(
+      `create trigger moodify_test_fail before insert on room_memberships for each row when (new.role = 'guest') execute function moodify_test_fail()`,
+    ),
+  );
   const failed = await call(app, 'POST', '/api/invites/accept', undefined, { token: inviteToken, displayName: 'First' });
   await db.execute(sql.raw('drop trigger moodify_test_fail on room_memberships'));
   assert.equal(failed.statusCode, 500, failed.body);

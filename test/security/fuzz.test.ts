@@ -12,13 +12,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
 import fc from 'fast-check';
+
 import { SignallingWs } from '../../bench/lib/ws-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { scanFilesForRawMedia } from '../accounts/raw-media-scan.js';
+import { type ServerProcess, startServer } from '../helpers/server-process.js';
 
 const NUM_RUNS = Number(process.env.SECURITY_FUZZ_RUNS || 50);
-const LEAK = /insert into|select .{0,80} from|update ".{0,40}" set|params:|\$argon2|Failed query|PostgresError|DrizzleQueryError|\/tmp\/|\/work\/|\/home\/|node_modules|ENAMETOOLONG|ENOENT/i;
+const LEAK =
+  /insert into|select .{0,80} from|update ".{0,40}" set|params:|\$argon2|Failed query|PostgresError|DrizzleQueryError|\/tmp\/|\/work\/|\/home\/|node_modules|ENAMETOOLONG|ENOENT/i;
 
 let server: ServerProcess;
 let home: string;
@@ -31,7 +34,10 @@ let inviteToken: string;
 async function http(method: string, url: string, options: { token?: string | undefined; body?: unknown; raw?: string } = {}) {
   const response = await fetch(`${server.url}${url}`, {
     method,
-    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
   return { status: response.status, body: await response.text() };
@@ -58,8 +64,12 @@ before(async () => {
   assert.equal(signup.status, 201, signup.body);
   owner = JSON.parse(signup.body);
   roomId = JSON.parse((await http('POST', '/api/rooms', { token: owner.accessToken, body: { name: 'Fuzz room' } })).body).id;
-  linkToken = JSON.parse((await http('POST', `/api/rooms/${roomId}/listener-links`, { token: owner.accessToken, body: { label: 'tv' } })).body).token;
-  inviteToken = JSON.parse((await http('POST', `/api/rooms/${roomId}/invites`, { token: owner.accessToken, body: { expiresInHours: 1 } })).body).token;
+  linkToken = JSON.parse(
+    (await http('POST', `/api/rooms/${roomId}/listener-links`, { token: owner.accessToken, body: { label: 'tv' } })).body,
+  ).token;
+  inviteToken = JSON.parse(
+    (await http('POST', `/api/rooms/${roomId}/invites`, { token: owner.accessToken, body: { expiresInHours: 1 } })).body,
+  ).token;
 });
 
 after(async () => {
@@ -84,9 +94,14 @@ type Target = (s: string) => Promise<{ status: number; body: string }>;
 /** Percent-encodes the UTF-8 bytes (a lone surrogate becomes U+FFFD's; encodeURIComponent would throw). */
 const enc = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 const targets: Record<string, Target> = {
-  'signup.email': (s) => http('POST', '/api/auth/signup', { body: { email: `${s}@example.org`, password: 'correct horse battery', displayName: 'X' } }),
-  'signup.displayName': (s) => http('POST', '/api/auth/signup', { body: { email: `f${Math.random()}@example.org`, password: 'correct horse battery', displayName: s } }),
-  'signup.password': (s) => http('POST', '/api/auth/signup', { body: { email: `f${Math.random()}@example.org`, password: s, displayName: 'X' } }),
+  'signup.email': (s) =>
+    http('POST', '/api/auth/signup', { body: { email: `${s}@example.org`, password: 'correct horse battery', displayName: 'X' } }),
+  'signup.displayName': (s) =>
+    http('POST', '/api/auth/signup', {
+      body: { email: `f${Math.random()}@example.org`, password: 'correct horse battery', displayName: s },
+    }),
+  'signup.password': (s) =>
+    http('POST', '/api/auth/signup', { body: { email: `f${Math.random()}@example.org`, password: s, displayName: 'X' } }),
   'login.email': (s) => http('POST', '/api/auth/login', { body: { email: s, password: 'whatever it is' } }),
   'login.password': (s) => http('POST', '/api/auth/login', { body: { email: owner.user.email, password: s || 'x' } }),
   'refresh.token': (s) => http('POST', '/api/auth/refresh', { body: { refreshToken: s } }),
@@ -103,10 +118,16 @@ const targets: Record<string, Target> = {
   'history.days': (s) => http('GET', `/api/me/history?days=${enc(s)}`, { token: owner.accessToken }),
   'search.q': (s) => http('GET', `/api/music/search?q=${enc(s)}`, { token: owner.accessToken }),
   'search.valence': (s) => http('GET', `/api/music/search?valence=${enc(s)}&arousal=0`, { token: owner.accessToken }),
-  'feedback.trackId': (s) => http('POST', `/api/rooms/${roomId}/feedback`, { token: owner.accessToken, body: { trackId: s, kind: 'like' } }),
-  'feedback.listenerId': (s) => http('POST', `/api/rooms/${roomId}/feedback?lt=${linkToken}`, { body: { trackId: 'x', kind: 'like', listenerId: s } }),
+  'feedback.trackId': (s) =>
+    http('POST', `/api/rooms/${roomId}/feedback`, { token: owner.accessToken, body: { trackId: s, kind: 'like' } }),
+  'feedback.listenerId': (s) =>
+    http('POST', `/api/rooms/${roomId}/feedback?lt=${linkToken}`, { body: { trackId: 'x', kind: 'like', listenerId: s } }),
   'strategy.value': (s) => http('PUT', `/api/music/rooms/${roomId}/strategy`, { token: owner.accessToken, body: { strategy: s } }),
-  'authorization.header': (s) => fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${s.replace(/[^\x21-\x7e]/g, 'x')}` } }).then(async (r) => ({ status: r.status, body: await r.text() })),
+  'authorization.header': (s) =>
+    fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${s.replace(/[^\x21-\x7e]/g, 'x')}` } }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    })),
   'json.raw': (s) => http('POST', '/api/auth/login', { raw: s }),
   // Invalid UTF-8 in the URL (a lone surrogate's CESU-8 bytes), as a raw client could send.
   'query.invalid-utf8': (s) => http('GET', `/api/music/search?q=%ED%A0%80${enc(s)}`, { token: owner.accessToken }),
@@ -162,8 +183,16 @@ test('arbitrary strings in every text field of the signalling protocol: only pro
       }),
       { numRuns: NUM_RUNS, seed: Number(process.env.SECURITY_FUZZ_SEED || 20261207) },
     );
-    const members = JSON.parse((await http('GET', `/api/rooms/${roomId}/members`, { token: owner.accessToken })).body) as { displayName: string }[];
-    for (const m of members) assert.doesNotMatch(m.displayName, /[\u0000-\u001f\u202a-\u202e\u2066-\u2069]/, `a stored display name is clean: ${JSON.stringify(m.displayName)}`);
+    const members = JSON.parse((await http('GET', `/api/rooms/${roomId}/members`, { token: owner.accessToken })).body) as {
+      displayName: string;
+    }[];
+    for (const m of members)
+      assert.doesNotMatch(
+        m.displayName,
+        // eslint-disable-next-line no-control-regex -- a stored name must hold no control character
+        /[\u0000-\u001f\u202a-\u202e\u2066-\u2069]/,
+        `a stored display name is clean: ${JSON.stringify(m.displayName)}`,
+      );
   } finally {
     await ws.close();
   }
@@ -187,6 +216,10 @@ test('after the session: no telemetry file under HOME, no raw media under DATA_D
     }
   };
   walk(home);
-  assert.deepEqual(found.filter((f) => /onnxruntime|Microsoft|DeveloperTools/i.test(f)), [], 'onnxruntime telemetry off');
+  assert.deepEqual(
+    found.filter((f) => /onnxruntime|Microsoft|DeveloperTools/i.test(f)),
+    [],
+    'onnxruntime telemetry off',
+  );
   assert.deepEqual(scanFilesForRawMedia(dataDir), []);
 });

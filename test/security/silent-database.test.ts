@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
+import { call, signUp, startTestApp } from '../accounts/test-app.js';
 import { postgresBehindProxy } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/server-process.js';
-import { call, signUp, startTestApp } from '../accounts/test-app.js';
 
 const BOUND_MS = 5000;
 
@@ -37,7 +38,10 @@ test('a silent PostgreSQL connection fails every request within 5 s, and the ser
       ['POST /api/rooms', () => call(app, 'POST', '/api/rooms', owner.accessToken, { name: 'during the outage' })],
       ['PUT /api/me/settings', () => call(app, 'PUT', '/api/me/settings', owner.accessToken, { strategy: 'calm' })],
       ['GET /api/me/history', () => call(app, 'GET', '/api/me/history', owner.accessToken)],
-      ['POST /api/auth/login', () => call(app, 'POST', '/api/auth/login', undefined, { email: owner.user.email, password: 'correct horse battery' })],
+      [
+        'POST /api/auth/login',
+        () => call(app, 'POST', '/api/auth/login', undefined, { email: owner.user.email, password: 'correct horse battery' }),
+      ],
       ['POST /api/auth/refresh', () => call(app, 'POST', '/api/auth/refresh', undefined, { refreshToken: owner.refreshToken })],
       ['GET /readyz', () => call(app, 'GET', '/readyz')],
     ];
@@ -57,11 +61,18 @@ test('a silent PostgreSQL connection fails every request within 5 s, and the ser
     assert.equal((await call(app, 'GET', '/healthz')).statusCode, 200, 'the process keeps serving');
 
     proxy.resume();
-    await waitFor(async () => ((await call(app, 'GET', '/api/me', owner.accessToken)).statusCode === 200 ? true : undefined), 20000, 'requests to succeed again');
+    await waitFor(
+      async () => ((await call(app, 'GET', '/api/me', owner.accessToken)).statusCode === 200 ? true : undefined),
+      20000,
+      'requests to succeed again',
+    );
     const after = await call(app, 'POST', '/api/rooms', owner.accessToken, { name: 'after the outage' });
     assert.equal(after.statusCode, 201);
     const names = (await call(app, 'GET', '/api/rooms', owner.accessToken)).json().map((r: { name: string }) => r.name);
-    assert.ok(names.includes('before the outage') && names.includes('after the outage'), `every acknowledged room is there: ${names.join(', ')}`);
+    assert.ok(
+      names.includes('before the outage') && names.includes('after the outage'),
+      `every acknowledged room is there: ${names.join(', ')}`,
+    );
   } finally {
     proxy.resume();
     await server.close();

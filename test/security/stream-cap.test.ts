@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { PlaylistTrackSource, toneTracks } from '../stream/fixtures.js';
 import { startStreamApp, type StreamApp } from '../stream/stream-app.js';
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import type { PlannedTrack, TrackSource } from '../../server/stream/track-source.js';
 
@@ -22,7 +23,9 @@ export const CHORDS = [
 
 /** Integrated loudness of a file, from ffmpeg's ebur128 filter, LUFS. */
 export function measureLoudness(file: string): number {
-  const result = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { encoding: 'utf8' });
+  const result = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], {
+    encoding: 'utf8',
+  });
   const match = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+) LUFS/.exec(result.stderr);
   if (!match) throw new Error(`no loudness measured for ${file}: ${result.stderr.slice(-500)}`);
   return Number(match[1]);
@@ -44,14 +47,21 @@ export function toneTrack(chord: number, durationS: number, amplitude: number, i
   const dir = path.join(os.tmpdir(), 'moodify-stream-fixtures');
   fs.mkdirSync(dir, { recursive: true });
   const freqs = CHORDS[chord]!;
-  const key = createHash('sha1').update(JSON.stringify({ chord: freqs, durationS, amplitude, v: 1 })).digest('hex').slice(0, 12);
+  const key = createHash('sha1')
+    .update(JSON.stringify({ chord: freqs, durationS, amplitude, v: 1 }))
+    .digest('hex')
+    .slice(0, 12);
   const file = path.join(dir, `chord-${index}-${key}.flac`);
   if (!fs.existsSync(file)) {
     const tones = freqs.map((f, n) => `sine=f=${f}:d=${durationS}:r=48000[t${n}]`).join(';');
     const inputs = freqs.map((_, n) => `[t${n}]`).join('');
     const graph = `${tones};${inputs}amix=inputs=${freqs.length}:normalize=0,volume=${amplitude},aformat=channel_layouts=stereo`;
     const tmp = `${file}.tmp.flac`;
-    const r = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-ar', '48000', tmp], { encoding: 'utf8' });
+    const r = spawnSync(
+      ffmpegPath(),
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-ar', '48000', tmp],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`ffmpeg could not synthesise ${file}: ${r.stderr}`);
     fs.renameSync(tmp, file);
   }
@@ -82,9 +92,13 @@ export function toneEnergy(samples: Float32Array, sampleRate: number, frequency:
 
 /** Decodes any audio file or URL to mono 48 kHz float samples with ffmpeg. */
 export function decodeMono(input: string, extraArgs: string[] = []): Float32Array {
-  const r = spawnSync(ffmpegPath(), ['-nostdin', '-hide_banner', '-loglevel', 'error', ...extraArgs, '-i', input, '-ac', '1', '-ar', '48000', '-f', 'f32le', 'pipe:1'], {
-    maxBuffer: 512 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    ffmpegPath(),
+    ['-nostdin', '-hide_banner', '-loglevel', 'error', ...extraArgs, '-i', input, '-ac', '1', '-ar', '48000', '-f', 'f32le', 'pipe:1'],
+    {
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
   if (r.status !== 0) throw new Error(`ffmpeg could not decode ${input}: ${r.stderr.toString()}`);
   const buf = r.stdout;
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));

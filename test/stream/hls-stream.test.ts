@@ -5,14 +5,16 @@
  * legacy players: segments only); then the encoder is killed; then everyone leaves and the
  * stream must stop. Tracks are 8 s tone chords, so several track changes happen.
  */
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
+
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+
 import { ffmpegPath } from '../../media/ffmpeg-path.js';
+import { launchChromium } from '../helpers/browser.js';
 import { CHORDS, PlaylistTrackSource, toneEnergy, toneTracks } from './fixtures.js';
 import { ensureClientBuilt, recordMono, startStreamApp, type StreamApp } from './stream-app.js';
 
@@ -46,14 +48,17 @@ const ffprobe = (url: string) =>
       fs.existsSync(ffprobeBin) ? ffprobeBin : 'ffprobe',
       ['-v', 'error', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', '-read_intervals', '%+30', url],
       { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr, wallS: (Date.now() - started) / 1000 }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr, wallS: (Date.now() - started) / 1000 }),
     );
   });
 
 /** Watches the page's <audio>: currentTime every 100 ms, and each `waiting` stall after playback began. */
 async function watchPlayer(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player')! as HTMLElement & { audio: HTMLAudioElement };
+    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player')! as HTMLElement & {
+      audio: HTMLAudioElement;
+    };
     const audio = player.audio;
     const probe = { samples: [] as [number, number, string][], stalls: [] as number[], started: false, waitingSince: 0 };
     (window as unknown as { probe: typeof probe }).probe = probe;
@@ -100,7 +105,8 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   await page.locator('moodify-player button', { hasText: 'Play' }).click();
   await page.waitForFunction(
     () => {
-      const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as (HTMLElement & { audio?: HTMLAudioElement }) | null;
+      const player = document.querySelector('moodify-listen')?.shadowRoot?.querySelector('moodify-player') as
+        (HTMLElement & { audio?: HTMLAudioElement }) | null;
       return (player?.audio?.currentTime ?? 0) > 0;
     },
     undefined,
@@ -127,16 +133,26 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   const window = seen.samples.filter(([at]) => at >= t0 && at <= t1);
   const advanced = window.at(-1)![1] - window[0]![1];
   assert.ok(advanced >= 20, `currentTime advanced ${advanced} s over ${(t1 - t0) / 1000} s`);
-  assert.ok(seen.stalls.every((ms) => ms <= 500), `waiting stalls: ${seen.stalls.join(', ')} ms`);
+  assert.ok(
+    seen.stalls.every((ms) => ms <= 500),
+    `waiting stalls: ${seen.stalls.join(', ')} ms`,
+  );
   assert.equal(seen.waitingSince, 0, 'the player is stalled');
   // Stricter than the `waiting` events: currentTime itself never stood still for long. (A busy
   // 2-core machine delays the page's sampling timer, hence the looser bound.)
   assert.ok(longestFreezeMs(seen.samples, t0, t1) <= 1000, `currentTime froze ${longestFreezeMs(seen.samples, t0, t1)} ms`);
 
   // ...in Low-Latency mode: blocking playlist reloads and parts, close to the live edge.
-  assert.ok(requested.some((u) => /live\.m3u8\?.*_HLS_msn=\d+&_HLS_part=\d+/.test(u)), 'hls.js made no blocking playlist reload');
+  assert.ok(
+    requested.some((u) => /live\.m3u8\?.*_HLS_msn=\d+&_HLS_part=\d+/.test(u)),
+    'hls.js made no blocking playlist reload',
+  );
   assert.ok(requested.filter((u) => /-\d+\.\d+\.m4s/.test(u)).length >= 20, 'hls.js fetched few parts');
-  const behindLive = (await page.evaluate(() => (document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as { hls: { latency: number } }).hls.latency)) as number;
+  const behindLive = (await page.evaluate(
+    () =>
+      (document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as unknown as { hls: { latency: number } }).hls
+        .latency,
+  )) as number;
   assert.ok(behindLive < 3, `hls.js plays ${behindLive} s behind the live edge`);
 
   // ...across track changes, which the now-playing card followed.
@@ -147,7 +163,10 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   assert.ok(titles.size >= 2, `the now-playing card showed only ${[...titles].join(', ')}`);
 
   assert.ok(playlists.length >= 20);
-  assert.ok(playlists.every((p) => !p.includes('#EXT-X-DISCONTINUITY\n')), 'a playlist had a discontinuity');
+  assert.ok(
+    playlists.every((p) => !p.includes('#EXT-X-DISCONTINUITY\n')),
+    'a playlist had a discontinuity',
+  );
 
   // The recorded audio: no silence over 100 ms anywhere, across track changes.
   const windowSamples = 480; // 10 ms
@@ -194,7 +213,11 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   const segmentName = playlistText.match(/^[^#\n]+$/gm)!.at(-1)!;
   const partName = [...playlistText.matchAll(/#EXT-X-PART:[^\n]*URI="([^"]+)"/g)].at(-1)![1]!;
   const initName = playlistText.match(/#EXT-X-MAP:URI="([^"]+)"/)![1]!;
-  for (const [name, minBytes] of [[segmentName, 4000], [partName, 1000], [initName, 300]] as const) {
+  for (const [name, minBytes] of [
+    [segmentName, 4000],
+    [partName, 1000],
+    [initName, 300],
+  ] as const) {
     const file = await fetch(`${server.url}/stream/${ROOM}/${name}`);
     assert.equal(file.status, 200, name);
     assert.equal(file.headers.get('content-type'), 'audio/mp4', name);
@@ -217,10 +240,16 @@ test('headless Chromium plays the room stream across track changes while ffprobe
   }
   assert.notEqual(stream.encoderPid, pid);
   const timeAtKill = (await readProbe(page)).samples.at(-1)![1];
-  await page.waitForFunction((t) => {
-    const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as HTMLElement & { audio: HTMLAudioElement };
-    return player.audio.currentTime > t + 5 && !player.audio.paused;
-  }, timeAtKill, { timeout: 20_000 });
+  await page.waitForFunction(
+    (t) => {
+      const player = document.querySelector('moodify-listen')!.shadowRoot!.querySelector('moodify-player') as HTMLElement & {
+        audio: HTMLAudioElement;
+      };
+      return player.audio.currentTime > t + 5 && !player.audio.paused;
+    },
+    timeAtKill,
+    { timeout: 20_000 },
+  );
   const afterKill = await (await fetch(playlistUrl)).text();
   assert.match(afterKill, /#EXT-X-DISCONTINUITY/);
 
@@ -257,7 +286,10 @@ test('LL-HLS over HTTP: a blocking reload is answered once its part exists, and 
     const hint = playlist.nextPartName!;
     const [, msn, part] = /-(\d+)\.(\d+)\.m4s$/.exec(hint)!;
     assert.equal(playlist.has(Number(msn), Number(part)), false);
-    const [reload, hinted] = await Promise.all([fetch(`${url}?_HLS_msn=${msn}&_HLS_part=${part}`), fetch(`${server.url}/stream/${room}/${hint}`)]);
+    const [reload, hinted] = await Promise.all([
+      fetch(`${url}?_HLS_msn=${msn}&_HLS_part=${part}`),
+      fetch(`${server.url}/stream/${room}/${hint}`),
+    ]);
     assert.equal(reload.status, 200);
     assert.match(await reload.text(), new RegExp(`#EXT-X-PART:DURATION=[\\d.]+,URI="${hint}",INDEPENDENT=YES\n`));
     assert.equal(hinted.status, 200);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let server: TestApp;
@@ -14,11 +15,19 @@ after(async () => server?.close());
 
 test('stream routes need a member or a listener link; revoking the link closes it', async () => {
   const inject = server.app.inject.bind(server.app);
-  const signup = await inject({ method: 'POST', url: '/api/auth/signup', payload: { email: `o-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: 'Owner' } });
+  const signup = await inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    payload: { email: `o-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: 'Owner' },
+  });
   const { accessToken } = signup.json() as { accessToken: string };
   const auth = { authorization: `Bearer ${accessToken}` };
-  const roomId = ((await inject({ method: 'POST', url: '/api/rooms', headers: auth, payload: { name: 'Lounge' } })).json() as { id: string }).id;
-  const link = (await inject({ method: 'POST', url: `/api/rooms/${roomId}/listener-links`, headers: auth, payload: { label: 'TV' } })).json() as { id: string; token: string; url: string; playlistUrl: string };
+  const roomId = (
+    (await inject({ method: 'POST', url: '/api/rooms', headers: auth, payload: { name: 'Lounge' } })).json() as { id: string }
+  ).id;
+  const link = (
+    await inject({ method: 'POST', url: `/api/rooms/${roomId}/listener-links`, headers: auth, payload: { label: 'TV' } })
+  ).json() as { id: string; token: string; url: string; playlistUrl: string };
   assert.equal(link.url, `/listen/${roomId}?lt=${link.token}`);
 
   const nowPlaying = (query = '', headers = {}) => inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing${query}`, headers });

@@ -1,6 +1,7 @@
 /** Unit tests of the crossfade mixer (in-memory PCM) and the live playlist window. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { CrossfadeMixer, loudnessGain } from '../../server/stream/crossfade-mixer.js';
 import { LivePlaylist } from '../../server/stream/live-playlist.js';
 import { SAMPLE_RATE } from '../../server/stream/pcm-format.js';
@@ -10,7 +11,10 @@ import type { PcmSource } from '../../server/stream/track-decoder.js';
 class MemorySource implements PcmSource {
   private offset = 0;
   closed = false;
-  constructor(private readonly frames: number, private readonly level: number) {}
+  constructor(
+    private readonly frames: number,
+    private readonly level: number,
+  ) {}
   get bufferedFrames() {
     return this.frames - this.offset;
   }
@@ -42,7 +46,10 @@ test('tracks follow each other with an equal-power crossfade: no gap, no cut', (
   mixer2.queue({ id: 'b', loudnessLufs: null }, new MemorySource(R, 10000), { reason: 'next', switchNow: false });
   const rest = mixer2.render(R * 2 - 1000);
   const all = new Int16Array([...first, ...rest]);
-  assert.deepEqual(started, [['a', 0], ['b', R - FADE]]);
+  assert.deepEqual(started, [
+    ['a', 0],
+    ['b', R - FADE],
+  ]);
   // Equal power: the crossfade's middle is louder than either half alone (cos+sin ≥ 1), never silent.
   let min = Infinity;
   for (let f = 0; f < R * 2 - FADE; f++) min = Math.min(min, all[f * 2]!);
@@ -76,9 +83,17 @@ test('a switch waits for the minimum play time, then crossfades with its own fad
   });
   mixer.queue({ id: 'a', loudnessLufs: null }, new MemorySource(10 * R, 8000), { reason: 'start', switchNow: false });
   mixer.render(FADE);
-  mixer.queue({ id: 'm', loudnessLufs: null }, new MemorySource(10 * R, 8000), { reason: 'mood', switchNow: true, minPlayedS: 0.5, fadeS: 0.2 });
+  mixer.queue({ id: 'm', loudnessLufs: null }, new MemorySource(10 * R, 8000), {
+    reason: 'mood',
+    switchNow: true,
+    minPlayedS: 0.5,
+    fadeS: 0.2,
+  });
   mixer.render(R);
-  assert.deepEqual(started, [['a', 'start', 0], ['m', 'mood', R / 2]]);
+  assert.deepEqual(started, [
+    ['a', 'start', 0],
+    ['m', 'mood', R / 2],
+  ]);
   assert.equal(mixer.currentTrack?.id, 'm');
 });
 
@@ -91,11 +106,14 @@ test('an undecodable queued track is dropped and the mixer asks for another', ()
   const out = mixer.render(480, scratch);
   assert.deepEqual(failed, ['broken']);
   assert.equal(out.length, 480 * 2);
-  assert.equal(out.every((s) => s === 0), true);
+  assert.equal(
+    out.every((s) => s === 0),
+    true,
+  );
   assert.equal(mixer.needsNext, true);
 });
 
-const partS = 14 * 1024 / 44100;
+const partS = (14 * 1024) / 44100;
 function playlistWithParts(windowSize = 3) {
   const playlist = new LivePlaylist({ prefix: 'x-', windowSize, keepAfterWindow: 2, partsPerSegment: 3, partS, partHoldBackParts: 3 });
   let clockMs = 1_700_000_000_000;
@@ -118,7 +136,10 @@ test('the live playlist groups parts into segments, slides, keeps late segments 
   assert.match(text, /#EXT-X-MEDIA-SEQUENCE:2\n/);
   assert.match(text, /#EXT-X-DISCONTINUITY-SEQUENCE:0\n/);
   assert.match(text, /#EXT-X-MAP:URI="x-init0.mp4"\n/);
-  assert.match(text, /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="x-init1.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART:[^\n]+\n){3}#EXTINF:0.97524,\nx-4.m4s\n/);
+  assert.match(
+    text,
+    /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="x-init1.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART:[^\n]+\n){3}#EXTINF:0.97524,\nx-4.m4s\n/,
+  );
   assert.match(text, /#EXT-X-TARGETDURATION:1\n/);
   assert.equal(playlist.lastSequence, 4);
   // A segment's bytes are its parts' bytes; a segment that left the window is still fetchable.
@@ -129,7 +150,10 @@ test('the live playlist groups parts into segments, slides, keeps late segments 
   assert.equal(playlist.file('x-0.m4s'), undefined, 'evicted after window + keep');
   assert.equal(playlist.file('x-0.1.m4s'), undefined, 'its parts too');
   text = playlist.toString();
-  assert.match(text, /#EXT-X-MEDIA-SEQUENCE:4\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="x-init1.mp4"\n/);
+  assert.match(
+    text,
+    /#EXT-X-MEDIA-SEQUENCE:4\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="x-init1.mp4"\n/,
+  );
   assert.doesNotMatch(text, /#EXT-X-DISCONTINUITY\n/, 'the first listed segment carries its number, not a tag');
   for (let i = 0; i < 5 * 3; i++) addPart();
   assert.match(playlist.toString(), /#EXT-X-DISCONTINUITY-SEQUENCE:1\n/);
@@ -145,7 +169,22 @@ test('LL-HLS: parts of the last segments and the one being written are listed, w
   assert.match(text, /#EXT-X-PART-INF:PART-TARGET=0.32508\n/);
   // Parts for the last 3 complete segments only (about three target durations), then the open one.
   const parts = [...text.matchAll(/#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)",INDEPENDENT=YES/g)];
-  assert.deepEqual(parts.map((m) => m[2]), ['x-3.0.m4s', 'x-3.1.m4s', 'x-3.2.m4s', 'x-4.0.m4s', 'x-4.1.m4s', 'x-4.2.m4s', 'x-5.0.m4s', 'x-5.1.m4s', 'x-5.2.m4s', 'x-6.0.m4s', 'x-6.1.m4s']);
+  assert.deepEqual(
+    parts.map((m) => m[2]),
+    [
+      'x-3.0.m4s',
+      'x-3.1.m4s',
+      'x-3.2.m4s',
+      'x-4.0.m4s',
+      'x-4.1.m4s',
+      'x-4.2.m4s',
+      'x-5.0.m4s',
+      'x-5.1.m4s',
+      'x-5.2.m4s',
+      'x-6.0.m4s',
+      'x-6.1.m4s',
+    ],
+  );
   assert.ok(parts.every((m) => Number(m[1]) <= 0.32508));
   assert.match(text, /URI="x-6.1.m4s",INDEPENDENT=YES\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="x-6.2.m4s"\n$/);
   assert.equal([...text.matchAll(/^x-\d+\.m4s$/gm)].length, 6, 'six complete segments for legacy players');

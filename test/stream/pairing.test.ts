@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+
 import { PAIRING_ALPHABET, PairingCodes, PairingError } from '../../server/pairing/pairing-codes.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 function refusal(fn: () => unknown): PairingError {
   try {
@@ -27,7 +28,10 @@ test('codes: 6 unambiguous characters, expire after 10 minutes, work once, one p
   assert.equal(expiresAt, now + 10 * 60_000);
 
   // Typed loosely (lower case, a space in the middle) it still pairs; then it is spent.
-  assert.deepEqual(codes.claim(`${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`, '10.0.0.1'), { roomId: 'room-a', createdBy: 'owner-a' });
+  assert.deepEqual(codes.claim(`${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`, '10.0.0.1'), {
+    roomId: 'room-a',
+    createdBy: 'owner-a',
+  });
   assert.equal(refusal(() => codes.claim(code, '10.0.0.1')).statusCode, 404, 'a code works once');
 
   const second = codes.create('room-a', 'owner-a').code;
@@ -75,10 +79,20 @@ after(async () => server?.close());
 test('a screen pairs by code without an account, listens with its link, and stops when the owner revokes it', async () => {
   const inject = server.app.inject.bind(server.app);
   const signup = async (name: string) =>
-    ((await inject({ method: 'POST', url: '/api/auth/signup', payload: { email: `${name}-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: name } })).json() as { accessToken: string }).accessToken;
+    (
+      (
+        await inject({
+          method: 'POST',
+          url: '/api/auth/signup',
+          payload: { email: `${name}-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: name },
+        })
+      ).json() as { accessToken: string }
+    ).accessToken;
   const owner = { authorization: `Bearer ${await signup('owner')}` };
   const stranger = { authorization: `Bearer ${await signup('stranger')}` };
-  const roomId = ((await inject({ method: 'POST', url: '/api/rooms', headers: owner, payload: { name: 'Lounge' } })).json() as { id: string }).id;
+  const roomId = (
+    (await inject({ method: 'POST', url: '/api/rooms', headers: owner, payload: { name: 'Lounge' } })).json() as { id: string }
+  ).id;
 
   assert.equal((await inject({ method: 'POST', url: `/api/rooms/${roomId}/pairing-codes` })).statusCode, 401);
   assert.equal((await inject({ method: 'POST', url: `/api/rooms/${roomId}/pairing-codes`, headers: stranger })).statusCode, 403);
@@ -96,13 +110,26 @@ test('a screen pairs by code without an account, listens with its link, and stop
   assert.equal(paired.roomId, roomId);
   assert.equal(paired.label, 'Paired screen: Living room TV');
   assert.equal(paired.listenUrl, `/listen/${roomId}`);
-  assert.equal((await inject({ method: 'POST', url: '/api/pairing/claim', payload: { code: pairing.code } })).statusCode, 404, 'single use');
+  assert.equal(
+    (await inject({ method: 'POST', url: '/api/pairing/claim', payload: { code: pairing.code } })).statusCode,
+    404,
+    'single use',
+  );
   assert.equal((await inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing?lt=${paired.token}` })).statusCode, 200);
 
   // The owner sees it among the room's links, and revoking it stops it on the next request.
-  const links = (await inject({ method: 'GET', url: `/api/rooms/${roomId}/listener-links`, headers: owner })).json() as { id: string; label: string }[];
-  assert.deepEqual(links.map((l) => l.label), ['Paired screen: Living room TV']);
-  assert.equal((await inject({ method: 'DELETE', url: `/api/rooms/${roomId}/listener-links/${paired.linkId}`, headers: owner })).statusCode, 204);
+  const links = (await inject({ method: 'GET', url: `/api/rooms/${roomId}/listener-links`, headers: owner })).json() as {
+    id: string;
+    label: string;
+  }[];
+  assert.deepEqual(
+    links.map((l) => l.label),
+    ['Paired screen: Living room TV'],
+  );
+  assert.equal(
+    (await inject({ method: 'DELETE', url: `/api/rooms/${roomId}/listener-links/${paired.linkId}`, headers: owner })).statusCode,
+    204,
+  );
   assert.equal((await inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing?lt=${paired.token}` })).statusCode, 403);
   assert.equal((await inject({ method: 'GET', url: `/stream/${roomId}/live.m3u8?lt=${paired.token}` })).statusCode, 403);
 
@@ -117,7 +144,12 @@ test('the claim route locks out an address after 10 wrong codes', async () => {
   const inject = server.app.inject.bind(server.app);
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) {
-    const r = await inject({ method: 'POST', url: '/api/pairing/claim', remoteAddress: '198.51.100.7', payload: { code: `ZZZZ${PAIRING_ALPHABET[i]}${PAIRING_ALPHABET[i]}` } });
+    const r = await inject({
+      method: 'POST',
+      url: '/api/pairing/claim',
+      remoteAddress: '198.51.100.7',
+      payload: { code: `ZZZZ${PAIRING_ALPHABET[i]}${PAIRING_ALPHABET[i]}` },
+    });
     statuses.push(r.statusCode);
     if (r.statusCode === 429) assert.ok(Number(r.headers['retry-after']) > 0);
   }
@@ -126,9 +158,23 @@ test('the claim route locks out an address after 10 wrong codes', async () => {
 
 test('members listen with their session token; the bare /listen page is served', async () => {
   const inject = server.app.inject.bind(server.app);
-  const { accessToken } = (await inject({ method: 'POST', url: '/api/auth/signup', payload: { email: `m-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: 'M' } })).json() as { accessToken: string };
-  const roomId = ((await inject({ method: 'POST', url: '/api/rooms', headers: { authorization: `Bearer ${accessToken}` }, payload: { name: 'Den' } })).json() as { id: string }).id;
-  assert.equal((await inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing`, headers: { authorization: `Bearer ${accessToken}` } })).statusCode, 200);
+  const { accessToken } = (
+    await inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { email: `m-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: 'M' },
+    })
+  ).json() as { accessToken: string };
+  const roomId = (
+    (
+      await inject({ method: 'POST', url: '/api/rooms', headers: { authorization: `Bearer ${accessToken}` }, payload: { name: 'Den' } })
+    ).json() as { id: string }
+  ).id;
+  assert.equal(
+    (await inject({ method: 'GET', url: `/api/rooms/${roomId}/now-playing`, headers: { authorization: `Bearer ${accessToken}` } }))
+      .statusCode,
+    200,
+  );
   const clock = (await inject({ method: 'GET', url: '/stream/clock' })).json() as { nowMs: number; playAtOffsetMs: number };
   assert.ok(Math.abs(clock.nowMs - Date.now()) < 5000);
   assert.equal(typeof clock.playAtOffsetMs, 'number');

@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
+
 import { eq } from 'drizzle-orm';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+
 import { feedback } from '../../sql/schema.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { toneTracks } from './fixtures.js';
 
 const ROOM = 'rec-room';
@@ -24,8 +26,13 @@ before(async () => {
   assert.equal(signup.status, 201, await signup.clone().text());
   const { accessToken } = (await signup.json()) as { accessToken: string };
   const form = new FormData();
-  for (const track of toneTracks(2, 20)) form.append('file', new Blob([new Uint8Array(fs.readFileSync(track.filePath))]), `${track.trackId}.flac`);
-  const imported = await fetch(`${t.url}/api/music/import`, { method: 'POST', body: form, headers: { authorization: `Bearer ${accessToken}` } });
+  for (const track of toneTracks(2, 20))
+    form.append('file', new Blob([new Uint8Array(fs.readFileSync(track.filePath))]), `${track.trackId}.flac`);
+  const imported = await fetch(`${t.url}/api/music/import`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   assert.ok(imported.ok, await imported.clone().text());
 });
 
@@ -33,11 +40,19 @@ after(async () => {
   await t?.close();
 });
 
-test('a room stream plays the recommender\'s picks, switches on a mood change, and stores likes', async () => {
+test("a room stream plays the recommender's picks, switches on a mood change, and stores likes", async () => {
   t.app.services.events.emit('roomMood', {
     roomId: ROOM,
     t: Date.now(),
-    mood: { emotion: 'happy', confidence: 0.8, valence: 0.7, arousal: 0.4, members: 1, mean: { valence: 0.7, arousal: 0.4 }, guardedFor: [] },
+    mood: {
+      emotion: 'happy',
+      confidence: 0.8,
+      valence: 0.7,
+      arousal: 0.4,
+      members: 1,
+      mean: { valence: 0.7, arousal: 0.4 },
+      guardedFor: [],
+    },
   });
   const playlist = await fetch(`${t.url}/stream/${ROOM}/live.m3u8`);
   assert.equal(playlist.status, 200, await playlist.clone().text());
@@ -66,5 +81,8 @@ test('a room stream plays the recommender\'s picks, switches on a mood change, a
   assert.equal(like.status, 201, await like.clone().text());
   // A player's own id is stored namespaced (lid:), so it can never name a user (SECURITY.md, feedback identity).
   const rows = await t.app.services.database.db.select().from(feedback).where(eq(feedback.userId, 'lid:tv-1'));
-  assert.deepEqual(rows.map((r) => [r.trackId, r.kind]), [[switched.trackId, 'like']]);
+  assert.deepEqual(
+    rows.map((r) => [r.trackId, r.kind]),
+    [[switched.trackId, 'like']],
+  );
 });

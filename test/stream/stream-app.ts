@@ -6,13 +6,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+
 import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import type { AppServices } from '../../server/app.js';
 import { EventBus } from '../../server/events.js';
 import { createMetricsRegistry } from '../../server/metrics.js';
 import { streamPlugin, type StreamPluginOptions } from '../../server/stream/plugin.js';
-import { ffmpegPath } from '../../media/ffmpeg-path.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLIENT_DIST = `${ROOT}client/dist`;
@@ -26,7 +28,8 @@ export interface StreamApp {
 
 /** Builds client/dist when the listener page is missing from it. */
 export function ensureClientBuilt(): void {
-  if (!fs.existsSync(`${CLIENT_DIST}/listen.js`)) execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  if (!fs.existsSync(`${CLIENT_DIST}/listen.js`))
+    execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 export async function startStreamApp(options: StreamPluginOptions, logLevel = 'warn'): Promise<StreamApp> {
@@ -42,7 +45,23 @@ export async function startStreamApp(options: StreamPluginOptions, logLevel = 'w
 /** Decodes `seconds` of a (live) URL to mono 48 kHz float samples with ffmpeg, without blocking. */
 export function recordMono(url: string, seconds: number): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), ['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', url, '-t', String(seconds), '-ac', '1', '-ar', '48000', '-f', 'f32le', 'pipe:1']);
+    const child = spawn(ffmpegPath(), [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      url,
+      '-t',
+      String(seconds),
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      '-f',
+      'f32le',
+      'pipe:1',
+    ]);
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));

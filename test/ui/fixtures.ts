@@ -6,9 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { importDirectory } from '../../server/music/importer.js';
-import { signUp, type Session } from '../accounts/test-app.js';
+import { type Session, signUp } from '../accounts/test-app.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ROOT } from '../helpers/server-process.js';
 import { toneTracks } from '../stream/fixtures.js';
@@ -24,13 +26,25 @@ export const SIZES = [
 const TRACK_MOODS = [
   { title: 'Bright chord', emotion: 'happy', valence: 0.8, arousal: 0.5 },
   { title: 'Low chord', emotion: 'sad', valence: -0.7, arousal: -0.5 },
-  { title: 'Still chord with a very long title that a TV layout has to truncate rather than clip', emotion: 'neutral', valence: 0.05, arousal: -0.2 },
+  {
+    title: 'Still chord with a very long title that a TV layout has to truncate rather than clip',
+    emotion: 'neutral',
+    valence: 0.05,
+    arousal: -0.2,
+  },
   { title: 'Harsh chord', emotion: 'angry', valence: -0.6, arousal: 0.8 },
 ];
 
 /** The app with accounts enforced and four real tracks in its library. */
 export async function startUiApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const server = await startTestApp({ MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'silent', ALLOW_ANONYMOUS_ROOMS: 'false', AUTH_RATE_LIMIT_MAX: '1000', STREAM_IDLE_STOP_S: '120', ...env });
+  const server = await startTestApp({
+    MEDIASOUP_WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    ALLOW_ANONYMOUS_ROOMS: 'false',
+    AUTH_RATE_LIMIT_MAX: '1000',
+    STREAM_IDLE_STOP_S: '120',
+    ...env,
+  });
   try {
     const library = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-ui-library-'));
     const sidecar = toneTracks(4, 30).map((track, i) => {
@@ -51,15 +65,28 @@ export async function startUiApp(env: Record<string, string> = {}): Promise<Test
 /** A user with a room they own, signed in through the API. */
 export async function userWithRoom(server: TestApp, name: string, roomName: string): Promise<{ session: Session; roomId: string }> {
   const session = await signUp(server.app, name);
-  const response = await server.app.inject({ method: 'POST', url: '/api/rooms', headers: { authorization: `Bearer ${session.accessToken}` }, payload: { name: roomName } });
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/api/rooms',
+    headers: { authorization: `Bearer ${session.accessToken}` },
+    payload: { name: roomName },
+  });
   return { session, roomId: (response.json() as { id: string }).id };
 }
 
 /** A browser context whose pages are signed in as `session` (as the app stores it after a log-in). */
-export async function signedInContext(browser: Browser, server: TestApp, session: Session, viewport = { width: 1280, height: 800 }, colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+export async function signedInContext(
+  browser: Browser,
+  server: TestApp,
+  session: Session,
+  viewport = { width: 1280, height: 800 },
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport, colorScheme });
   const stored = JSON.stringify({ user: session.user, accessToken: session.accessToken, refreshToken: session.refreshToken });
-  await context.addInitScript(`try { if (!localStorage.getItem('moodify.session')) localStorage.setItem('moodify.session', ${JSON.stringify(stored)}); } catch {}`);
+  await context.addInitScript(
+    `try { if (!localStorage.getItem('moodify.session')) localStorage.setItem('moodify.session', ${JSON.stringify(stored)}); } catch {}`,
+  );
   return context;
 }
 

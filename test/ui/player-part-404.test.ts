@@ -14,7 +14,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import type { Browser } from 'playwright-core';
+
 import { launchChromium } from '../helpers/browser.js';
 import { ensureClientBundle } from '../helpers/client-bundle.js';
 import { PlaylistTrackSource, toneTracks } from '../stream/fixtures.js';
@@ -59,5 +61,8 @@ test('parts answering 404 for 2 s: the listener plays on', { timeout: 120_000 },
   await new Promise((r) => setTimeout(r, 15_000));
   const t1 = (await page.evaluate(PLAYED_SECONDS)) as number;
   assert.ok(refused, `the player asked for a part: ${seen.join(' ')}`);
-  assert.ok(t1 - t0 > 10, `the player plays on after a part's 404 (${(t1 - t0).toFixed(1)} s in 15 s; ${refusals} refusals from ${refused})`);
+  assert.ok(
+    t1 - t0 > 10,
+    `the player plays on after a part's 404 (${(t1 - t0).toFixed(1)} s in 15 s; ${refusals} refusals from ${refused})`,
+  );
 });

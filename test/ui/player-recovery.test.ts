@@ -14,7 +14,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import type { Browser, Page } from 'playwright-core';
+
 import { launchChromium } from '../helpers/browser.js';
 import { ensureClientBundle } from '../helpers/client-bundle.js';
 import { PlaylistTrackSource, toneTracks } from '../stream/fixtures.js';
@@ -48,7 +50,8 @@ async function backInStep(page: Page, since: number, timeoutMs: number): Promise
     const p1 = (await page.evaluate(PLAYED_SECONDS)) as number;
     const reading = await readPlayer(page);
     last = JSON.stringify({ played: p1 - p0, reading, status: await page.evaluate(STATUS) });
-    if (p1 - p0 > 1.6 && reading && !reading.paused && reading.syncErrorMs !== null && Math.abs(reading.syncErrorMs) <= 300) return (Date.now() - since) / 1000;
+    if (p1 - p0 > 1.6 && reading && !reading.paused && reading.syncErrorMs !== null && Math.abs(reading.syncErrorMs) <= 300)
+      return (Date.now() - since) / 1000;
   }
   throw new Error(`the player did not come back in step within ${timeoutMs} ms: ${last}`);
 }

@@ -60,7 +60,8 @@ export async function startPlaying(page: Page): Promise<void> {
   while (Date.now() < deadline) {
     if (await advancesWithin(page, 1000)) return;
     // The player asks for a click only when the browser refused to autoplay.
-    if (((await page.evaluate(STATUS)) as string).includes('Press Play')) await page.locator('moodify-player button', { hasText: /^Play$/ }).click();
+    if (((await page.evaluate(STATUS)) as string).includes('Press Play'))
+      await page.locator('moodify-player button', { hasText: /^Play$/ }).click();
   }
   throw new Error(`the player did not start playing: ${await page.evaluate(STATUS)}`);
 }

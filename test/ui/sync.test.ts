@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+
 import type { Browser, Page } from 'playwright-core';
+
 import type { TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ensureClientBundle } from '../helpers/client-bundle.js';

@@ -18,12 +18,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { ffmpegPath } from '../../media/ffmpeg-path.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { axeViolations, ensureClientBundle } from '../helpers/client-bundle.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
 import { ROOT } from '../helpers/server-process.js';
-import { ffmpegPath } from '../../media/ffmpeg-path.js';
 import { toneTracks } from '../stream/fixtures.js';
 import { startPlaying } from './sync-probe.js';
 
@@ -51,10 +53,23 @@ before(async () => {
     body: JSON.stringify({ email: `tv-owner-${Date.now()}@example.org`, password: 'correct horse battery staple', displayName: 'Owner' }),
   });
   owner = await signup.json();
-  roomId = ((await (await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Living room' }) })).json()) as { id: string }).id;
+  roomId = (
+    (await (
+      await fetch(`${server.url}/api/rooms`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Living room' }),
+      })
+    ).json()) as { id: string }
+  ).id;
   // Every track in the library has the long title (from its file name), so whatever plays shows it.
   const form = new FormData();
-  for (const [i, track] of toneTracks(2, 30).entries()) form.append('file', new Blob([new Uint8Array(fs.readFileSync(titled(track.filePath, `${LONG_TITLE} ${i + 1}`)))]), `track-${i + 1}.flac`);
+  for (const [i, track] of toneTracks(2, 30).entries())
+    form.append(
+      'file',
+      new Blob([new Uint8Array(fs.readFileSync(titled(track.filePath, `${LONG_TITLE} ${i + 1}`)))]),
+      `track-${i + 1}.flac`,
+    );
   const imported = await fetch(`${server.url}/api/music/import`, { method: 'POST', body: form, headers: auth() });
   assert.equal(imported.status, 201, await imported.text());
   browser = await launchChromium();
@@ -67,8 +82,16 @@ after(async () => {
 
 /** A copy of an audio file with a title tag (the importer takes the title from the tags). */
 function titled(file: string, title: string): string {
-  const out = path.join(os.tmpdir(), `moodify-tv-${crypto.createHash('sha1').update(file + title).digest('hex').slice(0, 10)}.flac`);
-  if (!fs.existsSync(out)) execFileSync(ffmpegPath(), ['-nostdin', '-loglevel', 'error', '-y', '-i', file, '-metadata', `title=${title}`, '-c', 'copy', out]);
+  const out = path.join(
+    os.tmpdir(),
+    `moodify-tv-${crypto
+      .createHash('sha1')
+      .update(file + title)
+      .digest('hex')
+      .slice(0, 10)}.flac`,
+  );
+  if (!fs.existsSync(out))
+    execFileSync(ffmpegPath(), ['-nostdin', '-loglevel', 'error', '-y', '-i', file, '-metadata', `title=${title}`, '-c', 'copy', out]);
   return out;
 }
 
@@ -113,7 +136,8 @@ async function waitForPlayback(page: Page, timeoutMs = 45_000): Promise<void> {
   const start = (await page.evaluate(PLAYED_SECONDS)) as number;
   const deadline = Date.now() + timeoutMs;
   while (((await page.evaluate(PLAYED_SECONDS)) as number) < start + 2) {
-    if (Date.now() > deadline) throw new Error(`played time stayed near ${start} for ${timeoutMs} ms: ${await page.evaluate(PLAYER_STATE)}`);
+    if (Date.now() > deadline)
+      throw new Error(`played time stayed near ${start} for ${timeoutMs} ms: ${await page.evaluate(PLAYER_STATE)}`);
     await page.waitForTimeout(250);
   }
 }
@@ -159,7 +183,9 @@ test('a TV without an account pairs by code, plays audibly, fits every size, and
   for (let i = 0; i < 80 && !String(await page.evaluate(titleText)).startsWith(LONG_TITLE); i++) await page.waitForTimeout(250);
   assert.ok(String(await page.evaluate(titleText)).startsWith(LONG_TITLE), `the card shows "${await page.evaluate(titleText)}"`);
   await lookAtEverySize(page, 'listen-playing');
-  const title = (await page.evaluate(`(() => { const t = ${PLAYER}.shadowRoot.querySelector('.title'); const s = getComputedStyle(t); return { overflow: t.scrollWidth > t.clientWidth, ellipsis: s.textOverflow, right: t.getBoundingClientRect().right, width: innerWidth }; })()`)) as { overflow: boolean; ellipsis: string; right: number; width: number };
+  const title = (await page.evaluate(
+    `(() => { const t = ${PLAYER}.shadowRoot.querySelector('.title'); const s = getComputedStyle(t); return { overflow: t.scrollWidth > t.clientWidth, ellipsis: s.textOverflow, right: t.getBoundingClientRect().right, width: innerWidth }; })()`,
+  )) as { overflow: boolean; ellipsis: string; right: number; width: number };
   assert.equal(title.ellipsis, 'ellipsis');
   assert.ok(title.right <= title.width, `the title ends at ${title.right}px of ${title.width}`);
   assert.deepEqual(await axeViolations(page), [], 'playing page');
@@ -176,10 +202,16 @@ test('a TV without an account pairs by code, plays audibly, fits every size, and
   await waitForPlayback(page, 60_000);
 
   // The owner sees the screen in the room's links and revokes it: the TV says so, with a way back.
-  const links = (await (await fetch(`${server.url}/api/rooms/${roomId}/listener-links`, { headers: auth() })).json()) as { id: string; label: string }[];
+  const links = (await (await fetch(`${server.url}/api/rooms/${roomId}/listener-links`, { headers: auth() })).json()) as {
+    id: string;
+    label: string;
+  }[];
   const screen = links.find((l) => l.label.startsWith('Paired screen: '));
   assert.ok(screen, JSON.stringify(links));
-  assert.equal((await fetch(`${server.url}/api/rooms/${roomId}/listener-links/${screen.id}`, { method: 'DELETE', headers: auth() })).status, 204);
+  assert.equal(
+    (await fetch(`${server.url}/api/rooms/${roomId}/listener-links/${screen.id}`, { method: 'DELETE', headers: auth() })).status,
+    204,
+  );
   await page.locator('moodify-listen [role=alert]', { hasText: 'revoked' }).waitFor({ timeout: 30_000 });
   await page.locator('moodify-listen button', { hasText: 'Pair again' }).waitFor();
   await lookAtEverySize(page, 'listen-revoked');
@@ -200,52 +232,60 @@ test('the QR code URL pairs a screen, and the code leaves the address bar', { ti
   await context.close();
 });
 
-test('end to end through both screens: the owner shows a code in the room page, the TV types it, the owner revokes it there', { timeout: 240_000 }, async () => {
-  const ownerContext = await browser.newContext({ viewport: SIZES[1] });
-  await ownerContext.addInitScript(`localStorage.setItem('moodify.session', ${JSON.stringify(JSON.stringify(owner))})`);
-  const room = await ownerContext.newPage();
-  await room.goto(`${server.url}/room/${roomId}`);
-  await room.getByRole('button', { name: 'Listen only' }).click();
-  await room.locator('summary', { hasText: 'play on a TV' }).click();
-  const share = room.locator('moodify-share-tv');
-  await share.locator('button', { hasText: 'Show on TV' }).click();
-  const codeText = (await share.locator('.code').textContent({ timeout: 20_000 }))!.replace(/\s/g, '');
-  assert.match(codeText, /^[A-Z2-9]{6}$/);
-  await share.locator('img.qr').waitFor();
-  await share.locator('button', { hasText: 'Create a listener link' }).click();
-  assert.match(await share.locator('.link input').inputValue(), new RegExp(`/listen/${roomId}\\?lt=`));
-  for (const size of SIZES.slice(0, 2)) {
-    await room.setViewportSize(size);
-    await share.scrollIntoViewIfNeeded();
-    await room.screenshot({ path: path.join(ARTIFACTS, `share-tv-${size.width}x${size.height}.png`), fullPage: true });
-    assert.ok(((await room.evaluate(OVERFLOW)) as number) <= 0, `room page with the share panel overflows at ${size.width}px`);
-  }
+test(
+  'end to end through both screens: the owner shows a code in the room page, the TV types it, the owner revokes it there',
+  { timeout: 240_000 },
+  async () => {
+    const ownerContext = await browser.newContext({ viewport: SIZES[1] });
+    await ownerContext.addInitScript(`localStorage.setItem('moodify.session', ${JSON.stringify(JSON.stringify(owner))})`);
+    const room = await ownerContext.newPage();
+    await room.goto(`${server.url}/room/${roomId}`);
+    await room.getByRole('button', { name: 'Listen only' }).click();
+    await room.locator('summary', { hasText: 'play on a TV' }).click();
+    const share = room.locator('moodify-share-tv');
+    await share.locator('button', { hasText: 'Show on TV' }).click();
+    const codeText = (await share.locator('.code').textContent({ timeout: 20_000 }))!.replace(/\s/g, '');
+    assert.match(codeText, /^[A-Z2-9]{6}$/);
+    await share.locator('img.qr').waitFor();
+    await share.locator('button', { hasText: 'Create a listener link' }).click();
+    assert.match(await share.locator('.link input').inputValue(), new RegExp(`/listen/${roomId}\\?lt=`));
+    for (const size of SIZES.slice(0, 2)) {
+      await room.setViewportSize(size);
+      await share.scrollIntoViewIfNeeded();
+      await room.screenshot({ path: path.join(ARTIFACTS, `share-tv-${size.width}x${size.height}.png`), fullPage: true });
+      assert.ok(((await room.evaluate(OVERFLOW)) as number) <= 0, `room page with the share panel overflows at ${size.width}px`);
+    }
 
-  const tv = await (await tvContext()).newPage();
-  await tv.goto(`${server.url}/listen`);
-  await tv.locator('moodify-pair-form input').fill(codeText);
-  await tv.locator('moodify-pair-form button[type=submit]').click();
-  await waitForPlayback(tv);
+    const tv = await (await tvContext()).newPage();
+    await tv.goto(`${server.url}/listen`);
+    await tv.locator('moodify-pair-form input').fill(codeText);
+    await tv.locator('moodify-pair-form button[type=submit]').click();
+    await waitForPlayback(tv);
 
-  // The owner's panel notices the new screen by itself, and revoking it there stops the TV.
-  await share.locator('[role=status]', { hasText: 'is paired and playing' }).waitFor({ timeout: 20_000 });
-  // Screens are listed oldest first: this TV is the last one.
-  await share.locator('li', { hasText: 'Chrome on Linux' }).last().locator('button', { hasText: 'Revoke' }).click();
-  await tv.locator('moodify-listen [role=alert]', { hasText: 'revoked' }).waitFor({ timeout: 30_000 });
-  await tv.context().close();
-  await ownerContext.close();
-});
+    // The owner's panel notices the new screen by itself, and revoking it there stops the TV.
+    await share.locator('[role=status]', { hasText: 'is paired and playing' }).waitFor({ timeout: 20_000 });
+    // Screens are listed oldest first: this TV is the last one.
+    await share.locator('li', { hasText: 'Chrome on Linux' }).last().locator('button', { hasText: 'Revoke' }).click();
+    await tv.locator('moodify-listen [role=alert]', { hasText: 'revoked' }).waitFor({ timeout: 30_000 });
+    await tv.context().close();
+    await ownerContext.close();
+  },
+);
 
-test('the signed-in owner listens on /listen/<room> without a code, also after the access token expired', { timeout: 120_000 }, async () => {
-  const context = await tvContext();
-  // A stale access token (as after an hour away) and a valid refresh token.
-  const session = { user: owner.user, accessToken: 'expired.access.token', refreshToken: owner.refreshToken };
-  await context.addInitScript(`localStorage.setItem('moodify.session', ${JSON.stringify(JSON.stringify(session))})`);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/listen/${roomId}`);
-  await startPlaying(page);
-  await waitForPlayback(page);
-  const stored = JSON.parse((await page.evaluate(`localStorage.getItem('moodify.session')`)) as string) as { accessToken: string };
-  assert.notEqual(stored.accessToken, 'expired.access.token', 'the session was refreshed');
-  await context.close();
-});
+test(
+  'the signed-in owner listens on /listen/<room> without a code, also after the access token expired',
+  { timeout: 120_000 },
+  async () => {
+    const context = await tvContext();
+    // A stale access token (as after an hour away) and a valid refresh token.
+    const session = { user: owner.user, accessToken: 'expired.access.token', refreshToken: owner.refreshToken };
+    await context.addInitScript(`localStorage.setItem('moodify.session', ${JSON.stringify(JSON.stringify(session))})`);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/listen/${roomId}`);
+    await startPlaying(page);
+    await waitForPlayback(page);
+    const stored = JSON.parse((await page.evaluate(`localStorage.getItem('moodify.session')`)) as string) as { accessToken: string };
+    assert.notEqual(stored.accessToken, 'expired.access.token', 'the session was refreshed');
+    await context.close();
+  },
+);

@@ -1,19 +1,13 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
+import { Device } from 'mediasoup-client';
+
 import { base, tokens } from '../design/tokens.js';
 import { RequestError, SignallingClient } from '../signalling-client.js';
 
 export type CaptureStatus =
-  | 'idle'
-  | 'requesting-devices'
-  | 'permission-denied'
-  | 'no-devices'
-  | 'connecting'
-  | 'live'
-  | 'reconnecting'
-  | 'error';
+  'idle' | 'requesting-devices' | 'permission-denied' | 'no-devices' | 'connecting' | 'live' | 'reconnecting' | 'error';
 
 interface JoinReply {
   participantId: string;
@@ -101,7 +95,8 @@ export class MoodifyCapture extends LitElement {
     this.signalling.on('open', () => void this.joinAndSend());
     this.signalling.on('close', () => {
       this.transport = undefined;
-      if (this.status !== 'idle' && this.status !== 'error') this.setStatus('reconnecting', 'The connection dropped. Reconnecting by itself…');
+      if (this.status !== 'idle' && this.status !== 'error')
+        this.setStatus('reconnecting', 'The connection dropped. Reconnecting by itself…');
     });
     // Our own readings, with face/voice detail, reach this (participant's) socket even in an
     // anonymous room; the page hands them to its live view, whose watch socket gets labels only.
@@ -145,7 +140,9 @@ export class MoodifyCapture extends LitElement {
       this.setStatus('no-devices', 'No camera and no microphone were found on this device.');
       return undefined;
     }
-    const video = wantVideo ? { width: { ideal: this.width }, height: { ideal: this.height }, frameRate: { ideal: this.fps, max: this.fps } } : false;
+    const video = wantVideo
+      ? { width: { ideal: this.width }, height: { ideal: this.height }, frameRate: { ideal: this.fps, max: this.fps } }
+      : false;
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ video, audio: wantAudio });
       this.hasCamera = stream.getVideoTracks().length > 0;
@@ -154,11 +151,17 @@ export class MoodifyCapture extends LitElement {
     } catch (err) {
       const name = (err as DOMException).name;
       if (name === 'NotAllowedError' || name === 'SecurityError') {
-        this.setStatus('permission-denied', 'The browser blocked the camera and microphone. Allow them for this site (the icon beside the address), then try again.');
+        this.setStatus(
+          'permission-denied',
+          'The browser blocked the camera and microphone. Allow them for this site (the icon beside the address), then try again.',
+        );
       } else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
         this.setStatus('no-devices', 'No usable camera or microphone was found on this device.');
       } else {
-        this.setStatus('error', `The camera or microphone could not be opened (${name || String(err)}). Close other apps that use them, then try again.`);
+        this.setStatus(
+          'error',
+          `The camera or microphone could not be opened (${name || String(err)}). Close other apps that use them, then try again.`,
+        );
       }
       return undefined;
     }
@@ -190,7 +193,11 @@ export class MoodifyCapture extends LitElement {
       });
       transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
         signalling
-          .request<{ id: string }>('produce', { transportId: transport.id, kind, rtpParameters: rtpParameters as unknown as Record<string, unknown> })
+          .request<{ id: string }>('produce', {
+            transportId: transport.id,
+            kind,
+            rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+          })
           .then(done, fail);
       });
       transport.on('connectionstatechange', (state) => {
@@ -208,7 +215,11 @@ export class MoodifyCapture extends LitElement {
         });
       }
       if (audio) await transport.produce({ track: audio, codecOptions: { opusStereo: false, opusDtx: false } });
-      const missing = !video ? 'No camera found, so only your voice is read.' : !audio ? 'No microphone found, so only your face is read.' : '';
+      const missing = !video
+        ? 'No camera found, so only your voice is read.'
+        : !audio
+          ? 'No microphone found, so only your face is read.'
+          : '';
       this.setStatus('live', missing);
     } catch (err) {
       if (!signalling.connected) return; // the socket dropped; 'open' will run us again
@@ -234,9 +245,11 @@ export class MoodifyCapture extends LitElement {
           <p class="status" role="status" aria-live="polite" data-kind=${problem ? 'problem' : this.status === 'live' ? 'live' : 'info'}>${statusText(this.status)}</p>
           ${this.detail ? html`<p class="detail">${this.detail}</p>` : nothing}
         </div>
-        ${canStart
-          ? html`<button class="primary" @click=${() => void this.start()}>${this.status === 'idle' ? 'Start camera and microphone' : 'Try again'}</button>`
-          : html`<button @click=${() => this.stop()}>Stop camera and microphone</button>`}
+        ${
+          canStart
+            ? html`<button class="primary" @click=${() => void this.start()}>${this.status === 'idle' ? 'Start camera and microphone' : 'Try again'}</button>`
+            : html`<button @click=${() => this.stop()}>Stop camera and microphone</button>`
+        }
       </div>
     `;
   }
@@ -244,26 +257,39 @@ export class MoodifyCapture extends LitElement {
 
 function statusText(status: CaptureStatus): string {
   switch (status) {
-    case 'idle': return 'Camera and microphone are off';
-    case 'requesting-devices': return 'Asking for the camera and microphone…';
-    case 'permission-denied': return 'Camera and microphone blocked';
-    case 'no-devices': return 'No camera or microphone';
-    case 'connecting': return 'Connecting to the room…';
-    case 'live': return 'Your mood is being read';
-    case 'reconnecting': return 'Reconnecting…';
-    case 'error': return 'Not connected';
+    case 'idle':
+      return 'Camera and microphone are off';
+    case 'requesting-devices':
+      return 'Asking for the camera and microphone…';
+    case 'permission-denied':
+      return 'Camera and microphone blocked';
+    case 'no-devices':
+      return 'No camera or microphone';
+    case 'connecting':
+      return 'Connecting to the room…';
+    case 'live':
+      return 'Your mood is being read';
+    case 'reconnecting':
+      return 'Reconnecting…';
+    case 'error':
+      return 'Not connected';
   }
 }
 
 /** What a refused join means to a person. */
 function plainJoinError(code: string, message: string): string {
   switch (code) {
-    case 'unauthorized': return 'Your sign-in has ended. Sign in again to rejoin the room.';
-    case 'forbidden': return 'You are not a member of this room. Ask its owner for an invite link.';
-    case 'room-not-found': return 'This room does not exist any more, or its owner closed it.';
+    case 'unauthorized':
+      return 'Your sign-in has ended. Sign in again to rejoin the room.';
+    case 'forbidden':
+      return 'You are not a member of this room. Ask its owner for an invite link.';
+    case 'room-not-found':
+      return 'This room does not exist any more, or its owner closed it.';
     case 'timeout':
-    case 'disconnected': return 'The server did not answer in time. Try again in a moment.';
-    default: return `Joining the room failed (${message}).`;
+    case 'disconnected':
+      return 'The server did not answer in time. Try again in a moment.';
+    default:
+      return `Joining the room failed (${message}).`;
   }
 }
 

@@ -5,7 +5,7 @@
  * reach it). The plotted data stay readable as `data`, and `label` names the chart for assistive
  * technology (charts are images to a screen reader: give a text summary next to it as well).
  */
-import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
+import { css, html, LitElement, type PropertyValues, unsafeCSS } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css';
@@ -73,7 +73,12 @@ export class MoodifyUplot extends LitElement {
     const style = getComputedStyle(this);
     const ink = style.getPropertyValue('--md-text-muted').trim() || '#55546a';
     const line = style.getPropertyValue('--md-border').trim() || '#d4d1e0';
-    const axes = (options.axes ?? [{}, {}]).map((axis) => ({ stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 }, ...axis }));
+    const axes = (options.axes ?? [{}, {}]).map((axis) => ({
+      stroke: ink,
+      grid: { stroke: line, width: 1 },
+      ticks: { stroke: line, width: 1 },
+      ...axis,
+    }));
     return { ...options, axes };
   }
 

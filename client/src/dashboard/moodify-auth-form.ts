@@ -1,12 +1,16 @@
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { api, saveSession, type StoredSession } from './session.js';
+
 import { base, tokens } from '../design/tokens.js';
+import { api, saveSession, type StoredSession } from './session.js';
 
 /** Sign up or log in. On success the session is saved and `signed-in` fires. */
 @customElement('moodify-auth-form')
 export class MoodifyAuthForm extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     form { display: grid; gap: var(--md-space-4); }
     label { display: grid; gap: var(--md-space-1); font-weight: 600; font-size: var(--md-text-s); }
@@ -15,7 +19,8 @@ export class MoodifyAuthForm extends LitElement {
     [role='tab'] { flex: 1; border: none; background: transparent; }
     [role='tab'][aria-selected='true'] { background: var(--md-surface); box-shadow: var(--md-shadow); }
     button[type='submit'] { width: 100%; }
-  `];
+  `,
+  ];
 
   @state() private mode: 'signup' | 'login' = 'signup';
   @state() private error = '';
@@ -47,9 +52,7 @@ export class MoodifyAuthForm extends LitElement {
         <button type="button" role="tab" aria-selected=${String(!signup)} @click=${() => (this.mode = 'login')}>Log in</button>
       </div>
       <form @submit=${(e: SubmitEvent) => void this.submit(e)} aria-label=${signup ? 'Sign up' : 'Log in'}>
-        ${signup
-          ? html`<label>Display name <input name="displayName" autocomplete="nickname" required maxlength="60" /></label>`
-          : ''}
+        ${signup ? html`<label>Display name <input name="displayName" autocomplete="nickname" required maxlength="60" /></label>` : ''}
         <label>E-mail <input name="email" type="email" autocomplete="email" required /></label>
         <label>
           Password ${signup ? html`<small>(at least 8 characters)</small>` : ''}

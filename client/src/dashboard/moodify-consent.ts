@@ -1,8 +1,9 @@
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+
+import { base, tokens } from '../design/tokens.js';
 import { CONSENT_POINTS, CONSENT_TITLE } from './privacy-text.js';
 import { api } from './session.js';
-import { base, tokens } from '../design/tokens.js';
 
 /**
  * The consent step before capture. Nothing starts until the box is ticked and "Start" pressed;
@@ -11,7 +12,10 @@ import { base, tokens } from '../design/tokens.js';
  */
 @customElement('moodify-consent')
 export class MoodifyConsent extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     h2 { margin-top: 0; font-size: var(--md-text-l); }
     dl { display: grid; gap: var(--md-space-3); margin: 0; }
@@ -20,7 +24,8 @@ export class MoodifyConsent extends LitElement {
     .actions { display: flex; gap: var(--md-space-3); align-items: center; margin-top: var(--md-space-4); flex-wrap: wrap; }
     .actions label { display: flex; gap: var(--md-space-2); align-items: start; font-weight: 600; }
     .actions label input { margin-top: 0.2em; flex: none; }
-  `];
+  `,
+  ];
 
   /** Whether to record the consent on the server (a signed-in session exists). */
   @property({ type: Boolean }) record = true;

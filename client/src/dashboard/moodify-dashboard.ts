@@ -1,5 +1,3 @@
-import { LitElement, css, html } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
 import './moodify-auth-form.js';
 import './moodify-consent.js';
 import './moodify-rooms.js';
@@ -9,10 +7,14 @@ import '../history/moodify-history.js';
 import '../live/moodify-live-room.js';
 import '../search/moodify-playlist-search.js';
 import '../settings/moodify-mood-settings.js';
-import type { RoomSummary } from './moodify-rooms.js';
+
+import { css, html, LitElement } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+
 import { base, tokens } from '../design/tokens.js';
 import { hasConsent, rememberConsent } from '../room-state.js';
 import { deleteMyData, markDataDeleted } from '../settings/delete-data.js';
+import type { RoomSummary } from './moodify-rooms.js';
 import { api, loadSession, saveSession, type SessionUser, type StoredSession } from './session.js';
 
 /**
@@ -121,7 +123,10 @@ export class MoodifyDashboard extends LitElement {
     this.error = '';
     try {
       const outcome = await deleteMyData(account);
-      const stopped = outcome.captureStopped > 0 ? ` Your camera and microphone were stopped first in ${outcome.captureStopped === 1 ? 'the open room' : `${outcome.captureStopped} open rooms`}.` : '';
+      const stopped =
+        outcome.captureStopped > 0
+          ? ` Your camera and microphone were stopped first in ${outcome.captureStopped === 1 ? 'the open room' : `${outcome.captureStopped} open rooms`}.`
+          : '';
       this.deletion = `${outcome.summary}${stopped}`;
       if (account) saveSession(undefined);
       else {
@@ -173,15 +178,17 @@ export class MoodifyDashboard extends LitElement {
             @watch-room=${(e: CustomEvent<RoomSummary>) => (this.watchedRoom = e.detail)}
           ></moodify-rooms>
         </section>
-        ${this.watchedRoom
-          ? html`<section class="wide" aria-labelledby="live-title">
+        ${
+          this.watchedRoom
+            ? html`<section class="wide" aria-labelledby="live-title">
               <div class="welcome">
                 <h2 id="live-title">Live: ${this.watchedRoom.name}</h2>
                 <button type="button" @click=${() => (this.watchedRoom = undefined)}>Stop watching</button>
               </div>
               <moodify-live-room room=${this.watchedRoom.id}></moodify-live-room>
             </section>`
-          : ''}
+            : ''
+        }
         <section class="card" aria-labelledby="settings-title">
           <h2 id="settings-title">Your mood and the music</h2>
           <moodify-mood-settings></moodify-mood-settings>

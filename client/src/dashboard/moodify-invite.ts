@@ -2,10 +2,11 @@
  * `<moodify-invite room=… room-name=…>`: the owner makes an invite link for a room and shares
  * it: a copy button (says "Copied" when it worked) and a QR code a phone camera can open.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeSVG } from 'lit/directives/unsafe-svg.js';
 import QRCode from 'qrcode';
+
 import { base, tokens } from '../design/tokens.js';
 import { api } from './session.js';
 

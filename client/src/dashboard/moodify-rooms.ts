@@ -1,8 +1,10 @@
-import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
-import { api } from './session.js';
 import './moodify-invite.js';
+
+import { css, html, LitElement } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+
 import { base, tokens } from '../design/tokens.js';
+import { api } from './session.js';
 
 export interface RoomSummary {
   id: string;
@@ -19,7 +21,10 @@ export interface RoomSummary {
  */
 @customElement('moodify-rooms')
 export class MoodifyRooms extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     form { display: flex; gap: var(--md-space-3); align-items: end; flex-wrap: wrap; margin-bottom: var(--md-space-4); }
     label { display: grid; gap: var(--md-space-1); font-weight: 600; font-size: var(--md-text-s); flex: 1 1 14rem; max-width: 24rem; }
@@ -30,7 +35,8 @@ export class MoodifyRooms extends LitElement {
     .role { font-size: var(--md-text-xs); font-weight: 700; text-transform: uppercase; letter-spacing: 0.06em; color: var(--md-text-muted); background: var(--md-surface-2); border-radius: var(--md-radius-pill); padding: 0.1rem 0.6rem; margin-left: var(--md-space-2); }
     .buttons { display: flex; gap: var(--md-space-2); flex-wrap: wrap; }
     .empty { color: var(--md-text-muted); }
-  `];
+  `,
+  ];
 
   /** Guests may enter the rooms they were invited to but not create rooms. */
   @property({ type: Boolean }) guest = false;
@@ -86,12 +92,14 @@ export class MoodifyRooms extends LitElement {
 
   override render() {
     return html`
-      ${this.guest
-        ? ''
-        : html`<form @submit=${(e: SubmitEvent) => void this.create(e)} aria-label="Create a room">
+      ${
+        this.guest
+          ? ''
+          : html`<form @submit=${(e: SubmitEvent) => void this.create(e)} aria-label="Create a room">
             <label>Room name <input name="name" required maxlength="80" placeholder="Living room" /></label>
             <button class="primary" type="submit">Create room</button>
-          </form>`}
+          </form>`
+      }
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${this.rooms.length === 0 ? html`<p class="empty">No rooms yet. ${this.guest ? 'Open an invite link to join one.' : 'Create one above, then invite the people you listen with.'}</p>` : ''}
       <ul aria-label="Your rooms">
@@ -100,14 +108,18 @@ export class MoodifyRooms extends LitElement {
             <div class="row">
               <span class="name">${room.name}<span class="role">${room.role}${room.closedAt ? ' · closed' : ''}</span></span>
               <span class="buttons">
-                ${room.closedAt
-                  ? ''
-                  : html`<button class="primary" type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>
-                      <button type="button" @click=${() => this.watch(room)} aria-label=${`Watch ${room.name} live`}>Watch live</button>`}
-                ${room.role === 'owner' && !room.closedAt
-                  ? html`<button type="button" aria-expanded=${String(this.inviting === room.id)} @click=${() => this.invite(room)} aria-label=${`Invite to ${room.name}`}>Invite</button>
+                ${
+                  room.closedAt
+                    ? ''
+                    : html`<button class="primary" type="button" @click=${() => this.enter(room)} aria-label=${`Enter ${room.name}`}>Enter</button>
+                      <button type="button" @click=${() => this.watch(room)} aria-label=${`Watch ${room.name} live`}>Watch live</button>`
+                }
+                ${
+                  room.role === 'owner' && !room.closedAt
+                    ? html`<button type="button" aria-expanded=${String(this.inviting === room.id)} @click=${() => this.invite(room)} aria-label=${`Invite to ${room.name}`}>Invite</button>
                       <button type="button" class="danger" @click=${() => void this.close(room)} aria-label=${`Close ${room.name}`}>Close</button>`
-                  : ''}
+                    : ''
+                }
               </span>
             </div>
             ${this.inviting === room.id ? html`<moodify-invite room=${room.id} room-name=${room.name}></moodify-invite>` : ''}

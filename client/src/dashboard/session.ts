@@ -34,7 +34,10 @@ export function saveSession(session: StoredSession | undefined): void {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -2,8 +2,9 @@
  * `<moodify-header>`: the top bar of every page: the Moodify wordmark (a link home), an optional
  * title (a room's name), and a slot for the page's own actions on the right.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+
 import { base, tokens } from './tokens.js';
 
 @customElement('moodify-header')

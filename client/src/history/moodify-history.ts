@@ -2,26 +2,32 @@
  * `<moodify-history>`: the user's history by day or week from GET /api/me/history: mood
  * distribution, valence/arousal path, and the tracks played, liked and skipped.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
-import { api, loadSession } from '../dashboard/session.js';
-import { dataDeletedAt } from '../settings/delete-data.js';
-import type { HistoryReply } from '../../../vocabulary/history.js';
 import './moodify-mood-distribution.js';
 import './moodify-track-lists.js';
 import './moodify-va-path.js';
+
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+
+import type { HistoryReply } from '../../../vocabulary/history.js';
+import { api, loadSession } from '../dashboard/session.js';
 import { base, tokens } from '../design/tokens.js';
+import { dataDeletedAt } from '../settings/delete-data.js';
 
 @customElement('moodify-history')
 export class MoodifyHistory extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     form { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin-bottom: 0.75rem; }
     fieldset { border: none; padding: 0; margin: 0; display: flex; gap: 0.75rem; }
     legend { font-weight: 600; float: left; margin-right: 0.5rem; }
     h3 { font-size: 1.05rem; margin: 1rem 0 0.25rem; }
     .error { color: var(--md-danger); }
-  `];
+  `,
+  ];
 
   @state() private bucket: 'day' | 'week' = 'day';
   @state() private days = 7;
@@ -53,14 +59,18 @@ export class MoodifyHistory extends LitElement {
     // After "Delete my data" the room's plays from before stay on the server (they are the
     // room's, with nothing about the user left), but the user's own history starts afresh.
     const deletedAt = dataDeletedAt(loadSession()?.user.id);
-    const h = this.history && deletedAt ? { ...this.history, plays: this.history.plays.filter((p) => Date.parse(p.startedAt) > deletedAt) } : this.history;
+    const h =
+      this.history && deletedAt
+        ? { ...this.history, plays: this.history.plays.filter((p) => Date.parse(p.startedAt) > deletedAt) }
+        : this.history;
     const samples = h?.buckets.reduce((n, b) => n + b.samples, 0) ?? 0;
     return html`
       <form aria-label="History period" @submit=${(e: Event) => e.preventDefault()}>
         <fieldset>
           <legend>Group by</legend>
           ${(['day', 'week'] as const).map(
-            (b) => html`<label><input type="radio" name="bucket" value=${b} .checked=${this.bucket === b} @change=${() => this.choose({ bucket: b })} /> ${b}</label>`,
+            (b) =>
+              html`<label><input type="radio" name="bucket" value=${b} .checked=${this.bucket === b} @change=${() => this.choose({ bucket: b })} /> ${b}</label>`,
           )}
         </fieldset>
         <label>Period
@@ -71,8 +81,9 @@ export class MoodifyHistory extends LitElement {
         <button type="button" @click=${() => void this.load()}>Refresh history</button>
       </form>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${h
-        ? html`<p role="status" data-samples=${samples} data-plays=${h.plays.length}>
+      ${
+        h
+          ? html`<p role="status" data-samples=${samples} data-plays=${h.plays.length}>
               ${samples} mood readings and ${h.plays.length} tracks played since ${new Date(h.since).toLocaleDateString()};
               ${h.feedback.like} likes, ${h.feedback.skip} skips, ${h.feedback.dislike} dislikes.
             </p>
@@ -83,7 +94,8 @@ export class MoodifyHistory extends LitElement {
             <h3>Tracks</h3>
             ${deletedAt ? html`<p class="muted small">Showing what played since you deleted your data (${new Date(deletedAt).toLocaleString()}).</p>` : nothing}
             <moodify-track-lists .plays=${h.plays} .liked=${h.liked ?? []} .skipped=${h.skipped ?? []}></moodify-track-lists>`
-        : html`<p>Loading your history…</p>`}
+          : html`<p>Loading your history…</p>`
+      }
     `;
   }
 }

@@ -4,19 +4,23 @@
  * bars are drawn from a table, which stays available to screen readers. (styleMap sets styles
  * through the CSSOM, which a strict style-src policy allows.)
  */
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
+
 import { FER_LABELS } from '../../../vocabulary/emotions.js';
-import { EMOTION_COLOURS } from './emotion-colours.js';
 import type { HistoryBucket } from '../../../vocabulary/history.js';
 import { base, tokens } from '../design/tokens.js';
+import { EMOTION_COLOURS } from './emotion-colours.js';
 
 const percent = (n: number, total: number) => (total > 0 ? (100 * n) / total : 0);
 
 @customElement('moodify-mood-distribution')
 export class MoodifyMoodDistribution extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     table { border-collapse: collapse; width: 100%; }
     th, td { padding: 0.2rem 0.4rem; text-align: left; vertical-align: middle; }
@@ -26,7 +30,8 @@ export class MoodifyMoodDistribution extends LitElement {
     .legend { display: flex; flex-wrap: wrap; gap: 0.25rem 0.9rem; margin: 0.5rem 0 0; padding: 0; list-style: none; }
     .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 2px; }
     .n { font-variant-numeric: tabular-nums; white-space: nowrap; }
-  `];
+  `,
+  ];
 
   @property({ attribute: false }) buckets: readonly HistoryBucket[] = [];
   @property() bucket: 'day' | 'week' = 'day';
@@ -45,7 +50,11 @@ export class MoodifyMoodDistribution extends LitElement {
         <thead><tr><th scope="col">${this.bucket === 'week' ? 'Week' : 'Day'}</th><th scope="col">Emotions</th><th scope="col">Readings</th><th scope="col">Mean valence, arousal</th></tr></thead>
         <tbody>
           ${this.buckets.map((b) => {
-            const parts = FER_LABELS.filter((l) => (b.moods[l] ?? 0) > 0).map((l) => ({ label: l, n: b.moods[l]!, share: percent(b.moods[l]!, b.samples) }));
+            const parts = FER_LABELS.filter((l) => (b.moods[l] ?? 0) > 0).map((l) => ({
+              label: l,
+              n: b.moods[l]!,
+              share: percent(b.moods[l]!, b.samples),
+            }));
             const summary = parts.map((p) => `${p.label} ${Math.round(p.share)}%`).join(', ');
             return html`<tr data-bucket=${b.start}>
               <th scope="row">${this.periodName(b.start)}</th>

@@ -2,21 +2,26 @@
  * `<moodify-va-path>`: the user's valence/arousal path over the period (per-minute means from the
  * history), as two lines over time. Gaps longer than 10 minutes (between sessions) are not joined.
  */
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import '../charts/moodify-uplot.js';
+
+import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type uPlot from 'uplot';
-import '../charts/moodify-uplot.js';
-import type { ChartOptions } from '../charts/moodify-uplot.js';
+
 import type { HistoryReply } from '../../../vocabulary/history.js';
-import { pathData } from './path-data.js';
+import type { ChartOptions } from '../charts/moodify-uplot.js';
 import { base, tokens } from '../design/tokens.js';
+import { pathData } from './path-data.js';
 
 /**
  * The chart for a time span [from, to] (seconds). The span is given, not found by uPlot: a
  * single minute of readings would otherwise stretch the axis over years. Short spans widen to an hour.
  */
 const optionsFor = (from: number, to: number): ChartOptions => ({
-  scales: { x: { time: true, auto: false, range: to - from < 3600 ? [(from + to) / 2 - 1800, (from + to) / 2 + 1800] : [from, to] }, v: { range: [-1, 1] } },
+  scales: {
+    x: { time: true, auto: false, range: to - from < 3600 ? [(from + to) / 2 - 1800, (from + to) / 2 + 1800] : [from, to] },
+    v: { range: [-1, 1] },
+  },
   axes: [{}, { scale: 'v', label: 'valence / arousal' }],
   series: [
     {},

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { GAP_S, pathData } from './path-data.js';
 
 test('pathData: per-minute points in seconds; a gap between sessions is broken with a null', () => {

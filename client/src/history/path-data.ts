@@ -1,5 +1,6 @@
 /** The history's valence/arousal path → the path chart's columns. */
 import type uPlot from 'uplot';
+
 import type { HistoryReply } from '../../../vocabulary/history.js';
 
 /** Readings further apart than this belong to different sessions and are not joined by a line. */
@@ -25,4 +26,3 @@ export function pathData(path: HistoryReply['path']): uPlot.AlignedData {
   }
   return [x, valence, arousal];
 }
-

@@ -3,6 +3,7 @@
  * placed on the circumplex the server uses (one table of coordinates for both sides).
  */
 import type uPlot from 'uplot';
+
 import { pointOf } from '../../../vocabulary/circumplex.js';
 import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 
@@ -27,4 +28,3 @@ export function flowData(moods: readonly ParticipantMoodView[]): uPlot.AlignedDa
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+
 import { journeyLine, journeyPoints } from './journey-data.js';
 
-const journey = { label: 'calm', from: { valence: 0.8, arousal: 0.5 }, to: { valence: 0.3, arousal: -0.6 }, startedAt: 0, endsAt: 600_000, step: 2, steps: 5 };
+const journey = {
+  label: 'calm',
+  from: { valence: 0.8, arousal: 0.5 },
+  to: { valence: 0.3, arousal: -0.6 },
+  startedAt: 0,
+  endsAt: 600_000,
+  step: 2,
+  steps: 5,
+};
 
 test('step points lie k/n of the way, the last on the destination (as the server steps)', () => {
   const points = journeyPoints(journey);

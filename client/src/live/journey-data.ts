@@ -8,7 +8,10 @@ const word = (n: number) => NUMBER_WORDS[n] ?? String(n);
 export function journeyPoints(journey: StoryJourney): { valence: number; arousal: number }[] {
   return Array.from({ length: journey.steps }, (_, i) => {
     const f = (i + 1) / journey.steps;
-    return { valence: journey.from.valence + f * (journey.to.valence - journey.from.valence), arousal: journey.from.arousal + f * (journey.to.arousal - journey.from.arousal) };
+    return {
+      valence: journey.from.valence + f * (journey.to.valence - journey.from.valence),
+      arousal: journey.from.arousal + f * (journey.to.arousal - journey.from.arousal),
+    };
   });
 }
 

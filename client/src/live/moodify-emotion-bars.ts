@@ -3,17 +3,21 @@
  * voice and their fusion, side by side: a table (readable as such by screen readers) whose cells
  * carry a bar.
  */
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
+
 import { FER_LABELS } from '../../../vocabulary/emotions.js';
-import { EMOTION_COLOURS } from '../history/emotion-colours.js';
 import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import { base, tokens } from '../design/tokens.js';
+import { EMOTION_COLOURS } from '../history/emotion-colours.js';
 
 @customElement('moodify-emotion-bars')
 export class MoodifyEmotionBars extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     table { border-collapse: collapse; }
     th, td { padding: 0.15rem 0.5rem; text-align: left; font-weight: normal; }
@@ -21,7 +25,8 @@ export class MoodifyEmotionBars extends LitElement {
     td { min-width: 7rem; }
     .bar { display: inline-block; height: 0.7rem; vertical-align: middle; border-radius: 2px; margin-right: 0.3rem; }
     .n { font-variant-numeric: tabular-nums; font-size: 0.85em; }
-  `];
+  `,
+  ];
 
   @property({ attribute: false }) reading: ParticipantMoodView | undefined;
 
@@ -42,9 +47,11 @@ export class MoodifyEmotionBars extends LitElement {
             <th scope="row">${label}</th>
             ${columns.map(([, p]) => {
               const v = p?.[i];
-              return html`<td>${v === undefined
-                ? html`<span class="n">–</span>`
-                : html`<span class="bar" style=${styleMap({ width: `${Math.round(v * 80)}px`, background: EMOTION_COLOURS[label] })}></span><span class="n">${v.toFixed(2)}</span>`}</td>`;
+              return html`<td>${
+                v === undefined
+                  ? html`<span class="n">–</span>`
+                  : html`<span class="bar" style=${styleMap({ width: `${Math.round(v * 80)}px`, background: EMOTION_COLOURS[label] })}></span><span class="n">${v.toFixed(2)}</span>`
+              }</td>`;
             })}
           </tr>`,
         )}

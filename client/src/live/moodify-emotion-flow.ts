@@ -5,17 +5,19 @@
  * Under a mood override the first line is the pinned mood while the sensed ones go on. A text
  * line says the latest reading for screen readers.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
-import type uPlot from 'uplot';
 import '../charts/moodify-uplot.js';
-import type { ChartOptions } from '../charts/moodify-uplot.js';
-import { flowData } from './flow-data.js';
-import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
 import './moodify-emotion-bars.js';
 import './moodify-modality-weights.js';
-import { localTime, moodWord } from './story.js';
+
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type uPlot from 'uplot';
+
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
+import type { ChartOptions } from '../charts/moodify-uplot.js';
 import { tokens } from '../design/tokens.js';
+import { flowData } from './flow-data.js';
+import { localTime, moodWord } from './story.js';
 
 const OPTIONS: ChartOptions = {
   // At least a minute of time axis: the first seconds of readings are not spread over the width.
@@ -35,12 +37,15 @@ const OPTIONS: ChartOptions = {
 
 @customElement('moodify-emotion-flow')
 export class MoodifyEmotionFlow extends LitElement {
-  static override styles = [tokens, css`
+  static override styles = [
+    tokens,
+    css`
     :host { display: block; }
     .latest { margin: 0.25rem 0 0.5rem; }
     .empty { color: var(--md-text-muted); }
     .detail { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: start; }
-  `];
+  `,
+  ];
 
   /** The readings to draw, oldest first (RoomFeed.ownMoods). */
   @property({ attribute: false }) moods: readonly ParticipantMoodView[] = [];
@@ -67,11 +72,15 @@ export class MoodifyEmotionFlow extends LitElement {
     const last = this.moods.at(-1);
     return html`
       <p class="latest" aria-live="polite">
-        ${last
-          ? html`Right now you seem <strong>${moodWord(last.emotion)}</strong>${last.source === 'override' && last.override
-                ? html`, pinned by your override until ${localTime(last.override.until)}`
-                : nothing}.`
-          : html`<span class="empty">No readings yet: they appear while your camera or microphone sends.</span>`}
+        ${
+          last
+            ? html`Right now you seem <strong>${moodWord(last.emotion)}</strong>${
+                last.source === 'override' && last.override
+                  ? html`, pinned by your override until ${localTime(last.override.until)}`
+                  : nothing
+              }.`
+            : html`<span class="empty">No readings yet: they appear while your camera or microphone sends.</span>`
+        }
       </p>
       <moodify-uplot
         .options=${OPTIONS}

@@ -3,11 +3,12 @@
  * no confident reading), or the mood word with its colour; a pinned override wherever the mood
  * shows; the numbers only inside "details".
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import { base, moodColour, tokens } from '../design/tokens.js';
+
 import type { RoomMoodView } from '../../../vocabulary/live-events.js';
+import { base, moodColour, tokens } from '../design/tokens.js';
 import { localTime, moodWord } from './story.js';
 
 @customElement('moodify-group-mood')
@@ -35,7 +36,8 @@ export class MoodifyGroupMood extends LitElement {
     const m = this.mood;
     const members = m?.members ?? this.members;
     const status = m ? m.status : members === 0 ? 'empty' : members > 0 ? 'listening' : 'none';
-    if (status === 'empty') return html`<div class="mood" data-state="empty"><span class="word">Nobody has joined with a camera or microphone yet</span></div>`;
+    if (status === 'empty')
+      return html`<div class="mood" data-state="empty"><span class="word">Nobody has joined with a camera or microphone yet</span></div>`;
     if (status === 'none') return html`<p class="muted" data-state="none">No mood yet.</p>`;
     // The word and the point are null unless the status is 'mood': without them, there is nothing to name yet.
     if (status === 'listening' || !m || m.emotion === null || m.valence === null || m.arousal === null) {

@@ -4,17 +4,19 @@
  * signalling socket (RoomFeed). A page that plays the room itself puts its `<moodify-player>` in
  * the `player` slot and sets `with-player`: the player shows the title, this view the why.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
-import { api, loadSession } from '../dashboard/session.js';
-import { base, tokens } from '../design/tokens.js';
-import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
-import { RoomFeed } from './room-feed.js';
 import './moodify-emotion-flow.js';
 import './moodify-group-mood.js';
 import './moodify-journey.js';
 import './moodify-now-playing.js';
 import './moodify-presence.js';
+
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+
+import type { ParticipantMoodView } from '../../../vocabulary/live-events.js';
+import { api, loadSession } from '../dashboard/session.js';
+import { base, tokens } from '../design/tokens.js';
+import { RoomFeed } from './room-feed.js';
 
 @customElement('moodify-live-room')
 export class MoodifyLiveRoom extends LitElement {
@@ -114,12 +116,14 @@ export class MoodifyLiveRoom extends LitElement {
           <moodify-group-mood .mood=${feed.roomMood} members=${feed.members.length}></moodify-group-mood>
           ${feed.members.length ? html`<moodify-presence .members=${feed.members} .moods=${memberMoods(feed)}></moodify-presence>` : nothing}
         </section>
-        ${this.noFlow
-          ? nothing
-          : html`<section class="card wide" aria-labelledby="flow">
+        ${
+          this.noFlow
+            ? nothing
+            : html`<section class="card wide" aria-labelledby="flow">
               <h3 id="flow">Your mood over the last 5 minutes</h3>
               <moodify-emotion-flow .moods=${feed.ownMoods}></moodify-emotion-flow>
-            </section>`}
+            </section>`
+        }
       </div>
     `;
   }
@@ -140,7 +144,8 @@ function memberMoods(feed: RoomFeed): ReadonlyMap<string, { emotion: string }> {
 
 /** The feed's errors (server words) as a person would read them. */
 function plainFeedError(error: string): string {
-  if (/token|unauthori[sz]ed|sign/i.test(error)) return 'Your sign-in has ended, so the room’s live view stopped. Reload the page or sign in again.';
+  if (/token|unauthori[sz]ed|sign/i.test(error))
+    return 'Your sign-in has ended, so the room’s live view stopped. Reload the page or sign in again.';
   if (/closed|not found|no such room/i.test(error)) return 'This room was closed or no longer exists.';
   if (/member|forbidden|revoked/i.test(error)) return 'You can no longer see this room’s live view: you are not a member any more.';
   return `The live view stopped: ${error}`;

@@ -1,17 +1,22 @@
 /** `<moodify-modality-weights>`: how much the face and the voice count in the fused mood now. */
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+
 import { base, tokens } from '../design/tokens.js';
 
 @customElement('moodify-modality-weights')
 export class MoodifyModalityWeights extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     dl { display: grid; grid-template-columns: max-content 12rem max-content; gap: 0.25rem 0.75rem; align-items: center; margin: 0.5rem 0; }
     dt { font-weight: 600; }
     dd { margin: 0; }
     meter { width: 100%; }
-  `];
+  `,
+  ];
 
   @property({ attribute: false }) weights: { face: number; voice: number } = { face: 0, voice: 0 };
 

@@ -3,10 +3,11 @@
  * a change the room waits for with a live countdown in the viewer's local time; a steered
  * journey's progress; the numbers behind it all only inside a "details" disclosure.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { base, tokens } from '../design/tokens.js';
+
 import type { NowPlayingView, RoomMoodView } from '../../../vocabulary/live-events.js';
+import { base, tokens } from '../design/tokens.js';
 import { countdown, storyDetails, storySentence } from './story.js';
 
 @customElement('moodify-now-playing')
@@ -60,22 +61,28 @@ export class MoodifyNowPlaying extends LitElement {
     const story = t.story;
     const journey = story?.journey;
     return html`<div aria-live="polite">
-      ${this.whyOnly
-        ? nothing
-        : html`<div class="title" title=${t.title}>${t.title}</div>${t.artist ? html`<div class="artist">${t.artist}</div>` : nothing}`}
+      ${
+        this.whyOnly
+          ? nothing
+          : html`<div class="title" title=${t.title}>${t.title}</div>${t.artist ? html`<div class="artist">${t.artist}</div>` : nothing}`
+      }
       <p class="why">${storySentence(t, this.mood)}</p>
-      ${story?.waiting
-        ? html`<p class="waiting" data-waiting>
+      ${
+        story?.waiting
+          ? html`<p class="waiting" data-waiting>
             <span>${story.waiting.sentence}</span>
             <time datetime=${new Date(story.waiting.at).toISOString()}>${countdown(story.waiting.at, this.now)}</time>
           </p>`
-        : nothing}
-      ${journey
-        ? html`<div class="journey">
+          : nothing
+      }
+      ${
+        journey
+          ? html`<div class="journey">
             <p class="small">${journey.label} (step ${journey.step} of ${journey.steps})</p>
             <progress max=${journey.steps} .value=${journey.step} aria-label="Journey progress"></progress>
           </div>`
-        : nothing}
+          : nothing
+      }
       <details @toggle=${(e: Event) => (this.detailsOpen = (e.target as HTMLDetailsElement).open)}>
         <summary>Details</summary>
         ${this.detailsOpen ? html`<ul>${storyDetails(t).map((line) => html`<li>${line}</li>`)}</ul>` : nothing}

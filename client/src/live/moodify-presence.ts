@@ -1,9 +1,10 @@
 /** `<moodify-presence>`: who is in the room, whether their camera and microphone send, and their latest mood word. */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import { base, moodColour, tokens } from '../design/tokens.js';
+
 import type { MemberView, ParticipantMoodView } from '../../../vocabulary/live-events.js';
+import { base, moodColour, tokens } from '../design/tokens.js';
 import { moodWord } from './story.js';
 
 @customElement('moodify-presence')

@@ -3,11 +3,12 @@
  * left open: slow drifting light in the mood's colour, the mood in words and what plays. Long
  * titles truncate; nothing clips at any size. Escape or the Close button leaves it.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
-import { base, moodColour, tokens } from '../design/tokens.js';
+
 import type { NowPlayingView, RoomMoodView } from '../../../vocabulary/live-events.js';
+import { base, moodColour, tokens } from '../design/tokens.js';
 import { moodWord, storySentence } from './story.js';
 
 @customElement('moodify-room-ambient')
@@ -64,10 +65,12 @@ export class MoodifyRoomAmbient extends LitElement {
       <button class="close" @click=${() => this.close()}>Close</button>
       <div class="text" role="status" aria-live="polite">
         <p class="mood">${m?.status === 'empty' ? 'Waiting for people to join' : emotion === null ? 'Listening to the room…' : `The room feels ${moodWord(emotion)}`}</p>
-        ${this.track
-          ? html`<p class="title" title=${this.track.title}>${this.track.title}${this.track.artist ? ` · ${this.track.artist}` : ''}</p>
+        ${
+          this.track
+            ? html`<p class="title" title=${this.track.title}>${this.track.title}${this.track.artist ? ` · ${this.track.artist}` : ''}</p>
               <p class="why">${storySentence(this.track, m)}</p>`
-          : nothing}
+            : nothing
+        }
       </div>
     `;
   }

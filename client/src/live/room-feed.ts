@@ -4,8 +4,8 @@
  * room's events update it. Reconnects by itself (SignallingClient) and watches again.
  * Fires `change` whenever something changed, and `error` (detail: message) when watching fails.
  */
-import { RequestError, SignallingClient } from '../signalling-client.js';
 import type { MemberView, NowPlayingView, ParticipantMoodView, RoomMoodView, WatchReply } from '../../../vocabulary/live-events.js';
+import { RequestError, SignallingClient } from '../signalling-client.js';
 
 /** How much mood history the feed keeps (the server seeds the last 5 minutes). */
 export const FEED_WINDOW_MS = 5 * 60_000;

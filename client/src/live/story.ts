@@ -29,7 +29,11 @@ export function storySentence(track: NowPlayingView, mood?: RoomMoodView | null)
   const feel = musicFeel(track);
   const seemed = /seemed (\w+)/.exec(track.explanation)?.[1] ?? mood?.emotion;
   const who = (mood?.members ?? 1) > 1 ? 'The room seems' : /^you /i.test(track.explanation) ? 'You seem' : 'The room seems';
-  const aim: Record<string, string> = { match: 'so the music matches it', lift: 'so the music lifts the mood a little', calm: 'so the music calms things down' };
+  const aim: Record<string, string> = {
+    match: 'so the music matches it',
+    lift: 'so the music lifts the mood a little',
+    calm: 'so the music calms things down',
+  };
   if (!seemed) return feel ? `This is a ${feel} track.` : 'This track plays for the room.';
   return `${who} ${moodWord(seemed)}, ${aim[track.strategy] ?? 'so the music follows it'}${feel ? `: a ${feel} track` : ''}.`;
 }
@@ -72,7 +76,11 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const AIMS: Record<string, string> = { match: 'the music matched it', lift: 'the music lifted it a little', calm: 'the music calmed things down' };
+const AIMS: Record<string, string> = {
+  match: 'the music matched it',
+  lift: 'the music lifted it a little',
+  calm: 'the music calmed things down',
+};
 
 /** A past pick's one-line explanation (with model numbers) as a sentence without them, for the history. */
 export function plainExplanation(explanation: string, strategy: string): string {

@@ -1,7 +1,8 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+
 import { base, tokens } from '../design/tokens.js';
-import { ClaimError, claimCode } from './paired-screens.js';
+import { claimCode, ClaimError } from './paired-screens.js';
 
 /**
  * The TV's side of pairing: where to find a code, a field to type it in (or a note that the QR

@@ -1,7 +1,8 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { base, tokens } from '../design/tokens.js';
+
 import { api } from '../dashboard/session.js';
+import { base, tokens } from '../design/tokens.js';
 import { PAIRED_SCREEN_LABEL } from './paired-screens.js';
 
 interface PairingCode {
@@ -66,7 +67,9 @@ export class MoodifyShareTv extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     void this.refresh();
-    void api<PairingCode>('GET', this.path('pairing-codes')).then((p) => this.showCode(p)).catch(() => {});
+    void api<PairingCode>('GET', this.path('pairing-codes'))
+      .then((p) => this.showCode(p))
+      .catch(() => {});
   }
 
   override disconnectedCallback(): void {
@@ -160,8 +163,9 @@ export class MoodifyShareTv extends LitElement {
     const p = this.pairing;
     const pretty = p ? `${p.code.slice(0, 3)} ${p.code.slice(3)}` : '';
     return html`
-      ${p
-        ? html`<div class="pairing">
+      ${
+        p
+          ? html`<div class="pairing">
             <img class="qr" alt="QR code that pairs a screen with this room" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(p.qrSvg)}" />
             <div>
               <p class="muted">On the TV, open <strong>${location.host}/listen</strong> and enter</p>
@@ -169,20 +173,27 @@ export class MoodifyShareTv extends LitElement {
               <p class="muted small">Works once, until ${localTime(p.expiresAt)}. Or scan the QR code with the screen’s camera.</p>
             </div>
           </div>`
-        : html`<p class="muted">Play this room’s music on a TV or another screen: no account or typing of addresses needed there.</p>`}
+          : html`<p class="muted">Play this room’s music on a TV or another screen: no account or typing of addresses needed there.</p>`
+      }
       <div class="actions">
         <button class="primary" @click=${this.newCode}>${p ? 'New code' : 'Show on TV'}</button>
         <button @click=${this.createLink}>Create a listener link</button>
       </div>
-      ${this.newLink
-        ? html`<div class="link">
+      ${
+        this.newLink
+          ? html`<div class="link">
             <input readonly aria-label="Listener link" .value=${this.newLink} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
             <button @click=${this.copy}>Copy</button>
           </div>`
-        : nothing}
+          : nothing
+      }
       <p role="status" class=${this.error ? 'error' : this.message ? 'notice' : ''}>${this.error || this.message}</p>
       ${this.renderList('Paired screens', this.links.filter(isScreen), screenName)}
-      ${this.renderList('Listener links', this.links.filter((l) => !isScreen(l)), (l) => l.label || 'Listener link')}
+      ${this.renderList(
+        'Listener links',
+        this.links.filter((l) => !isScreen(l)),
+        (l) => l.label || 'Listener link',
+      )}
     `;
   }
 }

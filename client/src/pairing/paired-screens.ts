@@ -40,8 +40,28 @@ export class ClaimError extends Error {}
 /** What this screen calls itself in the owner's list: "Chrome on Linux", "Safari on Mac"… */
 export function screenName(): string {
   const ua = navigator.userAgent;
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  const system = /SMART-TV|Tizen|Web0S|webOS|BRAVIA|AFT/i.test(ua) ? 'TV' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /Linux|CrOS/.test(ua) ? 'Linux' : 'a device';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Chrome\//.test(ua)
+      ? 'Chrome'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'Browser';
+  const system = /SMART-TV|Tizen|Web0S|webOS|BRAVIA|AFT/i.test(ua)
+    ? 'TV'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad/.test(ua)
+        ? 'iOS'
+        : /Mac OS/.test(ua)
+          ? 'Mac'
+          : /Windows/.test(ua)
+            ? 'Windows'
+            : /Linux|CrOS/.test(ua)
+              ? 'Linux'
+              : 'a device';
   return `${browser} on ${system}`;
 }
 

@@ -1,13 +1,15 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, query, state } from 'lit/decorators.js';
-import { applyDocumentTokens, base, tokens } from '../design/tokens.js';
-import { api, loadSession } from '../dashboard/session.js';
-import { RoomFeed } from '../live/room-feed.js';
-import { loadPairing, savePairing, claimCode, ClaimError, type ScreenPairing } from '../pairing/paired-screens.js';
 import '../pairing/moodify-pair-form.js';
-import { moodWords, type AmbientMood } from './moodify-ambient.js';
 import './moodify-ambient.js';
 import './moodify-player.js';
+
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+
+import { api, loadSession } from '../dashboard/session.js';
+import { applyDocumentTokens, base, tokens } from '../design/tokens.js';
+import { RoomFeed } from '../live/room-feed.js';
+import { claimCode, ClaimError, loadPairing, savePairing, type ScreenPairing } from '../pairing/paired-screens.js';
+import { type AmbientMood, moodWords } from './moodify-ambient.js';
 import type { MoodifyPlayer } from './moodify-player.js';
 
 type View =
@@ -121,16 +123,23 @@ export class MoodifyListen extends LitElement {
 
   private start(roomId: string, listenToken: string): void {
     this.view = { kind: 'play', roomId, listenToken };
-    if (!this.roomName && !listenToken && loadSession()) void api<RoomSummary>('GET', `/api/rooms/${encodeURIComponent(roomId)}`).then((r) => (this.roomName = r.name)).catch(() => {});
+    if (!this.roomName && !listenToken && loadSession())
+      void api<RoomSummary>('GET', `/api/rooms/${encodeURIComponent(roomId)}`)
+        .then((r) => (this.roomName = r.name))
+        .catch(() => {});
     this.watch(roomId, listenToken);
   }
 
   /** Follows the room's mood over the live events socket (it reconnects by itself). */
   private watch(roomId: string, listenToken: string): void {
     this.feed?.stop();
-    const feed = new RoomFeed(roomId, () => listenToken || loadSession()?.accessToken, async () => {
-      await api('GET', '/api/me').catch(() => {});
-    });
+    const feed = new RoomFeed(
+      roomId,
+      () => listenToken || loadSession()?.accessToken,
+      async () => {
+        await api('GET', '/api/me').catch(() => {});
+      },
+    );
     feed.addEventListener('change', () => {
       this.mood = feed.roomMood as AmbientMood;
       this.watching = feed.watching;
@@ -203,10 +212,12 @@ export class MoodifyListen extends LitElement {
     return html`<section class="panel">
       <h1>Play a room’s music on this screen</h1>
       <moodify-pair-form reason=${reason} @paired=${this.onPaired}></moodify-pair-form>
-      ${this.myRooms.length
-        ? html`<h2>Or play one of your rooms</h2>
+      ${
+        this.myRooms.length
+          ? html`<h2>Or play one of your rooms</h2>
             <ul class="rooms">${this.myRooms.map((r) => html`<li><a class="button" href="/listen/${encodeURIComponent(r.id)}">${r.name}</a></li>`)}</ul>`
-        : nothing}
+          : nothing
+      }
     </section>`;
   }
 
@@ -218,8 +229,9 @@ export class MoodifyListen extends LitElement {
         ${view.kind === 'pair' ? this.renderPair(view.reason) : nothing}
         ${view.kind === 'claiming' ? html`<section class="panel"><h1>Pairing this screen…</h1></section>` : nothing}
         ${view.kind === 'play' ? this.renderPlay(view) : nothing}
-        ${view.kind === 'error'
-          ? html`<section class="panel" role="alert">
+        ${
+          view.kind === 'error'
+            ? html`<section class="panel" role="alert">
               <h1>The music stopped</h1>
               <p class="error-text">${view.message}</p>
               <div class="actions">
@@ -228,7 +240,8 @@ export class MoodifyListen extends LitElement {
                 ${loadSession() ? nothing : html`<a class="button" href="/">Sign in</a>`}
               </div>
             </section>`
-          : nothing}
+            : nothing
+        }
       </main>
     `;
   }

@@ -4,7 +4,7 @@
  * header, never in a URL. When the server refuses, `diagnose` asks `/listener-access` why (which
  * also refreshes an expired session) and turns the answer into plain words.
  */
-import { ApiError, api, loadSession } from '../dashboard/session.js';
+import { api, ApiError, loadSession } from '../dashboard/session.js';
 
 export interface AccessProblem {
   /** True when trying again may work now (a session was just refreshed). */
@@ -40,7 +40,10 @@ export class ListenerCredentials {
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const send = () => {
       const bearer = this.bearer();
-      return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) } });
+      return fetch(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      });
     };
     const response = await send();
     if (response.status !== 401 || !this.bearer()) return response;
@@ -75,11 +78,15 @@ export class ListenerCredentials {
       return { retry, status, message: retry ? '' : ACCESS_MESSAGES.unknown };
     }
     const message =
-      answer === 404 ? ACCESS_MESSAGES.roomGone
-      : link ? ACCESS_MESSAGES.linkRevoked
-      : answer === 403 ? ACCESS_MESSAGES.notMember
-      : loadSession() ? ACCESS_MESSAGES.signedOut
-      : ACCESS_MESSAGES.notPaired;
+      answer === 404
+        ? ACCESS_MESSAGES.roomGone
+        : link
+          ? ACCESS_MESSAGES.linkRevoked
+          : answer === 403
+            ? ACCESS_MESSAGES.notMember
+            : loadSession()
+              ? ACCESS_MESSAGES.signedOut
+              : ACCESS_MESSAGES.notPaired;
     return { retry: false, status: answer, message };
   }
 

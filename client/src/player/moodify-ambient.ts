@@ -1,7 +1,8 @@
-import { LitElement, css, html } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { moodColour, tokens } from '../design/tokens.js';
+
 import type { RoomMoodView } from '../../../vocabulary/live-events.js';
+import { moodColour, tokens } from '../design/tokens.js';
 
 /** The room mood as the listen page receives it (null before the first). */
 export type AmbientMood = RoomMoodView | null;
@@ -68,7 +69,10 @@ export class MoodifyAmbient extends LitElement {
   override render() {
     const mood = this.mood;
     // The word and the point are null unless the status is 'mood': a calm neutral glow until then.
-    const known = mood && mood.status === 'mood' && mood.emotion !== null && mood.arousal !== null ? { emotion: mood.emotion, arousal: mood.arousal, confidence: mood.confidence } : null;
+    const known =
+      mood && mood.status === 'mood' && mood.emotion !== null && mood.arousal !== null
+        ? { emotion: mood.emotion, arousal: mood.arousal, confidence: mood.confidence }
+        : null;
     const colour = known ? moodColour(known.emotion) : 'var(--md-mood-neutral)';
     // Lively rooms move faster: 26 s per sweep when calm, 7 s when excited.
     const arousal = known ? Math.max(-1, Math.min(1, known.arousal)) : -0.5;

@@ -1,9 +1,10 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
 import Hls from 'hls.js';
-import { tokens, base } from '../design/tokens.js';
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+
+import { base, tokens } from '../design/tokens.js';
+import { type AccessProblem, ListenerCredentials } from './listener-credentials.js';
 import { PlayerSync } from './player-sync.js';
-import { ListenerCredentials, type AccessProblem } from './listener-credentials.js';
 
 /** The plain-word story of a pick (CONTRACTS §1; rendered when the server sends it). */
 interface MusicStory {
@@ -110,7 +111,10 @@ export class MoodifyPlayer extends LitElement {
 
   hls: Hls | undefined;
   /** The wall-clock sync of this player (player-sync.ts). */
-  readonly sync = new PlayerSync(() => this.audio, () => this.hls);
+  readonly sync = new PlayerSync(
+    () => this.audio,
+    () => this.hls,
+  );
 
   private nowPlaying: NowPlaying | undefined;
   private pollTimer: number | undefined;
@@ -185,14 +189,50 @@ export class MoodifyPlayer extends LitElement {
         // The wall-clock sync steers the playback rate; hls.js must not steer it too.
         maxLiveSyncPlaybackRate: this.nosync ? 1.04 : 1,
         // Keep retrying: a room stream may be restarting, the player must come back on its own.
-        manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 15000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000, shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true) } } },
-        playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000, shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true) } } },
+        manifestLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: 15000,
+            maxLoadTimeMs: 20000,
+            timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
+            errorRetry: {
+              maxNumRetry: 100,
+              retryDelayMs: 500,
+              maxRetryDelayMs: 2000,
+              shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
+            },
+          },
+        },
+        playlistLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: 10000,
+            maxLoadTimeMs: 20000,
+            timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
+            errorRetry: {
+              maxNumRetry: 100,
+              retryDelayMs: 500,
+              maxRetryDelayMs: 2000,
+              shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
+            },
+          },
+        },
         // A part or segment that answers 404 is retried (hls.js does not retry a 4xx by default: it puts
         // the only rendition in its penalty box for good and stops loading). It happens when a
         // segment left the live window, and after a cluster failover: the listener asks for a part of
         // the dead owner's stream and the edge, placed on the new owner, answers 404. Retrying makes
         // hls.js pick its next fragment from the newest playlist (the new stream, after the discontinuity).
-        fragLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 }, errorRetry: { maxNumRetry: 6, retryDelayMs: 500, maxRetryDelayMs: 2000, shouldRetry: (c, n, _t, response, retry) => retry || (response?.code === 404 && n < (c?.maxNumRetry ?? 6)) } } },
+        fragLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: 10000,
+            maxLoadTimeMs: 20000,
+            timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
+            errorRetry: {
+              maxNumRetry: 6,
+              retryDelayMs: 500,
+              maxRetryDelayMs: 2000,
+              shouldRetry: (c, n, _t, response, retry) => retry || (response?.code === 404 && n < (c?.maxNumRetry ?? 6)),
+            },
+          },
+        },
         backBufferLength: 30,
         // A member listens with their access token (a header: it never lands in a URL or a log).
         xhrSetup: (xhr) => {
@@ -254,7 +294,13 @@ export class MoodifyPlayer extends LitElement {
     this.refused = true;
     this.sync.stop();
     this.status = problem.message;
-    this.dispatchEvent(new CustomEvent('moodify-player-access', { detail: { status: problem.status, message: problem.message }, bubbles: true, composed: true }));
+    this.dispatchEvent(
+      new CustomEvent('moodify-player-access', {
+        detail: { status: problem.status, message: problem.message },
+        bubbles: true,
+        composed: true,
+      }),
+    );
   }
 
   async play(): Promise<void> {
@@ -343,11 +389,13 @@ export class MoodifyPlayer extends LitElement {
     const sentence = this.entry ? storySentence(this.entry) : '';
     return html`
       <section class="now" aria-live="polite">
-        ${t
-          ? html`<div class="title" title=${t.title}>${t.title}</div>
+        ${
+          t
+            ? html`<div class="title" title=${t.title}>${t.title}</div>
               ${t.artist ? html`<div class="artist" title=${t.artist}>${t.artist}</div>` : nothing}
               ${sentence ? html`<div class="why">${sentence}</div>` : nothing}`
-          : html`<div class="title">Waiting for music…</div>`}
+            : html`<div class="title">Waiting for music…</div>`
+        }
       </section>
       <div class="controls">
         <button class="primary" @click=${this.toggle} aria-label=${this.playing ? 'Pause' : 'Play'}>${this.playing ? 'Pause' : 'Play'}</button>

@@ -5,7 +5,8 @@
  * playback rate. Works on the media element and hls.js the player owns; holds no other state.
  */
 import type Hls from 'hls.js';
-import { ServerClock, correctionFor, dateAtMediaTime, localNowMs, mediaTimeAtDate, type DatedSpan } from './wall-clock-sync.js';
+
+import { correctionFor, dateAtMediaTime, type DatedSpan, localNowMs, mediaTimeAtDate, ServerClock } from './wall-clock-sync.js';
 
 /** How often the sync looks at the playing position. */
 const TICK_MS = 200;

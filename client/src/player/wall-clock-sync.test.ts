@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_RATE_DELTA, SEEK_THRESHOLD_MS, correctionFor, dateAtMediaTime, mediaTimeAtDate } from './wall-clock-sync.js';
+
+import { correctionFor, dateAtMediaTime, MAX_RATE_DELTA, mediaTimeAtDate, SEEK_THRESHOLD_MS } from './wall-clock-sync.js';
 
 test('large errors seek by the error, small ones nudge the rate within 3 %, tiny ones leave it alone', () => {
   assert.deepEqual(correctionFor(SEEK_THRESHOLD_MS + 200), { kind: 'seek', bySeconds: -(SEEK_THRESHOLD_MS + 200) / 1000 });

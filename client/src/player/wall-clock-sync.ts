@@ -54,7 +54,10 @@ export class ServerClock {
 
   /** The server's time now, ms since the epoch (this device's clock until a sample arrived). */
   now(): number {
-    const best = this.samples.reduce<{ offsetMs: number; rttMs: number } | undefined>((a, s) => (!a || s.rttMs < a.rttMs ? s : a), undefined);
+    const best = this.samples.reduce<{ offsetMs: number; rttMs: number } | undefined>(
+      (a, s) => (!a || s.rttMs < a.rttMs ? s : a),
+      undefined,
+    );
     return localNowMs() + (best?.offsetMs ?? 0);
   }
 
@@ -100,6 +103,8 @@ export function dateAtMediaTime(spans: readonly DatedSpan[], t: number): number 
 
 /** The media time (s) that plays program date `dateMs`, from the span that holds it. */
 export function mediaTimeAtDate(spans: readonly DatedSpan[], dateMs: number): number | undefined {
-  const span = spans.find((s) => s.programDateTime !== null && dateMs >= s.programDateTime && dateMs < s.programDateTime + s.duration * 1000);
+  const span = spans.find(
+    (s) => s.programDateTime !== null && dateMs >= s.programDateTime && dateMs < s.programDateTime + s.duration * 1000,
+  );
   return span ? span.start + (dateMs - span.programDateTime!) / 1000 : undefined;
 }

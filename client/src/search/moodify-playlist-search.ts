@@ -5,12 +5,23 @@
  * "Play next" queues the track, "Take the room here" sets the room's destination, reached over
  * the chosen minutes (steer.ts). `room=ID` fixes the room; without it the user picks one of theirs.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import './moodify-va-plane.js';
+
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+
 import { api } from '../dashboard/session.js';
 import { base, tokens } from '../design/tokens.js';
-import { destinationLabel, JOURNEY_MINUTES, localTime, playNext, steerableRooms, stopJourney, takeRoomTo, type SteerableRoom } from './steer.js';
-import './moodify-va-plane.js';
+import {
+  destinationLabel,
+  JOURNEY_MINUTES,
+  localTime,
+  playNext,
+  type SteerableRoom,
+  steerableRooms,
+  stopJourney,
+  takeRoomTo,
+} from './steer.js';
 
 export interface SearchTrack {
   id: string;
@@ -38,7 +49,10 @@ const num = (x: number | null | undefined, digits = 2) => (typeof x === 'number'
 
 @customElement('moodify-playlist-search')
 export class MoodifyPlaylistSearch extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     .layout { display: grid; gap: var(--md-space-4); grid-template-columns: minmax(14rem, 18rem) 1fr; align-items: start; }
     @media (max-width: 40rem) { .layout { grid-template-columns: 1fr; } }
@@ -51,7 +65,8 @@ export class MoodifyPlaylistSearch extends LitElement {
     td.actions button { font-size: var(--md-text-xs); padding: var(--md-space-1) var(--md-space-2); }
     .error { color: var(--md-danger); }
     .done { color: var(--md-success); }
-  `];
+  `,
+  ];
 
   /** The room to steer; unset, the user chooses one of the rooms they are a member of. */
   @property() room: string | undefined;
@@ -150,7 +165,10 @@ export class MoodifyPlaylistSearch extends LitElement {
   private byPoint(event: CustomEvent<{ valence: number; arousal: number }>): void {
     const { valence, arousal } = event.detail;
     this.point = { valence, arousal };
-    void this.search({ valence: String(valence), arousal: String(arousal) }, `valence ${valence.toFixed(2)}, arousal ${arousal.toFixed(2)}`);
+    void this.search(
+      { valence: String(valence), arousal: String(arousal) },
+      `valence ${valence.toFixed(2)}, arousal ${arousal.toFixed(2)}`,
+    );
   }
 
   private results() {
@@ -161,12 +179,13 @@ export class MoodifyPlaylistSearch extends LitElement {
     const canSteer = Boolean(this.steerRoom);
     const label = destinationLabel(r.moodWords);
     const point = this.point ?? r.target ?? undefined;
-    const pointActions = point && canSteer
-      ? html`<div class="point" role="group" aria-label="Steer the room with this mood">
+    const pointActions =
+      point && canSteer
+        ? html`<div class="point" role="group" aria-label="Steer the room with this mood">
           ${r.tracks[0] ? html`<button type="button" @click=${() => this.playNext(r.tracks[0]!)}>Play the nearest next</button>` : nothing}
           <button type="button" @click=${() => this.takeRoomHere(point, label)}>Take the room here</button>
         </div>`
-      : nothing;
+        : nothing;
     if (r.tracks.length === 0) return html`<p role="status">No tracks for ${this.asked}${target}.</p>${pointActions}`;
     return html`
       <p role="status">${r.tracks.length} tracks for ${this.asked}${target}${r.target ? ', nearest first' : ''}.</p>
@@ -179,12 +198,14 @@ export class MoodifyPlaylistSearch extends LitElement {
             (t) => html`<tr data-track=${t.id}>
               <td>${t.title}</td><td>${t.artist ?? ''}</td><td>${t.emotion ?? ''}</td>
               <td class="n">${num(t.valence)}</td><td class="n">${num(t.arousal)}</td><td class="n">${num(t.bpm, 0)}</td><td class="n">${num(t.distance)}</td>
-              ${canSteer
-                ? html`<td class="actions">
+              ${
+                canSteer
+                  ? html`<td class="actions">
                     <button type="button" aria-label=${`Play ${t.title} next`} @click=${() => this.playNext(t)}>Play next</button>
                     <button type="button" aria-label=${`Take the room to the mood of ${t.title}`} @click=${() => this.takeRoomHere({ valence: t.valence, arousal: t.arousal }, label)}>Take the room here</button>
                   </td>`
-                : nothing}
+                  : nothing
+              }
             </tr>`,
           )}
         </tbody>
@@ -197,12 +218,14 @@ export class MoodifyPlaylistSearch extends LitElement {
     if (!this.room && this.rooms.length === 0) return nothing;
     return html`
       <div class="steer" role="group" aria-label="Steer a room's music">
-        ${this.room
-          ? nothing
-          : html`<label class="stack">Room to steer
+        ${
+          this.room
+            ? nothing
+            : html`<label class="stack">Room to steer
               <select @change=${(e: Event) => (this.chosenRoom = (e.target as HTMLSelectElement).value)}>
                 ${this.rooms.map((room) => html`<option value=${room.id} ?selected=${room.id === this.chosenRoom}>${room.name}</option>`)}
-              </select></label>`}
+              </select></label>`
+        }
         <label class="stack">Get there over
           <select @change=${(e: Event) => (this.minutes = Number((e.target as HTMLSelectElement).value))}>
             ${JOURNEY_MINUTES.map((m) => html`<option value=${m} ?selected=${m === this.minutes}>${m} minutes</option>`)}

@@ -3,8 +3,9 @@
  * focus it and use the arrow keys (Enter or Space picks); two labelled sliders do the same for
  * anyone who prefers them. Fires `pick` with { valence, arousal } when a point is chosen.
  */
-import { LitElement, css, html, svg } from 'lit';
+import { css, html, LitElement, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+
 import { tokens } from '../design/tokens.js';
 
 const STEP = 0.1;
@@ -20,7 +21,9 @@ const CORNERS = [
 
 @customElement('moodify-va-plane')
 export class MoodifyVaPlane extends LitElement {
-  static override styles = [tokens, css`
+  static override styles = [
+    tokens,
+    css`
     :host { display: block; }
     svg { width: min(100%, 18rem); aspect-ratio: 1; display: block; cursor: crosshair; background: var(--md-surface-2); border: 1px solid var(--md-border); border-radius: var(--md-radius-s); }
     svg:focus-visible { outline: 3px solid var(--md-focus); outline-offset: 2px; }
@@ -29,7 +32,8 @@ export class MoodifyVaPlane extends LitElement {
     text { font: 0.09px system-ui, sans-serif; fill: var(--md-text-muted); }
     .axis { stroke: var(--md-border); }
     .point { fill: var(--md-accent); }
-  `];
+  `,
+  ];
 
   @property({ type: Number }) valence = 0;
   @property({ type: Number }) arousal = 0;
@@ -37,7 +41,10 @@ export class MoodifyVaPlane extends LitElement {
   private set(valence: number, arousal: number, pick: boolean): void {
     this.valence = round(valence);
     this.arousal = round(arousal);
-    if (pick) this.dispatchEvent(new CustomEvent('pick', { detail: { valence: this.valence, arousal: this.arousal }, bubbles: true, composed: true }));
+    if (pick)
+      this.dispatchEvent(
+        new CustomEvent('pick', { detail: { valence: this.valence, arousal: this.arousal }, bubbles: true, composed: true }),
+      );
   }
 
   private onClick(event: MouseEvent): void {
@@ -48,7 +55,12 @@ export class MoodifyVaPlane extends LitElement {
   }
 
   private onKey(event: KeyboardEvent): void {
-    const moves: Record<string, [number, number]> = { ArrowLeft: [-STEP, 0], ArrowRight: [STEP, 0], ArrowUp: [0, STEP], ArrowDown: [0, -STEP] };
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-STEP, 0],
+      ArrowRight: [STEP, 0],
+      ArrowUp: [0, STEP],
+      ArrowDown: [0, -STEP],
+    };
     const move = moves[event.key];
     if (move) {
       event.preventDefault();

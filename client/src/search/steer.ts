@@ -2,8 +2,8 @@
  * Steering a room from search (server/music/steering-routes.ts): play a track next, or take the
  * room to a point on the valence/arousal plane over some minutes (a journey), or stop one.
  */
-import { api } from '../dashboard/session.js';
 import type { StoryJourney } from '../../../vocabulary/music-story.js';
+import { api } from '../dashboard/session.js';
 
 export interface SteerableRoom {
   id: string;
@@ -25,7 +25,12 @@ export function playNext(roomId: string, trackId: string): Promise<{ trackId: st
   return api('POST', `/api/music/rooms/${encodeURIComponent(roomId)}/queue`, { trackId });
 }
 
-export function takeRoomTo(roomId: string, point: { valence: number; arousal: number }, minutes: number, label?: string): Promise<{ journey: StoryJourney }> {
+export function takeRoomTo(
+  roomId: string,
+  point: { valence: number; arousal: number },
+  minutes: number,
+  label?: string,
+): Promise<{ journey: StoryJourney }> {
   return api('PUT', `/api/music/rooms/${encodeURIComponent(roomId)}/destination`, { ...point, minutes, ...(label ? { label } : {}) });
 }
 

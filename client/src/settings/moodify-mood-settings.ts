@@ -4,8 +4,9 @@
  * PUT /api/me/settings; the active override shows with its expiry and can be cleared. The
  * server applies a change at once (the next pick's explanation names the override).
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+
 import { FER_LABELS } from '../../../vocabulary/emotions.js';
 import { api } from '../dashboard/session.js';
 import { base, tokens } from '../design/tokens.js';
@@ -25,7 +26,10 @@ interface Settings {
 
 @customElement('moodify-mood-settings')
 export class MoodifyMoodSettings extends LitElement {
-  static override styles = [tokens, base, css`
+  static override styles = [
+    tokens,
+    base,
+    css`
     :host { display: block; }
     fieldset { border: 1px solid var(--md-border); border-radius: 6px; margin: 0 0 1rem; padding: 0.5rem 1rem 1rem; }
     legend { font-weight: 600; }
@@ -34,7 +38,8 @@ export class MoodifyMoodSettings extends LitElement {
     .radio { display: block; margin: 0.25rem 0; }
     input[type='number'] { width: 5rem; }
     .error { color: var(--md-danger); }
-  `];
+  `,
+  ];
 
   @state() private settings: Settings | undefined;
   @state() private error = '';
@@ -107,10 +112,12 @@ export class MoodifyMoodSettings extends LitElement {
       <fieldset>
         <legend>Mood override</legend>
         <p data-override=${override ? override.emotion : ''}>
-          ${override
-            ? html`Your mood is pinned to <strong>${override.emotion}</strong> until
+          ${
+            override
+              ? html`Your mood is pinned to <strong>${override.emotion}</strong> until
                 <time datetime=${override.until}>${new Date(override.until).toLocaleTimeString()}</time>; the camera and microphone do not change it until then.`
-            : 'No override: your mood is read from your face and voice.'}
+              : 'No override: your mood is read from your face and voice.'
+          }
         </p>
         <form class="row" aria-label="Pin a mood" @submit=${(e: SubmitEvent) => this.pin(e)}>
           <label class="stack">Mood

@@ -3,15 +3,16 @@
  * address (AUTH_RATE_LIMIT_MAX per minute) on top of the global limit: password guessing and
  * account creation are the expensive, abusable ones.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Db } from '../../database.js';
+
 import { users } from '../../../sql/schema.js';
-import { HttpError, conflict, unauthorized } from '../../http/http-error.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from '../passwords.js';
-import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type IssuedRefreshToken } from '../tokens.js';
+import type { Db } from '../../database.js';
+import { conflict, HttpError, unauthorized } from '../../http/http-error.js';
 import type { AuthThrottle } from '../auth-throttle.js';
 import { cleanName } from '../display-names.js';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, verifyPassword } from '../passwords.js';
+import { type IssuedRefreshToken, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from '../tokens.js';
 import { findUserByEmail, findUserById, isGuest, type UserRow } from '../users.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' });
@@ -20,7 +21,10 @@ export const DisplayName = Type.String({ minLength: 1, maxLength: 60, pattern: '
 const OpaqueToken = Type.String({ minLength: 1, maxLength: 200 });
 
 const SignUpBody = Type.Object({ email: Email, password: Password, displayName: DisplayName }, { additionalProperties: false });
-const LogInBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) }, { additionalProperties: false });
+const LogInBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) },
+  { additionalProperties: false },
+);
 const RefreshBody = Type.Object({ refreshToken: OpaqueToken }, { additionalProperties: false });
 
 export function publicUser(user: UserRow) {
@@ -37,7 +41,12 @@ export async function sessionFor(app: FastifyInstance, db: Db, user: UserRow, ro
   return {
     user: publicUser(user),
     // sid: logging out (or a revoked family) ends this access token too, not only the refresh token.
-    accessToken: signAccessToken(app, { userId: user.id, displayName: user.displayName, guest: isGuest(user), sessionId: refresh.familyId }),
+    accessToken: signAccessToken(app, {
+      userId: user.id,
+      displayName: user.displayName,
+      guest: isGuest(user),
+      sessionId: refresh.familyId,
+    }),
     accessTokenExpiresIn: config.ACCESS_TOKEN_TTL_S,
     refreshToken: refresh.token,
     refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
@@ -58,23 +67,27 @@ export const authRoutes: FastifyPluginAsync<{ throttle: AuthThrottle }> = async 
   // Every route here also draws on one budget per address shared with invite acceptance.
   app.addHook('preHandler', throttle.perAddress);
 
-  app.post<{ Body: Static<typeof SignUpBody> }>('/signup', { schema: { body: SignUpBody }, config: { rateLimit } }, async (request, reply) => {
-    const { email, password } = request.body;
-    const displayName = cleanName(request.body.displayName);
-    if (!displayName) throw new HttpError(400, 'the display name needs at least one visible character');
-    const weak = passwordProblem(password, email);
-    if (weak) throw new HttpError(400, weak);
-    if (await findUserByEmail(db, email)) throw conflict('an account with this e-mail address exists');
-    const passwordHash = await hashPassword(password);
-    let user: UserRow;
-    try {
-      [user] = (await db.insert(users).values({ email: email.trim(), displayName, passwordHash }).returning()) as [UserRow];
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('an account with this e-mail address exists');
-      throw err;
-    }
-    return reply.code(201).send(await sessionFor(app, db, user));
-  });
+  app.post<{ Body: Static<typeof SignUpBody> }>(
+    '/signup',
+    { schema: { body: SignUpBody }, config: { rateLimit } },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const displayName = cleanName(request.body.displayName);
+      if (!displayName) throw new HttpError(400, 'the display name needs at least one visible character');
+      const weak = passwordProblem(password, email);
+      if (weak) throw new HttpError(400, weak);
+      if (await findUserByEmail(db, email)) throw conflict('an account with this e-mail address exists');
+      const passwordHash = await hashPassword(password);
+      let user: UserRow;
+      try {
+        [user] = (await db.insert(users).values({ email: email.trim(), displayName, passwordHash }).returning()) as [UserRow];
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('an account with this e-mail address exists');
+        throw err;
+      }
+      return reply.code(201).send(await sessionFor(app, db, user));
+    },
+  );
 
   app.post<{ Body: Static<typeof LogInBody> }>('/login', { schema: { body: LogInBody }, config: { rateLimit } }, async (request, reply) => {
     const { email } = request.body;
@@ -90,14 +103,23 @@ export const authRoutes: FastifyPluginAsync<{ throttle: AuthThrottle }> = async 
   });
 
   app.post<{ Body: Static<typeof RefreshBody> }>('/refresh', { schema: { body: RefreshBody }, config: { rateLimit } }, async (request) => {
-    const rotated = await rotateRefreshToken(db, request.body.refreshToken, config.REFRESH_TOKEN_TTL_DAYS, config.REFRESH_REUSE_GRACE_S * 1000);
+    const rotated = await rotateRefreshToken(
+      db,
+      request.body.refreshToken,
+      config.REFRESH_TOKEN_TTL_DAYS,
+      config.REFRESH_REUSE_GRACE_S * 1000,
+    );
     const user = await findUserById(db, rotated.userId);
     if (!user) throw unauthorized('account no longer exists');
     return sessionFor(app, db, user, rotated);
   });
 
-  app.post<{ Body: Static<typeof RefreshBody> }>('/logout', { schema: { body: RefreshBody }, config: { rateLimit } }, async (request, reply) => {
-    await revokeRefreshToken(db, request.body.refreshToken);
-    return reply.code(204).send();
-  });
+  app.post<{ Body: Static<typeof RefreshBody> }>(
+    '/logout',
+    { schema: { body: RefreshBody }, config: { rateLimit } },
+    async (request, reply) => {
+      await revokeRefreshToken(db, request.body.refreshToken);
+      return reply.code(204).send();
+    },
+  );
 };

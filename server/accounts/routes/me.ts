@@ -3,16 +3,17 @@
  * and deletion. Every route is addressed by the access token alone, so nobody can name another
  * user's data here.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
-import { FER_LABELS } from '../../../vocabulary/emotions.js';
+
 import { roomMemberships, userSettings } from '../../../sql/schema.js';
-import { STRATEGIES, readUserSettings, settingsView, type SettingsRow } from '../user-settings.js';
+import { FER_LABELS } from '../../../vocabulary/emotions.js';
+import { readHistory, userScope } from '../history-queries.js';
 import { deleteAccount, deleteUserHistory } from '../personal-data.js';
 import { requireAccount } from '../request-auth.js';
+import { readUserSettings, type SettingsRow, settingsView, STRATEGIES } from '../user-settings.js';
 import { publicUser } from './auth.js';
-import { readHistory, userScope } from '../history-queries.js';
 
 export const HistoryQuery = Type.Object({
   days: Type.Integer({ minimum: 1, maximum: 366, default: 7 }),
@@ -55,7 +56,10 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
     if (body.strategy) changes.strategy = body.strategy;
     if (body.moodOverride === null) Object.assign(changes, { moodOverride: null, moodOverrideUntil: null });
     if (body.moodOverride) {
-      Object.assign(changes, { moodOverride: body.moodOverride.emotion, moodOverrideUntil: new Date(now.getTime() + body.moodOverride.minutes * 60_000) });
+      Object.assign(changes, {
+        moodOverride: body.moodOverride.emotion,
+        moodOverrideUntil: new Date(now.getTime() + body.moodOverride.minutes * 60_000),
+      });
     }
     if (body.consent !== undefined) changes.consentedAt = body.consent ? now : null;
     const [row] = await db
@@ -70,8 +74,18 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<{ Querystring: Static<typeof HistoryQuery> }>('/history', { schema: { querystring: HistoryQuery } }, async (request) => {
     const { user } = await requireAccount(app, request);
-    const memberships = await db.select({ roomId: roomMemberships.roomId }).from(roomMemberships).where(eq(roomMemberships.userId, user.id));
-    return readHistory(db, userScope(user.id, memberships.map((m) => m.roomId)), request.query);
+    const memberships = await db
+      .select({ roomId: roomMemberships.roomId })
+      .from(roomMemberships)
+      .where(eq(roomMemberships.userId, user.id));
+    return readHistory(
+      db,
+      userScope(
+        user.id,
+        memberships.map((m) => m.roomId),
+      ),
+      request.query,
+    );
   });
 
   /** Deletes every emotion sample, play and piece of feedback of the user; the account stays. */
@@ -85,7 +99,10 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
   /** Deletes the account and everything that references it, including the rooms it owns. */
   app.delete('/', async (request) => {
     const { user } = await requireAccount(app, request);
-    const owned = await db.select({ roomId: roomMemberships.roomId, role: roomMemberships.role }).from(roomMemberships).where(eq(roomMemberships.userId, user.id));
+    const owned = await db
+      .select({ roomId: roomMemberships.roomId, role: roomMemberships.role })
+      .from(roomMemberships)
+      .where(eq(roomMemberships.userId, user.id));
     const report = await db.transaction((tx) => deleteAccount(tx as unknown as typeof db, user.id));
     for (const m of owned) {
       if (m.role === 'owner') events.emit('roomClosedByOwner', { roomId: m.roomId });

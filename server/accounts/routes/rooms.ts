@@ -5,26 +5,29 @@
  * members (history), but take no new invites, links or joins (409 / 404).
  */
 import { randomBytes } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
+
+import { type Static, Type } from '@sinclair/typebox';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+
 import { listenerLinks, roomInvites, roomMemberships, rooms, users } from '../../../sql/schema.js';
-import { HttpError, conflict, forbidden, notFound } from '../../http/http-error.js';
+import { conflict, forbidden, HttpError, notFound } from '../../http/http-error.js';
 import { cleanName } from '../display-names.js';
+import { readHistory, roomScope } from '../history-queries.js';
 import { createInvite, type RoomRole } from '../invites.js';
 import { hashOpaqueToken, newOpaqueToken } from '../opaque-tokens.js';
-import { authorizeListener, requireRoomRole, type RoomRow } from '../room-access.js';
 import { requireAccount } from '../request-auth.js';
+import { authorizeListener, requireRoomRole, type RoomRow } from '../room-access.js';
 import { bearerToken } from '../tokens.js';
 import { isUuid } from '../users.js';
-import { readHistory, roomScope } from '../history-queries.js';
 import { HistoryQuery } from './me.js';
 
 const RoomName = Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' });
-const RoomParams = Type.Object({ roomId: Type.String() });
-const MemberParams = Type.Object({ roomId: Type.String(), userId: Type.String() });
-const InviteParams = Type.Object({ roomId: Type.String(), inviteId: Type.String() });
-const LinkParams = Type.Object({ roomId: Type.String(), linkId: Type.String() });
+// Path parameters arrive as strings and each route checks them itself (isUuid, the room-id rule).
+type RoomParams = { roomId: string };
+type MemberParams = { roomId: string; userId: string };
+type InviteParams = { roomId: string; inviteId: string };
+type LinkParams = { roomId: string; linkId: string };
 const CreateRoomBody = Type.Object({ name: RoomName }, { additionalProperties: false });
 const CreateInviteBody = Type.Object(
   {
@@ -47,12 +50,26 @@ function roomName(raw: string): string {
 }
 
 function slugFor(name: string): string {
-  const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'room';
+  const base =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'room';
   return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
 function roomView(room: RoomRow, role: RoomRole) {
-  return { id: room.id, slug: room.slug, name: room.name, ownerId: room.ownerId, role, createdAt: room.createdAt.toISOString(), closedAt: room.closedAt?.toISOString() ?? null };
+  return {
+    id: room.id,
+    slug: room.slug,
+    name: room.name,
+    ownerId: room.ownerId,
+    role,
+    createdAt: room.createdAt.toISOString(),
+    closedAt: room.closedAt?.toISOString() ?? null,
+  };
 }
 
 export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
@@ -71,11 +88,17 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
     const { user, guest } = await requireAccount(app, request);
     if (guest) throw forbidden('guests cannot create rooms; sign up first');
     const name = roomName(request.body.name);
-    const [open] = await db.select({ n: sql<number>`count(*)::int` }).from(rooms).where(and(eq(rooms.ownerId, user.id), isNull(rooms.closedAt)));
+    const [open] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(rooms)
+      .where(and(eq(rooms.ownerId, user.id), isNull(rooms.closedAt)));
     // Each open room may carry a live stream (two ffmpeg processes): one account cannot start dozens.
     if ((open?.n ?? 0) >= MAX_OPEN_ROOMS_PER_USER) throw conflict(`you have ${MAX_OPEN_ROOMS_PER_USER} open rooms; close one first`);
     const room = await db.transaction(async (tx) => {
-      const [created] = await tx.insert(rooms).values({ name, slug: slugFor(name), ownerId: user.id }).returning();
+      const [created] = await tx
+        .insert(rooms)
+        .values({ name, slug: slugFor(name), ownerId: user.id })
+        .returning();
       await tx.insert(roomMemberships).values({ roomId: created!.id, userId: user.id, role: 'owner' });
       return created!;
     });
@@ -93,20 +116,28 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
     return rows.map((r) => roomView(r.room, r.role as RoomRole));
   });
 
-  app.get<{ Params: Static<typeof RoomParams> }>('/:roomId', async (request) => {
+  app.get<{ Params: RoomParams }>('/:roomId', async (request) => {
     const { room, role } = await access(request, 'guest');
     return roomView(room, role);
   });
 
-  app.patch<{ Params: Static<typeof RoomParams>; Body: Static<typeof CreateRoomBody> }>('/:roomId', { schema: { body: CreateRoomBody } }, async (request) => {
-    const { room } = await access(request, 'owner');
-    mustBeOpen(room);
-    const [updated] = await db.update(rooms).set({ name: roomName(request.body.name) }).where(eq(rooms.id, room.id)).returning();
-    return roomView(updated!, 'owner');
-  });
+  app.patch<{ Params: RoomParams; Body: Static<typeof CreateRoomBody> }>(
+    '/:roomId',
+    { schema: { body: CreateRoomBody } },
+    async (request) => {
+      const { room } = await access(request, 'owner');
+      mustBeOpen(room);
+      const [updated] = await db
+        .update(rooms)
+        .set({ name: roomName(request.body.name) })
+        .where(eq(rooms.id, room.id))
+        .returning();
+      return roomView(updated!, 'owner');
+    },
+  );
 
   /** Closing keeps the room's history readable; nobody can join, listen or be invited any more. */
-  app.post<{ Params: Static<typeof RoomParams> }>('/:roomId/close', async (request, reply) => {
+  app.post<{ Params: RoomParams }>('/:roomId/close', async (request, reply) => {
     const { room } = await access(request, 'owner');
     if (!room.closedAt) await db.update(rooms).set({ closedAt: new Date() }).where(eq(rooms.id, room.id));
     events.emit('roomClosedByOwner', { roomId: room.id });
@@ -114,14 +145,14 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
   });
 
   /** Deleting removes the room with its memberships, invites and links. */
-  app.delete<{ Params: Static<typeof RoomParams> }>('/:roomId', async (request, reply) => {
+  app.delete<{ Params: RoomParams }>('/:roomId', async (request, reply) => {
     const { room } = await access(request, 'owner');
     await db.delete(rooms).where(eq(rooms.id, room.id));
     events.emit('roomClosedByOwner', { roomId: room.id });
     return reply.code(204).send();
   });
 
-  app.get<{ Params: Static<typeof RoomParams> }>('/:roomId/members', async (request) => {
+  app.get<{ Params: RoomParams }>('/:roomId/members', async (request) => {
     const { room } = await access(request, 'guest');
     const rows = await db
       .select({ userId: users.id, displayName: users.displayName, role: roomMemberships.role, joinedAt: roomMemberships.joinedAt })
@@ -133,7 +164,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
   });
 
   /** The owner removes anyone else; anyone else may remove only themselves (leave). */
-  app.delete<{ Params: Static<typeof MemberParams> }>('/:roomId/members/:userId', async (request, reply) => {
+  app.delete<{ Params: MemberParams }>('/:roomId/members/:userId', async (request, reply) => {
     const { account, room, role } = await access(request, 'guest');
     const target = request.params.userId;
     const self = target === account.user.id;
@@ -149,27 +180,43 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
     return reply.code(204).send();
   });
 
-  app.post<{ Params: Static<typeof RoomParams>; Body: Static<typeof CreateInviteBody> }>(
+  app.post<{ Params: RoomParams; Body: Static<typeof CreateInviteBody> }>(
     '/:roomId/invites',
     { schema: { body: CreateInviteBody } },
     async (request, reply) => {
       const { account, room } = await access(request, 'owner');
       mustBeOpen(room);
-      const invite = await createInvite(db, { roomId: room.id, createdBy: account.user.id, expiresInHours: request.body.expiresInHours, maxUses: request.body.maxUses });
+      const invite = await createInvite(db, {
+        roomId: room.id,
+        createdBy: account.user.id,
+        expiresInHours: request.body.expiresInHours,
+        maxUses: request.body.maxUses,
+      });
       // The token appears in this answer only; the database keeps its hash.
-      return reply.code(201).send({ id: invite.id, token: invite.token, url: `/#invite=${invite.token}`, expiresAt: invite.expiresAt.toISOString(), maxUses: invite.maxUses });
+      return reply.code(201).send({
+        id: invite.id,
+        token: invite.token,
+        url: `/#invite=${invite.token}`,
+        expiresAt: invite.expiresAt.toISOString(),
+        maxUses: invite.maxUses,
+      });
     },
   );
 
-  app.get<{ Params: Static<typeof RoomParams> }>('/:roomId/invites', async (request) => {
+  app.get<{ Params: RoomParams }>('/:roomId/invites', async (request) => {
     const { room } = await access(request, 'owner');
     const rows = await db.select().from(roomInvites).where(eq(roomInvites.roomId, room.id)).orderBy(asc(roomInvites.createdAt));
     return rows.map((r) => ({
-      id: r.id, createdAt: r.createdAt.toISOString(), expiresAt: r.expiresAt.toISOString(), maxUses: r.maxUses, uses: r.uses, revokedAt: r.revokedAt?.toISOString() ?? null,
+      id: r.id,
+      createdAt: r.createdAt.toISOString(),
+      expiresAt: r.expiresAt.toISOString(),
+      maxUses: r.maxUses,
+      uses: r.uses,
+      revokedAt: r.revokedAt?.toISOString() ?? null,
     }));
   });
 
-  app.delete<{ Params: Static<typeof InviteParams> }>('/:roomId/invites/:inviteId', async (request, reply) => {
+  app.delete<{ Params: InviteParams }>('/:roomId/invites/:inviteId', async (request, reply) => {
     const { room } = await access(request, 'owner');
     if (!isUuid(request.params.inviteId)) throw notFound('no such invite');
     const revoked = await db
@@ -181,7 +228,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
     return reply.code(204).send();
   });
 
-  app.post<{ Params: Static<typeof RoomParams>; Body: Static<typeof CreateLinkBody> }>(
+  app.post<{ Params: RoomParams; Body: Static<typeof CreateLinkBody> }>(
     '/:roomId/listener-links',
     { schema: { body: CreateLinkBody } },
     async (request, reply) => {
@@ -192,17 +239,29 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
         .insert(listenerLinks)
         .values({ roomId: room.id, tokenHash: hashOpaqueToken(token), label: request.body.label ?? null, createdBy: account.user.id })
         .returning();
-      return reply.code(201).send({ id: link!.id, token, label: link!.label, url: `/listen/${room.id}?lt=${token}`, playlistUrl: `/stream/${room.id}/live.m3u8?lt=${token}`, createdAt: link!.createdAt.toISOString() });
+      return reply.code(201).send({
+        id: link!.id,
+        token,
+        label: link!.label,
+        url: `/listen/${room.id}?lt=${token}`,
+        playlistUrl: `/stream/${room.id}/live.m3u8?lt=${token}`,
+        createdAt: link!.createdAt.toISOString(),
+      });
     },
   );
 
-  app.get<{ Params: Static<typeof RoomParams> }>('/:roomId/listener-links', async (request) => {
+  app.get<{ Params: RoomParams }>('/:roomId/listener-links', async (request) => {
     const { room } = await access(request, 'owner');
     const rows = await db.select().from(listenerLinks).where(eq(listenerLinks.roomId, room.id)).orderBy(asc(listenerLinks.createdAt));
-    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.createdAt.toISOString(), revokedAt: r.revokedAt?.toISOString() ?? null }));
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      createdAt: r.createdAt.toISOString(),
+      revokedAt: r.revokedAt?.toISOString() ?? null,
+    }));
   });
 
-  app.delete<{ Params: Static<typeof LinkParams> }>('/:roomId/listener-links/:linkId', async (request, reply) => {
+  app.delete<{ Params: LinkParams }>('/:roomId/listener-links/:linkId', async (request, reply) => {
     const { room } = await access(request, 'owner');
     if (!isUuid(request.params.linkId)) throw notFound('no such listener link');
     const revoked = await db
@@ -220,7 +279,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
    * token. The stream area calls authorizeListener() directly; this route exposes the same
    * decision, e.g. for a player to check its link before loading the stream.
    */
-  app.get<{ Params: Static<typeof RoomParams>; Querystring: Static<typeof ListenerQuery> }>(
+  app.get<{ Params: RoomParams; Querystring: Static<typeof ListenerQuery> }>(
     '/:roomId/listener-access',
     { schema: { querystring: ListenerQuery } },
     async (request) => {
@@ -233,7 +292,7 @@ export const roomRoutes: FastifyPluginAsync = async (app: FastifyInstance) => {
     },
   );
 
-  app.get<{ Params: Static<typeof RoomParams>; Querystring: Static<typeof HistoryQuery> }>(
+  app.get<{ Params: RoomParams; Querystring: Static<typeof HistoryQuery> }>(
     '/:roomId/history',
     { schema: { querystring: HistoryQuery } },
     async (request) => {

@@ -6,6 +6,7 @@
  * its figure is a training fit; models/music/MODEL_CARD.md has the cross-validated ones.)
  */
 import path from 'node:path';
+
 import { analyseFile } from '../analyse.js';
 import { readLabelledDirectory } from '../labelled-directory.js';
 import { MusicMoodModel } from '../valence-arousal.js';
@@ -48,5 +49,16 @@ const macroF1 = present.length ? present.reduce((s, c) => s + c.f1, 0) / present
 console.log(`model ${model.version} on ${dir}: ${n} clips${failed ? `, ${failed} unreadable` : ''}`);
 console.log('confusion (rows = true Q1..Q4, columns = predicted):');
 for (const [i, row] of confusion.entries()) console.log(`  ${QUADRANTS[i]}  ${row.map((v) => String(v).padStart(4)).join('')}`);
-for (const c of perClass) console.log(`  ${c.quadrant}: recall ${c.recall.toFixed(3)}, precision ${c.precision.toFixed(3)}, f1 ${c.f1.toFixed(3)} (n=${c.support})`);
-console.log(JSON.stringify({ n, accuracy: n ? Number((correct / n).toFixed(4)) : 0, macro_f1: Number(macroF1.toFixed(4)), failed, model: model.version }));
+for (const c of perClass)
+  console.log(
+    `  ${c.quadrant}: recall ${c.recall.toFixed(3)}, precision ${c.precision.toFixed(3)}, f1 ${c.f1.toFixed(3)} (n=${c.support})`,
+  );
+console.log(
+  JSON.stringify({
+    n,
+    accuracy: n ? Number((correct / n).toFixed(4)) : 0,
+    macro_f1: Number(macroF1.toFixed(4)),
+    failed,
+    model: model.version,
+  }),
+);

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { analyseFile } from '../analyse.js';
 
+import { analyseFile } from '../analyse.js';
 import { readLabelledDirectory } from '../labelled-directory.js';
 
 // The shipped model's windows; MUSIC_WINDOW_S / MUSIC_HOP_S change them for training experiments.
@@ -24,7 +24,9 @@ const lines: string[] = [];
 for (const [i, item] of items.entries()) {
   const { moodWindows, decoded } = await analyseFile(item.path, { moodWindowHopS: TRAINING_HOP_S, moodWindowS: WINDOW_S });
   moodWindows.forEach((vector, window) =>
-    lines.push(JSON.stringify({ file: item.file, quadrant: item.quadrant, group: item.group, duration: decoded.durationS, window, vector })),
+    lines.push(
+      JSON.stringify({ file: item.file, quadrant: item.quadrant, group: item.group, duration: decoded.durationS, window, vector }),
+    ),
   );
   process.stderr.write(`\r${i + 1}/${items.length} ${path.basename(item.file)}   `);
 }

@@ -5,8 +5,9 @@
  * server or upload through POST /api/music/import instead). Re-running resumes: files already
  * imported are skipped. Exit code 1 when a file failed (the others are imported all the same).
  */
-import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../database.js';
 import { importDirectory, type ImportOutcome } from '../importer.js';
