@@ -160,9 +160,9 @@ class Mfcc(nn.Module):
         return torch.matmul(self.dct, logmel)
 
 
-def librosa_mfcc(y):
-    """The reference features: librosa's MFCC with the parameters above (no top_db clipping)."""
-    mel = librosa.feature.melspectrogram(
+def librosa_power_mel(y, n_mels=N_MELS):
+    """librosa's power mel spectrogram with the front end's STFT framing (the reference for parity tests)."""
+    return librosa.feature.melspectrogram(
         y=y,
         sr=SR,
         n_fft=N_FFT,
@@ -171,12 +171,17 @@ def librosa_mfcc(y):
         window="hann",
         center=False,
         power=2.0,
-        n_mels=N_MELS,
+        n_mels=n_mels,
         fmin=0,
         fmax=SR / 2,
         htk=False,
         norm="slaney",
     )
+
+
+def librosa_mfcc(y):
+    """The reference features: librosa's MFCC with the parameters above (no top_db clipping)."""
+    mel = librosa_power_mel(y)
     return librosa.feature.mfcc(
         S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=N_MFCC, dct_type=2, norm="ortho", lifter=0
     )

@@ -51,12 +51,12 @@ from common import (
     RAVDESS,
     SR,
     WIN,
-    WINLEN,
     centred_hann_dft,
     classification_metrics,
     eval_windows,
     export_batched,
     fer_fold,
+    librosa_power_mel,
     load,
     speech_region,
     window_ending,
@@ -95,21 +95,7 @@ class LogMel(nn.Module):
 
 def librosa_logmel(y):
     """The reference features (parity tests)."""
-    mel = librosa.feature.melspectrogram(
-        y=y,
-        sr=SR,
-        n_fft=N_FFT,
-        hop_length=HOP,
-        win_length=WINLEN,
-        window="hann",
-        center=False,
-        power=2.0,
-        n_mels=N_MELS,
-        fmin=0,
-        fmax=SR / 2,
-        htk=False,
-        norm="slaney",
-    )
+    mel = librosa_power_mel(y, N_MELS)
     return librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=TOP_DB)
 
 
