@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { ffmpegPath } from '../media/ffmpeg-path.js';
 import { audioOutputOptions, videoOutputOptions } from '../media/ingest/decoder-args.js';
 import { ferImages, makeFaceClip, makeSpeechWav, speechClips, tempDir } from '../test/helpers/test-media.js';
+import { vp8CameraArgs } from './lib/rtp-replay.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,20 +35,7 @@ const HZ = 100;
 const dir = tempDir('moodify-bench-decoders-');
 const faces = makeFaceClip([...ferImages('happy', 3), ...ferImages('sad', 3)], path.join(dir, 'faces.y4m'));
 const speech = makeSpeechWav(speechClips(2), path.join(dir, 'speech.wav'));
-const vp8 = [
-  '-c:v',
-  'libvpx',
-  '-deadline',
-  'realtime',
-  '-cpu-used',
-  '8',
-  '-b:v',
-  '250k',
-  '-g',
-  values.fps,
-  '-vf',
-  `fps=${values.fps},scale=320:240`,
-];
+const vp8 = vp8CameraArgs(Number(values.fps), Number(values.fps));
 const opus = ['-c:a', 'libopus', '-b:a', '32k', '-ac', '1', '-ar', '48000'];
 const ff = (args: string[]) => execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 const both = path.join(dir, 'both.webm');

@@ -74,6 +74,24 @@ async function recordRtp(
  * in two temporal layers (L1T2, as the capture client's L1T3 is to the server: the base layer alone is
  * a decodable half-rate stream) unless `temporalLayers` is 1.
  */
+/** VP8 as a browser camera sends it (realtime, 250 kb/s, 320×240 at `fps`), one keyframe every `gop` frames. */
+export function vp8CameraArgs(fps: number, gop: number): string[] {
+  return [
+    '-vf',
+    `fps=${fps},scale=320:240`,
+    '-c:v',
+    'libvpx',
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '8',
+    '-b:v',
+    '250k',
+    '-g',
+    String(gop),
+  ];
+}
+
 export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 | 2 = 2): Promise<RecordedStream> {
   // keyframes on even frames, so that each is in the base layer
   const gop = temporalLayers === 2 ? 2 * Math.round(fps / 2) : fps;
@@ -89,18 +107,7 @@ export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 |
     ['-i', videoFile],
     [
       '-an',
-      '-vf',
-      `fps=${fps},scale=320:240`,
-      '-c:v',
-      'libvpx',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '250k',
-      '-g',
-      String(gop),
+      ...vp8CameraArgs(fps, gop),
       '-keyint_min',
       String(gop),
       '-auto-alt-ref',
