@@ -54,30 +54,8 @@ export function makeFaceClip(
   const faceSize = opts.faceSize ?? 180;
   const fps = opts.fps ?? 15;
   const secondsEach = opts.secondsEach ?? 1;
-  const list = path.join(path.dirname(out), `${path.basename(out)}.concat.txt`);
-  // The concat demuxer needs the last file twice for its duration to count.
-  fs.writeFileSync(
-    list,
-    [...images, images[images.length - 1]!].map((f, i) => `file '${f}'\n${i < images.length ? `duration ${secondsEach}\n` : ''}`).join(''),
-  );
   const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080`;
-  execFileSync(FFMPEG, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    list,
-    '-vf',
-    `${filter},fps=${fps},format=yuv420p`,
-    '-t',
-    String(images.length * secondsEach),
-    out,
-  ]);
+  renderSlideshow(images, secondsEach, `${filter},fps=${fps},format=yuv420p`, out);
   const references = images.map(
     (image) =>
       new Uint8Array(
@@ -101,7 +79,6 @@ export function makeFaceClip(
         ),
       ),
   );
-  fs.rmSync(list);
   return { y4m: out, references, width, height };
 }
 
@@ -214,11 +191,6 @@ export function makeFaceClipSegments(
   const faceSize = opts.faceSize ?? 170;
   const fps = opts.fps ?? 15;
   const sequence = segments.flatMap(({ images, seconds }) => Array.from({ length: seconds }, (_, i) => images[i % images.length]!));
-  const list = `${out}.concat.txt`;
-  fs.writeFileSync(
-    list,
-    [...sequence, sequence[sequence.length - 1]!].map((f, i) => `file '${f}'\n${i < sequence.length ? 'duration 1\n' : ''}`).join(''),
-  );
   let start = 0;
   const markedRanges: string[] = [];
   for (const { seconds, marked } of segments) {
@@ -229,6 +201,18 @@ export function makeFaceClipSegments(
     ? `,drawbox=x=0:y=0:w=${MARKER_SIZE}:h=${MARKER_SIZE}:color=white:t=fill:enable='${markedRanges.join('+')}'`
     : '';
   const filter = `scale=${faceSize}:${faceSize}:flags=bicubic,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x808080${marker},fps=${fps},format=yuv420p`;
+  renderSlideshow(sequence, 1, filter, out);
+  return out;
+}
+
+/** Renders `images`, each held for `secondsEach`, through the video filter `filter` into `out` (y4m or any ffmpeg output). */
+function renderSlideshow(images: string[], secondsEach: number, filter: string, out: string): void {
+  const list = `${out}.concat.txt`;
+  // The concat demuxer needs the last file twice for its duration to count.
+  fs.writeFileSync(
+    list,
+    [...images, images[images.length - 1]!].map((f, i) => `file '${f}'\n${i < images.length ? `duration ${secondsEach}\n` : ''}`).join(''),
+  );
   execFileSync(FFMPEG, [
     '-hide_banner',
     '-loglevel',
@@ -243,11 +227,10 @@ export function makeFaceClipSegments(
     '-vf',
     filter,
     '-t',
-    String(sequence.length),
+    String(images.length * secondsEach),
     out,
   ]);
   fs.rmSync(list);
-  return out;
 }
 
 /** Side of the corner square that marks a segment (pixels of the clip). */
