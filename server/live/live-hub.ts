@@ -31,6 +31,7 @@ import type { EventBus } from '../events.js';
 import type { ParticipantMoodEvent, RoomMoodEvent } from '../mood/engine.js';
 import type { NowPlayingEvent } from '../music/now-playing.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';
+import { Throttle } from './throttle.js';
 
 /** Where the music aims for a room in this mood (null: no music target); the music plugin provides it. */
 export type MusicTargetSource = (roomId: string, mood: MoodPoint | null) => MoodPoint | null;
@@ -62,42 +63,6 @@ interface RecentSample {
   roomId: string;
   t: number;
   data: ParticipantMoodView;
-}
-
-/** Sends the latest call at most once per interval; a call inside the interval is sent at its end. */
-class Throttle {
-  private last = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
-  private pending: (() => void) | undefined;
-
-  constructor(private readonly intervalMs: number) {}
-
-  run(fn: () => void): void {
-    const now = Date.now();
-    if (!this.timer && now - this.last >= this.intervalMs) {
-      this.last = now;
-      fn();
-      return;
-    }
-    this.pending = fn;
-    this.timer ??= setTimeout(
-      () => {
-        this.timer = undefined;
-        this.last = Date.now();
-        const next = this.pending;
-        this.pending = undefined;
-        next?.();
-      },
-      Math.max(0, this.last + this.intervalMs - now),
-    );
-    this.timer.unref();
-  }
-
-  cancel(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending = undefined;
-  }
 }
 
 export class LiveHub {
