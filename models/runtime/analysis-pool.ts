@@ -24,16 +24,15 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 
 import type { AudioChunk, VideoFrame } from '../../media/types.js';
 import type { ClassifierName, FaceResult } from '../face/face-analyzer.js';
 import type { FaceTrackingOptions } from '../face/tracker.js';
 import type { VoiceResult } from '../voice/voice-analyzer.js';
-import type { FromWorker, PcmChunk, ToWorker, WorkerSettings } from './analysis-protocol.js';
-import { FrameMailbox } from './frame-mailbox.js';
+import type { FromWorker, ToWorker, WorkerSettings } from './analysis-protocol.js';
 import { cudaInstalled, type ExecutionProviderSetting, type ModelLogger, type Provider, providerSetting } from './session.js';
 import { SteadyRate } from './steady-rate.js';
+import { emptySlot, type Slot, spawnAnalysisWorker, vacateSlot } from './worker-slot.js';
 
 export interface AnalysisPoolOptions {
   provider?: ExecutionProviderSetting;
@@ -91,19 +90,6 @@ export interface PoolStats {
   workerRestarts: number;
 }
 
-interface Slot {
-  index: number;
-  worker: Worker | undefined;
-  ready: boolean;
-  threadId: number;
-  mailbox: FrameMailbox<VideoFrame>;
-  inFlight: number;
-  audio: PcmChunk[];
-  participants: Map<string, Set<'face' | 'voice'>>;
-  restartDelayMs: number;
-  releaseTimer: NodeJS.Timeout | undefined;
-}
-
 export class AnalysisPool extends EventEmitter<PoolEvents> {
   /** the provider the pool was laid out for (one batching worker for cuda, one per core for cpu) */
   readonly layout: Provider;
@@ -135,18 +121,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     this.provider = this.layout;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? (this.layout === 'cuda' ? 32 : 2));
     this.steady = new SteadyRate(opts.steadyFps ?? 0, opts.steadyAfter);
-    this.slots = Array.from({ length: workers }, (_, index) => ({
-      index,
-      worker: undefined,
-      ready: false,
-      threadId: 0,
-      mailbox: new FrameMailbox<VideoFrame>(),
-      inFlight: 0,
-      audio: [],
-      participants: new Map(),
-      restartDelayMs: opts.restartDelayMs ?? 300,
-      releaseTimer: undefined,
-    }));
+    this.slots = Array.from({ length: workers }, (_, index) => emptySlot(index, opts.restartDelayMs ?? 300));
   }
 
   /** Starts the workers and waits until each has loaded its models; rejects (naming the file) when one cannot. */
@@ -343,11 +318,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
   }
 
   private start(slot: Slot): Promise<void> {
-    // A worker does not inherit tsx's loader hooks: a tiny eval'd bootstrap registers tsx, then
-    // imports the worker module (as server/music/analysis-worker.ts does).
-    const entry = new URL('./analysis-worker.ts', import.meta.url).href;
-    const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: this.settings });
+    const worker = spawnAnalysisWorker(this.settings);
     slot.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let started = false;
@@ -405,12 +376,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
 
   /** A worker died: release what it held and start a fresh one in its place after a short delay. */
   private lost(slot: Slot, reason: string): void {
-    slot.ready = false;
-    slot.worker = undefined;
-    slot.inFlight = 0;
-    for (const participantId of slot.mailbox.inFlight()) slot.mailbox.done(participantId);
-    this.stats.audioChunksDropped += slot.audio.length;
-    slot.audio = [];
+    this.stats.audioChunksDropped += vacateSlot(slot);
     if (this.closed) return;
     this.emit('workerLost', slot.index, reason);
     this.opts.logger?.warn(`analysis worker ${slot.index} ${reason}; restarting it (${slot.participants.size} participants start afresh)`);
