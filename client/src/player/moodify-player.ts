@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 
 import { base, tokens } from '../design/tokens.js';
+import { hlsConfig, isRefusal } from './hls-config.js';
 import { type AccessProblem, ListenerCredentials } from './listener-credentials.js';
 import { PlayerSync } from './player-sync.js';
 
@@ -181,65 +182,7 @@ export class MoodifyPlayer extends LitElement {
 
   private attach(): void {
     if (Hls.isSupported()) {
-      const hls = new Hls({
-        // Low-Latency HLS: the server lists ~1/3 s parts and answers blocking reloads.
-        lowLatencyMode: true,
-        // With sync on, loading starts at the sync target (LEVEL_LOADED below), not at hls.js's live edge.
-        autoStartLoad: this.nosync,
-        // The wall-clock sync steers the playback rate; hls.js must not steer it too.
-        maxLiveSyncPlaybackRate: this.nosync ? 1.04 : 1,
-        // Keep retrying: a room stream may be restarting, the player must come back on its own.
-        manifestLoadPolicy: {
-          default: {
-            maxTimeToFirstByteMs: 15000,
-            maxLoadTimeMs: 20000,
-            timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
-            errorRetry: {
-              maxNumRetry: 100,
-              retryDelayMs: 500,
-              maxRetryDelayMs: 2000,
-              shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
-            },
-          },
-        },
-        playlistLoadPolicy: {
-          default: {
-            maxTimeToFirstByteMs: 10000,
-            maxLoadTimeMs: 20000,
-            timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
-            errorRetry: {
-              maxNumRetry: 100,
-              retryDelayMs: 500,
-              maxRetryDelayMs: 2000,
-              shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
-            },
-          },
-        },
-        // A part or segment that answers 404 is retried (hls.js does not retry a 4xx by default: it puts
-        // the only rendition in its penalty box for good and stops loading). It happens when a
-        // segment left the live window, and after a cluster failover: the listener asks for a part of
-        // the dead owner's stream and the edge, placed on the new owner, answers 404. Retrying makes
-        // hls.js pick its next fragment from the newest playlist (the new stream, after the discontinuity).
-        fragLoadPolicy: {
-          default: {
-            maxTimeToFirstByteMs: 10000,
-            maxLoadTimeMs: 20000,
-            timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
-            errorRetry: {
-              maxNumRetry: 6,
-              retryDelayMs: 500,
-              maxRetryDelayMs: 2000,
-              shouldRetry: (c, n, _t, response, retry) => retry || (response?.code === 404 && n < (c?.maxNumRetry ?? 6)),
-            },
-          },
-        },
-        backBufferLength: 30,
-        // A member listens with their access token (a header: it never lands in a URL or a log).
-        xhrSetup: (xhr) => {
-          const bearer = this.credentials.bearer();
-          if (bearer) xhr.setRequestHeader('authorization', `Bearer ${bearer}`);
-        },
-      });
+      const hls = new Hls(hlsConfig({ nosync: this.nosync, bearer: () => this.credentials.bearer() }));
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (hls !== this.hls) return;
         // A refusal, fatal or not (hls.js keeps reloading a live playlist that answers 403).
@@ -411,15 +354,6 @@ export class MoodifyPlayer extends LitElement {
 }
 
 const OFFLINE = 'This screen is offline. The music comes back when the network does.';
-
-/**
- * Statuses that retrying cannot fix: no credentials, refused credentials, and (for the playlist)
- * no such room. A segment's 404 only means it left the live window or its owner's stream ended
- * (a failover): that one is retried (fragLoadPolicy).
- */
-function isRefusal(code: number | undefined, playlist: boolean): boolean {
-  return code === 401 || code === 403 || (playlist && code === 404);
-}
 
 async function errorText(response: Response): Promise<string> {
   try {
