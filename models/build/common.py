@@ -1,5 +1,5 @@
 """What every offline build script shares: labels, data loading, the speech front end (MFCC), ONNX export,
-metrics, training reports and the cv/final command line. Nothing here runs in the server.
+metrics, temperature calibration, training reports and the cv/final command line. Nothing here runs in the server.
 
 Scripts run from the repository root as `python models/build/<script>.py`, so this folder is on sys.path and
 `from common import ...` needs nothing else.
@@ -17,6 +17,7 @@ import soundfile as sf
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from scipy.optimize import minimize_scalar
 
 # ---------------------------------------------------------------- labels
 
@@ -246,6 +247,88 @@ def ece(probs, truth, bins=10):
         if m.any():
             total += m.mean() * abs(correct[m].mean() - conf[m].mean())
     return float(total)
+
+
+# ---------------------------------------------------------------- calibration
+# A temperature fit and the report that judges it: kept with the metrics they are built from (softmax, ece),
+# apart from any one training script, so a script's protocol (its folds, its model) stays its own business.
+
+
+def acc(probs, truth):
+    return float((probs.argmax(1) == truth).mean())
+
+
+def fit_temperature(logits, truth):
+    def nll(logt):
+        p = softmax(logits, np.exp(logt))
+        return -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.2), np.log(5.0)), method="bounded").x))
+
+
+def calibration_report(oof, labels, actors, folds):
+    """Accuracy per outer fold, and ECE before / after a cross-fitted temperature (window and clip level).
+
+    oof: clip index -> its out-of-fold window logits; folds: the outer folds, each a tuple of actors."""
+    idx = sorted(oof)
+    a = actors[idx]
+    fold_of = np.array([next(k for k, f in enumerate(folds) if x in f) for x in a])
+    Ts, win_p_raw, win_p_cal, win_y, clip_raw, clip_cal = [], [], [], [], [], []
+    for k in range(len(folds)):
+        tr = [i for i, f in zip(idx, fold_of, strict=False) if f != k]
+        te = [i for i, f in zip(idx, fold_of, strict=False) if f == k]
+        T = fit_temperature(
+            np.concatenate([oof[i] for i in tr]), np.concatenate([[labels[i]] * len(oof[i]) for i in tr])
+        )
+        Ts.append(T)
+        for i in te:
+            win_p_raw.append(softmax(oof[i]))
+            win_p_cal.append(softmax(oof[i], T))
+            win_y += [labels[i]] * len(oof[i])
+            clip_raw.append(softmax(oof[i]).mean(0))
+            clip_cal.append(softmax(oof[i], T).mean(0))
+    wr, wc, wy = np.concatenate(win_p_raw), np.concatenate(win_p_cal), np.array(win_y)
+    cr = np.stack(clip_raw)
+    order = [i for k in range(len(folds)) for i, f in zip(idx, fold_of, strict=False) if f == k]
+    yc = labels[order]
+    per_fold = [
+        acc(
+            cr[[j for j, i in enumerate(order) if actors[i] in f]],
+            yc[[j for j, i in enumerate(order) if actors[i] in f]],
+        )
+        for f in folds
+    ]
+    T_all = fit_temperature(
+        np.concatenate([oof[i] for i in idx]), np.concatenate([[labels[i]] * len(oof[i]) for i in idx])
+    )
+    cm8 = np.zeros((8, 8), int)
+    for t, p in zip(yc, cr.argmax(1), strict=False):
+        cm8[t, p] += 1
+    y7 = FOLD8[yc]
+    p7 = fer7(np.stack(clip_cal))
+    w7 = fer7(wc)
+    cm7w = np.zeros((7, 7), int)
+    for t, p in zip(FOLD8[wy], w7.argmax(1), strict=False):
+        cm7w[t, p] += 1
+    return {
+        "clips": len(idx),
+        "accuracy_8class": acc(cr, yc),
+        "accuracy_fer7": acc(p7, y7),
+        "per_fold_accuracy": per_fold,
+        "fold_mean": float(np.mean(per_fold)),
+        "fold_std": float(np.std(per_fold, ddof=1)),
+        "per_class_recall_8": {RAVDESS[c]: float(cm8[c, c] / cm8[c].sum()) for c in range(8)},
+        "confusion_8": cm8.tolist(),
+        "temperature_cross_fitted": Ts,
+        "temperature_all_oof": T_all,
+        "ece_window_before": ece(wr, wy),
+        "ece_window_after": ece(wc, wy),
+        "ece_clip_before": ece(cr, yc),
+        "ece_clip_after": ece(np.stack(clip_cal), yc),
+        "ece_window_fer7_before": ece(fer7(wr), FOLD8[wy]),
+        "ece_window_fer7_after": ece(w7, FOLD8[wy]),
+        "window_confusion_fer7": cm7w.tolist(),
+    }
 
 
 # ---------------------------------------------------------------- reports

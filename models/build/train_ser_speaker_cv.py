@@ -50,10 +50,9 @@ import time
 import librosa
 import numpy as np
 import torch
-from scipy.optimize import minimize_scalar
 from scipy.signal import fftconvolve
 
-from common import FER, FOLD8, RAVDESS, SR, ece, eval_windows, fer7, load, softmax, speech_region, write_report
+from common import FER, SR, acc, calibration_report, eval_windows, load, softmax, speech_region, write_report
 from ser_speaker_model import (
     PRIOR_WINDOWS,
     LinearLr,
@@ -164,20 +163,8 @@ def online_logits(prior, lr, feats, actors, idx):
     return [out[int(i)] for i in idx]
 
 
-def fit_temperature(logits, truth):
-    def nll(logt):
-        p = softmax(logits, np.exp(logt))
-        return -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
-
-    return float(np.exp(minimize_scalar(nll, bounds=(np.log(0.2), np.log(5.0)), method="bounded").x))
-
-
 def clip_scores(win_logits, T=1.0):
     return np.stack([softmax(z, T).mean(0) for z in win_logits])
-
-
-def acc(probs, truth):
-    return float((probs.argmax(1) == truth).mean())
 
 
 def cv_score(F, labels, actors, folds, family, C):
@@ -230,69 +217,6 @@ def final_choice(chosen):
     mean_inner = {k: float(np.mean([c["inner_cv"][k] for c in chosen])) for k in chosen[0]["inner_cv"]}
     best = max(votes, key=lambda k: (votes[k], mean_inner[k]))
     return best, votes, mean_inner
-
-
-def calibration_report(oof, labels, actors):
-    """Accuracy per outer fold, and ECE before / after a cross-fitted temperature (window and clip level)."""
-    idx = sorted(oof)
-    a = actors[idx]
-    fold_of = np.array([next(k for k, f in enumerate(OUTER) if x in f) for x in a])
-    Ts, win_p_raw, win_p_cal, win_y, clip_raw, clip_cal = [], [], [], [], [], []
-    for k in range(len(OUTER)):
-        tr = [i for i, f in zip(idx, fold_of, strict=False) if f != k]
-        te = [i for i, f in zip(idx, fold_of, strict=False) if f == k]
-        T = fit_temperature(
-            np.concatenate([oof[i] for i in tr]), np.concatenate([[labels[i]] * len(oof[i]) for i in tr])
-        )
-        Ts.append(T)
-        for i in te:
-            win_p_raw.append(softmax(oof[i]))
-            win_p_cal.append(softmax(oof[i], T))
-            win_y += [labels[i]] * len(oof[i])
-            clip_raw.append(softmax(oof[i]).mean(0))
-            clip_cal.append(softmax(oof[i], T).mean(0))
-    wr, wc, wy = np.concatenate(win_p_raw), np.concatenate(win_p_cal), np.array(win_y)
-    cr = np.stack(clip_raw)
-    order = [i for k in range(len(OUTER)) for i, f in zip(idx, fold_of, strict=False) if f == k]
-    yc = labels[order]
-    per_fold = [
-        acc(
-            cr[[j for j, i in enumerate(order) if actors[i] in f]],
-            yc[[j for j, i in enumerate(order) if actors[i] in f]],
-        )
-        for f in OUTER
-    ]
-    T_all = fit_temperature(
-        np.concatenate([oof[i] for i in idx]), np.concatenate([[labels[i]] * len(oof[i]) for i in idx])
-    )
-    cm8 = np.zeros((8, 8), int)
-    for t, p in zip(yc, cr.argmax(1), strict=False):
-        cm8[t, p] += 1
-    y7 = FOLD8[yc]
-    p7 = fer7(np.stack(clip_cal))
-    w7 = fer7(wc)
-    cm7w = np.zeros((7, 7), int)
-    for t, p in zip(FOLD8[wy], w7.argmax(1), strict=False):
-        cm7w[t, p] += 1
-    return {
-        "clips": len(idx),
-        "accuracy_8class": acc(cr, yc),
-        "accuracy_fer7": acc(p7, y7),
-        "per_fold_accuracy": per_fold,
-        "fold_mean": float(np.mean(per_fold)),
-        "fold_std": float(np.std(per_fold, ddof=1)),
-        "per_class_recall_8": {RAVDESS[c]: float(cm8[c, c] / cm8[c].sum()) for c in range(8)},
-        "confusion_8": cm8.tolist(),
-        "temperature_cross_fitted": Ts,
-        "temperature_all_oof": T_all,
-        "ece_window_before": ece(wr, wy),
-        "ece_window_after": ece(wc, wy),
-        "ece_clip_before": ece(cr, yc),
-        "ece_clip_after": ece(np.stack(clip_cal), yc),
-        "ece_window_fer7_before": ece(fer7(wr), FOLD8[wy]),
-        "ece_window_fer7_after": ece(w7, FOLD8[wy]),
-        "window_confusion_fer7": cm7w.tolist(),
-    }
 
 
 def main():
@@ -365,7 +289,7 @@ def main():
                 "votes": votes,
                 "mean_inner_accuracy": mean_inner,
             }
-        report["nested_oof"] = calibration_report(oof, labels, actors)
+        report["nested_oof"] = calibration_report(oof, labels, actors, OUTER)
         pickle.dump(oof, open(CACHE.replace("features", "oof"), "wb"))
         print(json.dumps({k: v for k, v in report["nested_oof"].items() if "confusion" not in k}), flush=True)
         print(json.dumps(report["final_choice"]), flush=True)
