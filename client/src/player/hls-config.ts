@@ -4,13 +4,31 @@
  * and which are retried is decided here, in one place, and moodify-player.ts only reacts to the
  * errors that remain.
  */
-import type { HlsConfig } from 'hls.js';
+import type { HlsConfig, LoadPolicy } from 'hls.js';
 
 export interface HlsConfigOptions {
   /** Wall-clock sync off: hls.js starts loading and steers the rate itself. */
   nosync: boolean;
   /** The signed-in member's access token, read at each request (it is refreshed on 401). */
   bearer: () => string | undefined;
+}
+
+/**
+ * A playlist (or the first manifest) is retried for as long as it takes: a room stream may be
+ * restarting and the player must come back on its own. Refusals are not retried (isRefusal).
+ */
+function keepRetryingPlaylist(maxTimeToFirstByteMs: number): LoadPolicy['default'] {
+  return {
+    maxTimeToFirstByteMs,
+    maxLoadTimeMs: 20000,
+    timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
+    errorRetry: {
+      maxNumRetry: 100,
+      retryDelayMs: 500,
+      maxRetryDelayMs: 2000,
+      shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
+    },
+  };
 }
 
 export function hlsConfig(options: HlsConfigOptions): Partial<HlsConfig> {
@@ -22,37 +40,13 @@ export function hlsConfig(options: HlsConfigOptions): Partial<HlsConfig> {
     // The wall-clock sync steers the playback rate; hls.js must not steer it too.
     maxLiveSyncPlaybackRate: options.nosync ? 1.04 : 1,
     // Keep retrying: a room stream may be restarting, the player must come back on its own.
-    manifestLoadPolicy: {
-      default: {
-        maxTimeToFirstByteMs: 15000,
-        maxLoadTimeMs: 20000,
-        timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
-        errorRetry: {
-          maxNumRetry: 100,
-          retryDelayMs: 500,
-          maxRetryDelayMs: 2000,
-          shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
-        },
-      },
-    },
-    playlistLoadPolicy: {
-      default: {
-        maxTimeToFirstByteMs: 10000,
-        maxLoadTimeMs: 20000,
-        timeoutRetry: { maxNumRetry: 100, retryDelayMs: 500, maxRetryDelayMs: 2000 },
-        errorRetry: {
-          maxNumRetry: 100,
-          retryDelayMs: 500,
-          maxRetryDelayMs: 2000,
-          shouldRetry: (_c, _n, _t, response, retry) => retry && !isRefusal(response?.code, true),
-        },
-      },
-    },
-    // A part or segment that answers 404 is retried (hls.js does not retry a 4xx by default: it puts
-    // the only rendition in its penalty box for good and stops loading). It happens when a
-    // segment left the live window, and after a cluster failover: the listener asks for a part of
-    // the dead owner's stream and the edge, placed on the new owner, answers 404. Retrying makes
-    // hls.js pick its next fragment from the newest playlist (the new stream, after the discontinuity).
+    manifestLoadPolicy: { default: keepRetryingPlaylist(15000) },
+    playlistLoadPolicy: { default: keepRetryingPlaylist(10000) },
+    // A part or segment that answers 404 is retried a few times. It happens when a segment left
+    // the live window, and after a cluster failover: the listener asks for a part of the dead
+    // owner's stream and the edge, placed on the new owner, answers 404. hls.js 1.7.4 also plays on
+    // through such refusals by itself (test/ui/player-part-404.test.ts passes either way); the
+    // retry covers a 404 that outlasts its own gap handling.
     fragLoadPolicy: {
       default: {
         maxTimeToFirstByteMs: 10000,
