@@ -220,8 +220,12 @@ test(
       moods_on_dashboard_s: (moodsBack - killedAt) / 1000,
       listener_playing_s: (listenerBack - killedAt) / 1000,
     };
+    // What the player's stall watchdog did (client/src/player/stall-watchdog.ts): seeks and restarts.
+    const watchdog = await listen.evaluate(
+      `(() => { const p = (${DEEP_FIND})('moodify-player'); return JSON.stringify(p && p.watchdog ? p.watchdog.actions : null); })()`,
+    );
     t.diagnostic(
-      `failover to ${newOwner}: ${JSON.stringify(times)}; then ${afterwards.advancedS.toFixed(1)} s played in 15 s, stalls ${afterwards.stalls}`,
+      `failover to ${newOwner}: ${JSON.stringify(times)}; then ${afterwards.advancedS.toFixed(1)} s played in 15 s, stalls ${afterwards.stalls}; watchdog ${watchdog}`,
     );
     console.log(`[cluster] failover times (s) after kill -9 of the owner: ${JSON.stringify({ newOwner, ...times })}`);
     const state = await listen.evaluate(`(() => { const a = (${DEEP_FIND})('audio'); const p = (${DEEP_FIND})('moodify-player');
@@ -316,7 +320,7 @@ async function tracePlayer(page: Page, edgeUrl: string): Promise<{ dump(): Promi
       const a = (${DEEP_FIND})('audio'); const p = (${DEEP_FIND})('moodify-player'); const h = p && p.hls;
       const b = []; for (let i = 0; i < a.buffered.length; i++) b.push(a.buffered.start(i).toFixed(2) + '-' + a.buffered.end(i).toFixed(2));
       const d = h && h.levels && h.levels[0] && h.levels[0].details;
-      log('state t=' + a.currentTime.toFixed(2) + ' paused=' + a.paused + ' readyState=' + a.readyState + ' buffered=' + b.join(',') + (d ? ' sn=' + d.startSN + '..' + d.endSN + ' cc=' + d.startCC + '..' + d.endCC + ' from=' + d.fragmentStart.toFixed(2) : '') + ' hls=' + !!h);
+      log('state t=' + a.currentTime.toFixed(2) + ' paused=' + a.paused + ' readyState=' + a.readyState + ' buffered=' + b.join(',') + (d ? ' sn=' + d.startSN + '..' + d.endSN + ' cc=' + d.startCC + '..' + d.endCC + ' from=' + d.fragmentStart.toFixed(2) : '') + ' hls=' + !!h + (h && h.streamController ? ' sc=' + h.streamController.state + ' parts=' + h.streamController.loadingParts + ' cur=' + (h.streamController.fragCurrent ? h.streamController.fragCurrent.sn + '/cc' + h.streamController.fragCurrent.cc : '-') + ' next=' + h.streamController.nextLoadPosition + ' retryAt=' + h.streamController.retryDate : '') + ' watchdog=' + (p && p.watchdog ? p.watchdog.actions.length : '-'));
       if (h && h !== wired) {
         wired = h;
         for (const ev of Object.values(h.constructor.Events)) {

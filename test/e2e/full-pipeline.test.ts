@@ -170,7 +170,19 @@ test('faces and voice → fused mood → recommender pick → the listener hears
     if (recent.length >= 4 && recent.every(([, chord]) => chord === sadChord)) heardAt = Date.now();
     else await new Promise((r) => setTimeout(r, 500));
   }
-  assert.ok(heardAt, `the listener page hears the pick for the negative mood (${sadPick.track.title}: its chord dominates the audio)`);
+  if (!heardAt) {
+    // What the listener heard last (chord index per sample, newest last) and where its player stood.
+    const lastHeard = (await heardChords(listen)).slice(-12).map(([at, chord]) => `${chord}@${new Date(at).toISOString().slice(17, 22)}`);
+    const player = await listen.evaluate(
+      `(() => { const p = document.querySelector('moodify-listen').shadowRoot.querySelector('moodify-player'); const a = p.audio; const b = []; for (let i = 0; i < a.buffered.length; i++) b.push(a.buffered.start(i).toFixed(1) + '-' + a.buffered.end(i).toFixed(1)); return JSON.stringify({ t: a.currentTime, paused: a.paused, readyState: a.readyState, buffered: b, status: p.status, sc: p.hls && p.hls.streamController ? p.hls.streamController.state : null }); })()`,
+    );
+    const audible = stream()
+      ?.history.map((e) => `${e.track.title}@${new Date(e.audibleAtMs).toISOString().slice(17, 22)}`)
+      .join(' ');
+    assert.fail(
+      `the listener page hears the pick for the negative mood (${sadPick.track.title}, chord ${sadChord}: its chord dominates the audio); heard ${lastHeard.join(' ')}; now ${new Date().toISOString().slice(17, 22)}; history ${audible}; player ${player}`,
+    );
+  }
 
   const happyMoods = moods.filter((m) => m.at - startedAt < HAPPY_S * 1000 && m.emotion === 'happy').length;
   const sadMoods = moods.filter((m) => m.emotion === 'sad').length;

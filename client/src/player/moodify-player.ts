@@ -6,6 +6,7 @@ import { base, tokens } from '../design/tokens.js';
 import { hlsConfig, isRefusal } from './hls-config.js';
 import { type AccessProblem, ListenerCredentials } from './listener-credentials.js';
 import { PlayerSync } from './player-sync.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
 /** The plain-word story of a pick (CONTRACTS §1; rendered when the server sends it). */
 interface MusicStory {
@@ -116,6 +117,20 @@ export class MoodifyPlayer extends LitElement {
     () => this.audio,
     () => this.hls,
   );
+  /** Gets a stuck player moving again (stall-watchdog.ts). */
+  readonly watchdog = new StallWatchdog({
+    audio: () => this.audio,
+    hls: () => this.hls,
+    target: () => {
+      const position = this.nosync ? -1 : this.sync.startPosition();
+      return position >= 0 ? position : undefined;
+    },
+    restart: () => {
+      this.hls?.destroy();
+      this.hls = undefined;
+      this.attach();
+    },
+  });
 
   private nowPlaying: NowPlaying | undefined;
   private pollTimer: number | undefined;
@@ -146,12 +161,14 @@ export class MoodifyPlayer extends LitElement {
     void (this.nosync ? Promise.resolve() : this.sync.start()).then(() => this.attach());
     void this.pollNowPlaying();
     if (this.autoplay) void this.play();
+    if (Hls.isSupported()) this.watchdog.start();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
+    this.watchdog.stop();
     this.stopAll();
   }
 
