@@ -174,7 +174,6 @@ test(
     const statusBefore = await captureStatus(capture);
     assert.equal(statusBefore, 'live');
     const killedAt = Date.now();
-    const listenedAtKill = await audioTime(listen);
     const trace = await tracePlayer(listen, httpUrl('c'));
     await cluster.kill('a');
     const newOwner = await waitFor(
@@ -204,8 +203,16 @@ test(
       120_000,
       'moods of the rejoined participant on the dashboard through C',
     );
+    // Playing again = the audio clock advancing in real time (0.8 s per second), not passing the time
+    // it had at the kill: a player the stall watchdog started over plays on a new media timeline
+    // from about 0. Looked at from 3 s after the kill, when what was buffered before it has run out.
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 3000 - Date.now())));
     const listenerBack = await waitFor(
-      async () => ((await audioTime(listen)) > listenedAtKill + 3 ? Date.now() : undefined),
+      async () => {
+        const before = await audioTime(listen);
+        await new Promise((r) => setTimeout(r, 1000));
+        return (await audioTime(listen)) - before >= 0.8 ? Date.now() - 1000 : undefined;
+      },
       90_000,
       'the listener playing again',
     ).catch(async (err: Error) => {
@@ -221,11 +228,18 @@ test(
       listener_playing_s: (listenerBack - killedAt) / 1000,
     };
     // What the player's stall watchdog did (client/src/player/stall-watchdog.ts): seeks and restarts.
-    const watchdog = await listen.evaluate(
-      `(() => { const p = (${DEEP_FIND})('moodify-player'); return JSON.stringify(p && p.watchdog ? p.watchdog.actions : null); })()`,
-    );
+    const actions = (await listen.evaluate(
+      `(() => { const p = (${DEEP_FIND})('moodify-player'); return p && p.watchdog ? p.watchdog.actions : []; })()`,
+    )) as { at: number; action: string; from: number; to?: number }[];
+    const watchdog =
+      actions
+        .map(
+          (a) =>
+            `${a.action} at ${((a.at - killedAt) / 1000).toFixed(1)} s from ${a.from.toFixed(2)}${a.to === undefined ? '' : ` to ${a.to.toFixed(2)}`}`,
+        )
+        .join(', ') || 'nothing';
     t.diagnostic(
-      `failover to ${newOwner}: ${JSON.stringify(times)}; then ${afterwards.advancedS.toFixed(1)} s played in 15 s, stalls ${afterwards.stalls}; watchdog ${watchdog}`,
+      `failover to ${newOwner}: ${JSON.stringify(times)}; then ${afterwards.advancedS.toFixed(1)} s played in 15 s, stalls ${afterwards.stalls}; watchdog (s after the kill): ${watchdog}`,
     );
     console.log(`[cluster] failover times (s) after kill -9 of the owner: ${JSON.stringify({ newOwner, ...times })}`);
     const state = await listen.evaluate(`(() => { const a = (${DEEP_FIND})('audio'); const p = (${DEEP_FIND})('moodify-player');

@@ -31,7 +31,7 @@ export interface StallWatchdogHooks {
 
 export class StallWatchdog {
   /** What the watchdog did, for tests and diagnostics. */
-  readonly actions: { at: number; action: 'seek' | 'restart'; from: number; to?: number }[] = [];
+  readonly actions: { at: number; action: 'seek' | 'restart' | 'moving'; from: number; to?: number }[] = [];
 
   private timer: number | undefined;
   private lastTime = -1;
@@ -60,6 +60,11 @@ export class StallWatchdog {
     // seek that has not landed after STUCK_MS is as stuck as a player that stands still (seen: a
     // seek past the buffer's end that hls.js never loaded).
     if (!hls || audio.paused || navigator.onLine === false || audio.currentTime !== this.lastTime) {
+      // After an action: note when the player moves again (the recovery's end, for diagnostics).
+      const last = this.actions.at(-1);
+      if (last && last.action !== 'moving' && !audio.paused && this.lastTime >= 0 && audio.currentTime > this.lastTime) {
+        this.actions.push({ at: Date.now(), action: 'moving', from: audio.currentTime });
+      }
       this.lastTime = audio.currentTime;
       this.stillSince = now;
       if (!audio.paused && audio.readyState >= 3) this.seeks = 0;
