@@ -66,6 +66,10 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
     if (!request.isMultipart()) return reply.code(415).send({ error: 'send the audio files as multipart/form-data' });
 
     const partials = new Set<string>();
+    // The write streams, so the clean-up can wait for them: a stream whose body failed early may
+    // still be opening its file when the pipeline rejects (seen in CI: a malformed upload's empty
+    // .incoming file created after the clean-up had run).
+    const writers = new Set<fs.WriteStream>();
     const saved: string[] = [];
     const shown = new Map<string, string>();
     const rejected: { file: string; error: string }[] = [];
@@ -100,7 +104,9 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
           if (total > maxTotal)
             part.file.destroy(new HttpError(413, `an upload carries at most ${Math.round(maxTotal / 1024 / 1024)} MB in all`));
         });
-        await pipeline(part.file, fs.createWriteStream(partial));
+        const writer = fs.createWriteStream(partial);
+        writers.add(writer);
+        await pipeline(part.file, writer);
         if (part.file.truncated) {
           rejected.push({ file: name, error: `larger than the ${limitMb} MB upload limit` });
           continue;
@@ -141,7 +147,9 @@ export function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): 
       if (request.raw.destroyed || request.raw.aborted) throw new HttpError(400, 'the upload was interrupted');
       throw new HttpError(400, 'the multipart body is malformed');
     } finally {
-      // Every exit path: partial files, and files that did not become tracks, are removed.
+      // Every exit path: partial files, and files that did not become tracks, are removed, once
+      // every write stream has closed its file.
+      await Promise.all([...writers].map((w) => (w.closed ? undefined : new Promise<void>((resolve) => w.once('close', () => resolve())))));
       for (const file of partials) fs.rmSync(file, { force: true });
       for (const file of saved) if (!kept.has(file)) fs.rmSync(file, { force: true });
     }
