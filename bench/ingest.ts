@@ -237,6 +237,8 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   };
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const resultsBefore = await analysisResults();
+  const quickBefore = pool?.stats.framesQuick ?? 0;
+  const handedBefore = (pool?.stats.framesSubmitted ?? 0) - (pool?.stats.framesSkipped ?? 0);
   const start = snapshot();
   lag.enable();
   measuring = true;
@@ -248,6 +250,8 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   lag.disable();
   const end = snapshot();
   const resultsAfter = await analysisResults();
+  const quickFrames = (pool?.stats.framesQuick ?? 0) - quickBefore;
+  const handedFrames = (pool?.stats.framesSubmitted ?? 0) - (pool?.stats.framesSkipped ?? 0) - handedBefore;
   const wall = (end.at - start.at) / 1000;
   const cores = os.availableParallelism();
   const share = (ticks: number) => (100 * ticks) / HZ / wall / cores;
@@ -287,6 +291,8 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
     // Face results (any status) per second per participant; the analysis takes each participant's newest
     // frame, so under load it analyses fewer than are delivered instead of falling behind.
     analysed_frames_per_s_per_participant: round2((resultsAfter.face - resultsBefore.face) / wall / senders),
+    // share of the analysed frames a worker that was behind analysed the cheaper way (no test-time mirror)
+    quick_frame_share: handedFrames > 0 ? round2(quickFrames / handedFrames) : 0,
     // fairness: the least and the most analysed participant
     analysed_min_per_s: round2(perParticipant[0] ?? 0),
     analysed_max_per_s: round2(perParticipant.at(-1) ?? 0),
@@ -318,7 +324,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   console.log(`  load generator CPU: ${result.generator_cpu_percent}%   Chromium CPU: ${result.chromium_cpu_percent}%`);
   console.log(`  memory (PSS) per participant: ${result.rss_per_participant_mb} MB   ffmpeg processes: ${decoders}`);
   console.log(
-    `  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant (least ${result.analysed_min_per_s}, most ${result.analysed_max_per_s})`,
+    `  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant (least ${result.analysed_min_per_s}, most ${result.analysed_max_per_s}; ${Math.round(100 * result.quick_frame_share)}% the quick way)`,
   );
   console.log(
     `  speech windows analysed: ${result.speech_windows_analysed} of ${result.speech_windows_due} due (${result.speech_windows_with_speech} with speech)`,

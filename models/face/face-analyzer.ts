@@ -110,6 +110,21 @@ interface DetectOut {
   detections: Detection[];
 }
 
+/** One face for the classifier: per member, one crop per view; `mirror`: also classify the mirrored crops (members that flip). */
+interface ClassifyJob {
+  crops: Float32Array[][];
+  mirror: boolean;
+}
+
+/** How much work one frame may cost. */
+export interface AnalyzeOptions {
+  /**
+   * Skip the test-time mirror (half the classifier's work for 0.6 points of accuracy, models/face/mini_xception_64.md):
+   * the analysis pool asks for it while it is behind, to analyse more frames rather than fewer, better ones.
+   */
+  quick?: boolean;
+}
+
 interface Member {
   model: LoadedModel;
   size: number;
@@ -123,7 +138,7 @@ export class FaceAnalyzer {
   readonly providers: { detector: Provider; classifier: Provider };
   private readonly detectQ: BatchScheduler<DetectJob, DetectOut>;
   /** per classifier member, one crop per view (identical crops are shared) */
-  private readonly classifyQ: BatchScheduler<Float32Array[][], number[]>;
+  private readonly classifyQ: BatchScheduler<ClassifyJob, number[]>;
   private readonly minScore: number;
   private readonly tracker: FaceTracker | null;
 
@@ -174,7 +189,7 @@ export class FaceAnalyzer {
    * Analyse one frame of one participant. Rejects with InvalidFrameError on a malformed frame (size and
    * buffer disagree); an empty (0×0) or face-less frame gives { status: 'no-face' }.
    */
-  async analyze(frame: VideoFrame): Promise<FaceResult> {
+  async analyze(frame: VideoFrame, options: AnalyzeOptions = {}): Promise<FaceResult> {
     checkFrame(frame);
     const key = String(frame.participantId ?? '');
     if (frame.width === 0 || frame.height === 0) return { status: 'no-face' };
@@ -188,10 +203,10 @@ export class FaceAnalyzer {
     }
     // gray of the face's surroundings only: the crops read nothing else
     const { image: gray, spec } = grayAround(frame, cropFor(face));
-    const cls = await this.classifyQ.submit(
-      key,
-      this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)),
-    );
+    const cls = await this.classifyQ.submit(key, {
+      crops: this.cropsFor((size, view, out) => cropGray(gray, viewOf(spec, view), size, out)),
+      mirror: !options.quick,
+    });
     if (cls.status === 'superseded') return { status: 'superseded' };
     return { ...toResult(cls.value), box: roundBox(face.box), detectorScore: face.score };
   }
@@ -211,8 +226,9 @@ export class FaceAnalyzer {
   async classifyCrops(images: GrayImage[]): Promise<{ label: FerLabel; probabilities: number[]; confidence: number }[]> {
     const out: { label: FerLabel; probabilities: number[]; confidence: number }[] = [];
     for (let i = 0; i < images.length; i += 64) {
-      const part = images.slice(i, i + 64).map((img) =>
-        this.cropsFor((size, view, t) => {
+      const part = images.slice(i, i + 64).map((img) => ({
+        mirror: true,
+        crops: this.cropsFor((size, view, t) => {
           if (view === WHOLE[0]) resizeGray(img, size, t);
           else
             cropGray(
@@ -222,7 +238,7 @@ export class FaceAnalyzer {
               t,
             );
         }),
-      );
+      }));
       const probs = await this.runClassifier(part);
       out.push(...probs.map(toResult));
     }
@@ -266,31 +282,35 @@ export class FaceAnalyzer {
   }
 
   /**
-   * Every member runs once on the whole batch (all views, and their mirrors when it flips, in the same run);
-   * a face's result is the mean over a member's copies, then over the members.
+   * Every member runs once on the whole batch (all views, and their mirrors when it flips and the job wants
+   * them, in the same run); a face's result is the mean over a member's copies, then over the members.
    */
-  private async runClassifier(jobs: Float32Array[][][]): Promise<number[][]> {
-    const n = jobs.length;
+  private async runClassifier(jobs: ClassifyJob[]): Promise<number[][]> {
     const perMember = await Promise.all(
       this.members.map(async (m, k) => {
         const S = m.size;
-        const V = m.views.length;
-        const copies = V * (m.flip ? 2 : 1);
-        const input = new Float32Array(copies * n * S * S);
-        // layout: copy c of face i at (c * n + i); mirrors are copies V..2V-1
-        jobs.forEach((crops, i) => {
-          crops[k]!.forEach((crop, v) => {
-            input.set(crop, (v * n + i) * S * S);
-            if (m.flip) mirrorInto(crop, S, input, ((V + v) * n + i) * S * S);
-          });
+        // one input row per copy: the face (job) it belongs to, in order
+        const owner: number[] = [];
+        jobs.forEach((job, i) => {
+          for (let c = job.crops[k]!.length * (m.flip && job.mirror ? 2 : 1); c > 0; c--) owner.push(i);
         });
-        const res = await m.model.session.run({ input: new ort.Tensor('float32', input, [copies * n, 1, S, S]) });
+        const input = new Float32Array(owner.length * S * S);
+        let row = 0;
+        for (const job of jobs) {
+          for (const crop of job.crops[k]!) {
+            input.set(crop, row++ * S * S);
+            if (m.flip && job.mirror) mirrorInto(crop, S, input, row++ * S * S);
+          }
+        }
+        const res = await m.model.session.run({ input: new ort.Tensor('float32', input, [owner.length, 1, S, S]) });
         const p = res.probs!.data as Float32Array;
-        return jobs.map((_, i) => {
-          const v = new Array<number>(7).fill(0);
-          for (let c = 0; c < copies; c++) for (let j = 0; j < 7; j++) v[j]! += p[(c * n + i) * 7 + j]! / copies;
-          return v;
+        const sums = jobs.map(() => new Array<number>(7).fill(0));
+        const copies = new Array<number>(jobs.length).fill(0);
+        owner.forEach((i, r) => {
+          copies[i]!++;
+          for (let j = 0; j < 7; j++) sums[i]![j]! += p[r * 7 + j]!;
         });
+        return sums.map((v, i) => v.map((x) => x / copies[i]!));
       }),
     );
     return jobs.map((_, i) => {

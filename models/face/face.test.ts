@@ -216,3 +216,33 @@ test('test-time augmentation: flip averages the crop and its mirror; shift5 adds
     shift5.close();
   }
 });
+
+test('quick analysis (the pool is behind) skips the mirror: it answers as the unflipped model, also in a batch with full frames', async () => {
+  const flip = await FaceAnalyzer.create({ classifier: 'mini_xception_64_flip', provider: 'cpu', logger: quiet });
+  try {
+    const frames = ref.images.slice(0, 4).map((r, i) => faceOnCanvas(image(r), { participantId: `q${i}` }));
+    const plain = await Promise.all(frames.map((f) => fa.analyze(f)));
+    const full = await Promise.all(frames.map((f) => flip.analyze(f)));
+    // one batch: even frames quick, odd frames full
+    const mixed = await Promise.all(frames.map((f, i) => flip.analyze(f, { quick: i % 2 === 0 })));
+    mixed.forEach((r, i) => {
+      const want = i % 2 === 0 ? plain[i]! : full[i]!;
+      assert.equal(r.status, 'ok');
+      assert.equal(want.status, 'ok');
+      if (r.status !== 'ok' || want.status !== 'ok') return;
+      r.probabilities.forEach((p, j) =>
+        assert.ok(Math.abs(p - want.probabilities[j]!) < 1e-5, `frame ${i} class ${j}: ${p} vs ${want.probabilities[j]}`),
+      );
+    });
+    assert.ok(
+      full.some(
+        (r, i) =>
+          r.status === 'ok' && plain[i]!.status === 'ok' && Math.abs(r.confidence - (plain[i] as { confidence: number }).confidence) > 1e-6,
+      ),
+      'the mirror changes the full answer',
+    );
+    assert.ok(Math.max(...flip.stats.classifier.lastBatchSizes) > 1, 'quick and full frames shared a batch');
+  } finally {
+    flip.close();
+  }
+});

@@ -102,6 +102,7 @@ test("a worker gives the in-process analyzers' results, for faces and voices, fr
       if (r.status === 'ok' && l.status === 'ok') r.probabilities.forEach((p, j) => assert.ok(Math.abs(p - l.probabilities[j]!) < 1e-5));
     });
     assert.equal(pool.stats.copied, 0, 'shared frames and PCM are not copied');
+    assert.equal(pool.stats.framesQuick, 0, 'a pool that keeps up analyses every frame the full way');
     pool.submitFrame(faceOnCanvas(happy, { participantId: 'unshared' }));
     assert.equal(pool.stats.copied, 1, 'a frame on ordinary memory is copied once into shared memory');
   } finally {
@@ -152,6 +153,8 @@ test('under overload every participant gets analysed frames, evenly, and nothing
   // a frame waits at most about one round of the mailbox (16 × ~30 ms), never behind a growing queue
   assert.ok(p95 < 3000, `latency bounded: p95 ${p95.toFixed(0)} ms`);
   assert.ok(pool.stats.framesSkipped > 0);
+  // behind, the worker analyses the cheaper way (no test-time mirror) until it keeps up again
+  assert.ok(pool.stats.framesQuick > total * 0.8, `quick frames under overload: ${pool.stats.framesQuick} of ${total}`);
 });
 
 test('a worker that dies is restarted and its participants are analysed again', async () => {

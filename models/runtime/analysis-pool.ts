@@ -14,6 +14,9 @@
  * - Frames wait in a FrameMailbox per worker: one slot per participant, newest wins, served round-robin,
  *   and a worker gets at most `maxInFlight` frames at a time. Under overload each participant's frames are
  *   skipped evenly, nothing queues, and latency stays bounded by about one round of the mailbox.
+ * - A worker that had to skip frames in the last `quickHoldMs` is behind: it analyses frames the cheaper way
+ *   (no test-time mirror, FaceAnalyzer's `quick`) until it keeps up, so overload costs a little accuracy per
+ *   frame before it costs frames.
  * - Audio is never skipped while a worker runs (VAD and the speech windows need every chunk): chunks are
  *   gathered for `audioFlushMs` and posted in one message per worker.
  * - Pixels and PCM travel in SharedArrayBuffers (media/ingest's taps allocate them so); anything else is
@@ -48,12 +51,17 @@ export interface AnalysisPoolOptions {
   logger?: ModelLogger;
   /** tests only: extra busy milliseconds per frame in every worker */
   testFrameDelayMs?: number;
+  /** a worker that skipped a frame within this many ms analyses the cheaper way (default 10 s; 0: never) */
+  quickHoldMs?: number;
   /** nice value of the worker threads (default 5: media first; 0 = the main thread's priority) */
   workerNice?: number;
   /** analysis rate while a participant's expression is steady (steady-rate.ts; default 0: off) */
   steadyFps?: number;
   steadyAfter?: number;
 }
+
+/** How long a worker stays on the cheaper per-frame analysis after its last skipped frame. */
+const DEFAULT_QUICK_HOLD_MS = 10_000;
 
 export interface FaceOutcome {
   participantId: string;
@@ -82,6 +90,8 @@ export interface PoolStats {
   /** frames replaced in a mailbox by a newer frame of the same participant before analysis */
   framesSkipped: number;
   framesAnalysed: number;
+  /** frames handed out to be analysed the cheaper way, because their worker was behind */
+  framesQuick: number;
   /** frames or chunks that were not in a SharedArrayBuffer and had to be copied into one */
   copied: number;
   audioChunks: number;
@@ -100,6 +110,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     framesSubmitted: 0,
     framesSkipped: 0,
     framesAnalysed: 0,
+    framesQuick: 0,
     copied: 0,
     audioChunks: 0,
     audioChunksDropped: 0,
@@ -176,7 +187,10 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
     const slot = this.assign(frame.participantId, 'face');
     this.stats.framesSubmitted++;
     const shared = this.shared(frame.data);
-    if (slot.mailbox.put(frame.participantId, shared === frame.data ? frame : { ...frame, data: shared })) this.stats.framesSkipped++;
+    if (slot.mailbox.put(frame.participantId, shared === frame.data ? frame : { ...frame, data: shared })) {
+      this.stats.framesSkipped++;
+      slot.lastSkipAt = performance.now();
+    }
     this.pump(slot);
   }
 
@@ -277,6 +291,8 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
       const interval = this.steady.intervalMs(frame.participantId);
       if (interval > 0) slot.mailbox.hold(frame.participantId, now + interval);
       slot.inFlight++;
+      const quick = now - slot.lastSkipAt < (this.opts.quickHoldMs ?? DEFAULT_QUICK_HOLD_MS);
+      if (quick) this.stats.framesQuick++;
       this.post(slot, {
         type: 'frame',
         participantId: frame.participantId,
@@ -287,6 +303,7 @@ export class AnalysisPool extends EventEmitter<PoolEvents> {
         buffer: frame.data.buffer as SharedArrayBuffer,
         byteOffset: frame.data.byteOffset,
         byteLength: frame.data.byteLength,
+        quick,
       });
     }
     // frames held back by a steady participant's lower rate: come back when the first may go

@@ -32,6 +32,8 @@ export interface FrameMessage {
   buffer: SharedArrayBuffer;
   byteOffset: number;
   byteLength: number;
+  /** the pool is behind: analyse this frame at the lower per-frame cost (FaceAnalyzer's AnalyzeOptions.quick) */
+  quick: boolean;
 }
 
 export interface PcmChunk {

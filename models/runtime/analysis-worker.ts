@@ -77,7 +77,7 @@ async function main(port: NonNullable<typeof parentPort>, settings: WorkerSettin
     const reply = { type: 'face' as const, participantId: m.participantId, seq: m.seq, decodedAt: m.decodedAt };
     try {
       if (settings.testFrameDelayMs) busyWait(settings.testFrameDelayMs);
-      post({ ...reply, result: await face.analyze(frame) });
+      post({ ...reply, result: await face.analyze(frame, { quick: m.quick }) });
     } catch (err) {
       post({ ...reply, error: (err as Error)?.message ?? String(err) });
     } finally {

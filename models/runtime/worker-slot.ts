@@ -22,6 +22,8 @@ export interface Slot {
   participants: Map<string, Set<'face' | 'voice'>>;
   restartDelayMs: number;
   releaseTimer: NodeJS.Timeout | undefined;
+  /** when a waiting frame of this slot was last replaced by a newer one (performance.now(); -Infinity: never) */
+  lastSkipAt: number;
 }
 
 /** A slot with no worker yet and nobody assigned. */
@@ -37,6 +39,7 @@ export function emptySlot(index: number, restartDelayMs: number): Slot {
     participants: new Map(),
     restartDelayMs,
     releaseTimer: undefined,
+    lastSkipAt: -Infinity,
   };
 }
 
