@@ -77,8 +77,12 @@ const speech = makeSpeechTrack(
 );
 
 // Only the chord library below: the bundled Debian music would blur what is audible.
-process.env.MUSIC_BUNDLED_IMPORT = 'false';
-const server = await startTestApp({ MEDIASOUP_WORKERS: '1', STREAM_IDLE_STOP_S: '300', MUSIC_MIN_DWELL_S: DWELL_S });
+const server = await startTestApp({
+  MUSIC_BUNDLED_IMPORT: 'false',
+  MEDIASOUP_WORKERS: '1',
+  STREAM_IDLE_STOP_S: '300',
+  MUSIC_MIN_DWELL_S: DWELL_S,
+});
 const { events } = server.app.services;
 
 // A library of long chord tracks: several per mood, so freshness never forces an off-mood pick.

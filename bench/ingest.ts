@@ -1,9 +1,9 @@
 /**
- * npm run bench:ingest -- --participants N[,N2,…] --seconds S [--no-browser] [--no-analysis] [--single-layer] [--room-size K]
+ * npm run bench:ingest -- --participants N[,N2,…] --seconds S [--no-browser] [--no-analysis] [--layers 1|2|3] [--room-size K]
  *                         [--join-timeout T] [--workers W] [--provider auto|cpu|cuda] [--steady-fps F] [--worker-nice 0-19]
  *
  * N synthetic senders (a real face clip, encoded once as the capture client sends it: VP8
- * 320×240 15 fps ~250 kbit/s in two temporal layers + Opus; replayed from ONE separate process) plus one real headless
+ * 320×240 15 fps ~250 kbit/s in three temporal layers + Opus; replayed from ONE separate process) plus one real headless
  * Chromium page join rooms of the real server (in this process), whose decoders deliver frames at
  * the analysis rate (5 fps) to the analysis worker threads. Per row (one per N, each with a fresh
  * server) it prints the server side's CPU as a share of the whole machine (Node main thread, analysis
@@ -40,8 +40,9 @@ const { values } = parseArgs({
     'no-browser': { type: 'boolean', default: false },
     // Decode only: measures the media spine without the emotion models.
     'no-analysis': { type: 'boolean', default: false },
-    // Senders without temporal layers: every decoder then decodes all 15 frames/s (the state before 2026-12-07).
-    'single-layer': { type: 'boolean', default: false },
+    // Temporal layers the senders code: 3 as the capture client (the decoder takes the 7.5 fps layer, or
+    // 3.75 while the analysis is behind), 2, or 1 (every decoder decodes all 15 frames/s: before 2026-12-07).
+    layers: { type: 'string', default: '3' },
     // An overloaded server can take minutes to accept joins: give up after T s with a figure.
     'join-timeout': { type: 'string', default: '180' },
   },
@@ -94,13 +95,14 @@ stampFrameNumbers(faces.y4m, coded, FPS, 6);
 const speech = makeSpeechWav(speechClips(2), path.join(dir, 'speech.wav'));
 
 // ---------------------------------------------------------------- one row: a fresh server and senders
-// No bundled-library import: on an empty database the server would analyse ~30 tracks in a worker
-// thread of this process, and that CPU would count as ingest's (it did before 2026-11-27).
-process.env.MUSIC_BUNDLED_IMPORT = 'false';
 
 async function runRow(participants: number): Promise<Record<string, unknown>> {
   const loadBefore = loadavg();
   const server = await startTestApp({
+    // No bundled-library import: on an empty database the server would analyse ~30 tracks in a worker
+    // thread of this process, and that CPU would count as ingest's (it did before 2026-11-27, and again
+    // from the typed config of 2026-12-07, which reads the env it is given, not process.env, until 2026-12-08).
+    MUSIC_BUNDLED_IMPORT: 'false',
     LOG_LEVEL: 'error',
     ROOM_MAX_PARTICIPANTS: '1000',
     SIGNALLING_RATE_PER_SECOND: '1000',
@@ -149,7 +151,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   // -------------------------------------------------------------- load generator (its own process)
   const generator = fork(
     path.join(import.meta.dirname, 'lib/load-generator.ts'),
-    [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values['single-layer'] ? '1' : '2'],
+    [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values.layers],
     {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

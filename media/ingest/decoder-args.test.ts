@@ -29,8 +29,8 @@ function frameArrivals(
 }
 
 test('a decoded frame reaches stdout when it is ready, not one frame later', async () => {
-  // The fps filter emits frame 0 once input frame 1 (t = 1 s) has arrived. With ffmpeg's default
-  // frame-threaded rawvideo output it would reach stdout only with frame 1, at t ≈ 2 s. Timed back
+  // Frame 0 is selected as soon as it is decoded (t = 0). With ffmpeg's default frame-threaded rawvideo
+  // output it would reach stdout only with frame 1, at t ≈ 1 s (the fps filter held it another second). Timed back
   // from ffmpeg's exit (t ≈ 4 s: measured 3.0 s after the first frame here, 2.0 s with the
   // threaded output), so a slow process start (one took 5.9 s in CI) cannot fail it.
   const { arrivals, exitedAt } = await frameArrivals();
@@ -43,4 +43,24 @@ test('both decoders end with single-threaded output to stdout', () => {
   for (const options of [videoOutputOptions({ fps: 5, width: 320, height: 240 }), audioOutputOptions()]) {
     assert.deepEqual(options.slice(-STDOUT_OUTPUT.length), STDOUT_OUTPUT);
   }
+});
+
+/** How many whole 320×240 RGB frames the video output options write for `seconds` of a `rate` fps source (as fast as ffmpeg can). */
+function framesOut(rate: number, fps: number, seconds = 4): Promise<number> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=${rate}`, '-t', String(seconds)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath(), [...args, ...videoOutputOptions({ fps, width: 320, height: 240 })]);
+    let bytes = 0;
+    child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    child.on('error', reject);
+    child.on('exit', () => resolve(bytes / (320 * 240 * 3)));
+  });
+}
+
+test('decode only what is analysed: at most fps frames a second, and never a duplicate of a slower stream', async () => {
+  // a lower temporal layer (15 fps sender, base layer 3.75 fps): every frame once, not padded to 5 fps
+  assert.equal(await framesOut(3.75, 5), 15);
+  // the middle layer (7.5 fps) and the capture client's full 12 fps: one frame per 200 ms slot
+  assert.equal(await framesOut(7.5, 5), 20);
+  assert.equal(await framesOut(12, 5), 20);
 });

@@ -45,12 +45,20 @@ export function sdpInputOptions(logLevel: string): string[] {
   ];
 }
 
-/** Frames sampled at `fps`, scaled (aspect kept, padded) to width×height RGB, back to back. */
+/**
+ * At most `fps` frames a second, scaled (aspect kept, padded) to width×height RGB, back to back. The first
+ * frame of each 1/fps slot passes and the rest are dropped, never duplicated: a slower stream (a lower
+ * temporal layer, a sender that stalls) gives fewer frames, not copies the analysis would pay for again.
+ * (The fps filter would pad 3.75 frames/s up to 5 with copies, and hold each frame until the next arrived.)
+ */
 export function videoOutputOptions({ fps, width: w, height: h }: VideoOutputOptions): string[] {
   return [
     '-an',
     '-vf',
-    `fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
+    `select='isnan(prev_selected_t)+gt(floor(t*${fps}),floor(prev_selected_t*${fps}))',scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=rgb24`,
+    // every selected frame as it is: no constant-rate padding
+    '-fps_mode',
+    'passthrough',
     '-f',
     'rawvideo',
     ...STDOUT_OUTPUT,

@@ -90,17 +90,42 @@ export abstract class ProducerTap {
    * frames a second instead of all of them. Other consumers of the producer (watchers) keep every layer.
    */
   private async preferAnalysisLayer(): Promise<void> {
-    const consumer = this.consumer!;
-    if (this.kind !== 'video' || consumer.type !== 'simulcast') return;
+    if (this.temporalLayers <= 1) return;
     const encoding = this.options.producer.rtpParameters.encodings?.[0];
     const temporalLayer = analysisTemporalLayer(encoding?.scalabilityMode, this.options.fps ?? 5);
     if (temporalLayer === undefined) return;
-    await consumer.setPreferredLayers({ spatialLayer: 0, temporalLayer });
+    this.analysisLayer = temporalLayer;
+    await this.setTemporalLayer(temporalLayer);
     this.options.log?.('info', 'decoding a temporal layer', {
       participantId: this.options.participantId,
       temporalLayer,
       scalabilityMode: encoding?.scalabilityMode,
     });
+  }
+
+  /** Temporal layers the sender codes (1: none, or not a stream this consumer can thin out). */
+  get temporalLayers(): number {
+    if (this.kind !== 'video' || this.consumer?.type !== 'simulcast') return 1;
+    return temporalLayerCount(this.options.producer.rtpParameters.encodings?.[0]?.scalabilityMode);
+  }
+
+  /** The layer that carries the analysis rate (undefined: the stream has no layers). */
+  analysisLayer: number | undefined;
+
+  /** The temporal layer this consumer forwards to the decoder (undefined: the stream has no layers). */
+  temporalLayer: number | undefined;
+
+  /**
+   * Forward temporal layers up to `layer` only (clamped to the stream's): the decoder then decodes that
+   * layer's rate. The analysis lowers it while it cannot use every decoded frame.
+   */
+  async setTemporalLayer(layer: number): Promise<void> {
+    const layers = this.temporalLayers;
+    if (layers <= 1 || this.closed) return;
+    const t = Math.max(0, Math.min(layers - 1, Math.round(layer)));
+    if (t === this.temporalLayer) return;
+    this.temporalLayer = t;
+    await this.consumer!.setPreferredLayers({ spatialLayer: 0, temporalLayer: t }).catch(() => {});
   }
 
   /** Kills the decoder as a crash would (tests and chaos checks). */
@@ -217,10 +242,15 @@ export function analysisTemporalLayer(
   analysisFps: number,
   senderFps = ASSUMED_SENDER_FPS,
 ): number | undefined {
-  const layers = Number(/^L1T(\d)$/.exec(scalabilityMode ?? '')?.[1] ?? 1);
+  const layers = temporalLayerCount(scalabilityMode);
   if (!(layers > 1)) return undefined;
   for (let t = 0; t < layers - 1; t++) if (senderFps / 2 ** (layers - 1 - t) >= analysisFps) return t;
   return layers - 1;
+}
+
+/** Temporal layers of an `L1Tn` scalability mode; 1 for anything else (no layers, or spatial ones). */
+export function temporalLayerCount(scalabilityMode: string | undefined): number {
+  return Number(/^L1T(\d)$/.exec(scalabilityMode ?? '')?.[1] ?? 1);
 }
 
 /**

@@ -17,6 +17,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 
 import type { AudioTap, VideoTap } from '../../media/ingest/producer-tap.js';
 import { AnalysisPool } from '../../models/runtime/analysis-pool.js';
+import { DecodeGovernor } from './decode-governor.js';
 
 declare module '../events.js' {
   interface MoodifyEvents {
@@ -75,7 +76,11 @@ const analysis: FastifyPluginAsync = async (app) => {
     { workers: pool.size, layout: pool.layout, provider: pool.provider, cores: os.availableParallelism() },
     'emotion analysis pool started',
   );
+  // Decoders get fewer frames while the pool cannot analyse all they deliver (decode-governor.ts).
+  const governor = new DecodeGovernor();
+  governor.start();
   app.addHook('onClose', async () => {
+    governor.stop();
     await pool.close();
   });
 
@@ -110,9 +115,17 @@ const analysis: FastifyPluginAsync = async (app) => {
     collect: () => restarts.set(pool.stats.workerRestarts),
   });
 
+  const lowered: Gauge = new Gauge({
+    name: 'moodify_analysis_decode_lowered',
+    help: 'participants whose decoder gets a lower temporal layer because the analysis cannot keep up with the full rate',
+    registers: [registry],
+    collect: () => lowered.set(governor.lowered),
+  });
+
   /** Who each analysed participant is, for routing results (set while their taps run). */
   const routes = new Map<string, Route>();
   pool.on('face', ({ participantId, seq, decodedAt, result, error }) => {
+    governor.analysed(participantId);
     const route = routes.get(participantId);
     if (!route) return; // left while its last frame was analysed
     if (error !== undefined || !result) {
@@ -188,7 +201,8 @@ const analysis: FastifyPluginAsync = async (app) => {
 
   app.rooms.on('videoTap', ({ roomId, participantId, tap }) => {
     routeFor(roomId, participantId);
-    void analyseVideo(pool, participantId, tap, release);
+    governor.add(participantId, tap);
+    void analyseVideo(pool, governor, participantId, tap, release);
   });
   app.rooms.on(
     'audioTap',
@@ -217,14 +231,19 @@ function userIdOf(app: FastifyInstance, roomId: string, participantId: string): 
 
 async function analyseVideo(
   pool: AnalysisPool,
+  governor: DecodeGovernor,
   participantId: string,
   tap: VideoTap,
   release: (id: string, m: 'face') => void,
 ): Promise<void> {
   try {
     // The tap's subscription keeps only the newest frame; the pool's mailbox does the same per worker.
-    for await (const frame of tap.frames()) pool.submitFrame(frame);
+    for await (const frame of tap.frames()) {
+      governor.delivered(participantId);
+      pool.submitFrame(frame);
+    }
   } finally {
+    governor.remove(participantId);
     release(participantId, 'face');
   }
 }
