@@ -64,3 +64,24 @@ test('decode only what is analysed: at most fps frames a second, and never a dup
   assert.equal(await framesOut(7.5, 5), 20);
   assert.equal(await framesOut(12, 5), 20);
 });
+
+test('the audio decoder writes 100 ms blocks of 16 kHz mono PCM, not one write per 20 ms', async () => {
+  const args = ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1'];
+  const reads: number[] = await new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath(), [...args, ...audioOutputOptions()]);
+    const sizes: number[] = [];
+    child.stdout.on('data', (chunk: Buffer) => sizes.push(chunk.length));
+    child.on('error', reject);
+    child.on('exit', () => resolve(sizes));
+  });
+  assert.equal(
+    reads.reduce((a, b) => a + b, 0),
+    16000 * 2,
+  );
+  // read live (-re), each 100 ms block arrives on its own: about 10 reads of 3,200 bytes (one 20 ms write each would be 50)
+  assert.ok(reads.length <= 15, `${reads.length} reads`);
+  assert.ok(
+    reads.slice(0, -1).every((n) => n % 3200 === 0),
+    `block sizes ${reads}`,
+  );
+});

@@ -65,10 +65,29 @@ export function videoOutputOptions({ fps, width: w, height: h }: VideoOutputOpti
   ];
 }
 
-/** Mono 16 kHz signed 16-bit PCM. */
+/**
+ * Mono 16 kHz signed 16-bit PCM, written in blocks of AUDIO_WRITE_MS (five 20 ms chunks): one pipe read,
+ * one shared buffer and one message per block instead of per chunk for the main thread, for at most 80 ms
+ * more latency on a 2 s speech window.
+ */
 export function audioOutputOptions(): string[] {
-  return ['-vn', '-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE), '-f', 's16le', ...STDOUT_OUTPUT];
+  const samples = (AUDIO_SAMPLE_RATE * AUDIO_WRITE_MS) / 1000;
+  return [
+    '-vn',
+    '-af',
+    `aresample=${AUDIO_SAMPLE_RATE},asetnsamples=n=${samples}:p=0`,
+    '-ac',
+    '1',
+    '-ar',
+    String(AUDIO_SAMPLE_RATE),
+    '-f',
+    's16le',
+    ...STDOUT_OUTPUT,
+  ];
 }
+
+/** How much audio the decoder writes at a time. */
+export const AUDIO_WRITE_MS = 100;
 
 /**
  * One output thread: ffmpeg would otherwise frame-thread the rawvideo "encoder" and hand each

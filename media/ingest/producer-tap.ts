@@ -13,7 +13,7 @@ import type { types as ms } from 'mediasoup';
 
 import { BoundedQueue } from '../bounded-queue.js';
 import { AUDIO_CHUNK_SAMPLES, AUDIO_SAMPLE_RATE, type AudioChunk, type VideoFrame } from '../types.js';
-import { audioOutputOptions, sdpInputOptions, videoOutputOptions } from './decoder-args.js';
+import { AUDIO_WRITE_MS, audioOutputOptions, sdpInputOptions, videoOutputOptions } from './decoder-args.js';
 import { launchDecoder } from './decoder-launcher.js';
 import type { IngestMetrics } from './metrics.js';
 import { sdpForConsumer } from './sdp.js';
@@ -32,8 +32,11 @@ export interface TapOptions {
 }
 
 const AUDIO_CHUNK_BYTES = AUDIO_CHUNK_SAMPLES * 2;
-/** Silence longer than this while the producer is active counts as an underrun. */
-const AUDIO_GAP_TOLERANCE_CHUNKS = 10;
+/**
+ * Silence longer than this while the producer is active counts as an underrun: 200 ms beyond the block the
+ * decoder writes at once (the first chunk of a block is that much older than the block's arrival).
+ */
+const AUDIO_GAP_TOLERANCE_CHUNKS = (200 + AUDIO_WRITE_MS) / 20;
 
 export abstract class ProducerTap {
   protected readonly kind: 'audio' | 'video';
@@ -378,33 +381,37 @@ export class AudioTap extends ProducerTap {
     const now = performance.now();
     if (this.clockStart === 0) this.clockStart = now;
     const { metrics, participantId } = this.options;
-    while (data.length >= AUDIO_CHUNK_BYTES) {
-      // Copy: the chunk outlives this stdout buffer, which Node may reuse. Shared memory, so the
-      // analysis worker reads it without another copy.
-      const samples = new Int16Array(new SharedArrayBuffer(AUDIO_CHUNK_BYTES));
-      new Uint8Array(samples.buffer).set(data.subarray(0, AUDIO_CHUNK_BYTES));
-      data = data.subarray(AUDIO_CHUNK_BYTES);
+    const whole = Math.floor(data.length / AUDIO_CHUNK_BYTES);
+    if (whole > 0) {
+      // Copy: the chunks outlive this stdout buffer, which Node may reuse. One shared buffer for the
+      // block (the decoder writes 100 ms at a time), so the analysis worker reads it without another copy.
+      const block = new Int16Array(new SharedArrayBuffer(whole * AUDIO_CHUNK_BYTES));
+      new Uint8Array(block.buffer).set(data.subarray(0, whole * AUDIO_CHUNK_BYTES));
+      data = data.subarray(whole * AUDIO_CHUNK_BYTES);
       this.noteOutput();
-      const expected = Math.floor((now - this.clockStart) / 20);
-      let gapChunks: number | undefined;
-      if (expected - this.index > AUDIO_GAP_TOLERANCE_CHUNKS) {
-        gapChunks = expected - this.index;
-        this.index = expected;
-        metrics.audioUnderruns.inc({ participant: participantId });
+      for (let n = 0; n < whole; n++) {
+        const samples = block.subarray(n * AUDIO_CHUNK_SAMPLES, (n + 1) * AUDIO_CHUNK_SAMPLES);
+        const expected = Math.floor((now - this.clockStart) / 20);
+        let gapChunks: number | undefined;
+        if (expected - this.index > AUDIO_GAP_TOLERANCE_CHUNKS) {
+          gapChunks = expected - this.index;
+          this.index = expected;
+          metrics.audioUnderruns.inc({ participant: participantId });
+        }
+        const audio: AudioChunk = {
+          participantId,
+          sampleRate: AUDIO_SAMPLE_RATE,
+          samples,
+          index: this.index++,
+          ...(gapChunks !== undefined && { gapChunks }),
+          receivedAt: now,
+        };
+        for (const subscriber of this.subscribers) {
+          if (subscriber.isClosed) this.subscribers.delete(subscriber);
+          else subscriber.push(audio);
+        }
       }
-      const audio: AudioChunk = {
-        participantId,
-        sampleRate: AUDIO_SAMPLE_RATE,
-        samples,
-        index: this.index++,
-        ...(gapChunks !== undefined && { gapChunks }),
-        receivedAt: now,
-      };
-      for (const subscriber of this.subscribers) {
-        if (subscriber.isClosed) this.subscribers.delete(subscriber);
-        else subscriber.push(audio);
-      }
-      metrics.audioChunks.inc({ participant: participantId });
+      metrics.audioChunks.inc({ participant: participantId }, whole);
     }
     this.remainder = Buffer.from(data);
   }
