@@ -79,6 +79,17 @@ function command(pid: number): string {
     return '';
   }
 }
+/** Mean per-second count per group, with the group's size: { "worker 0": "2.1 (25)" }. */
+function groupMean(counts: Map<string, number>, groupOf: (id: string) => string, seconds: number): Record<string, string> {
+  const groups = new Map<string, number[]>();
+  for (const [id, n] of counts) {
+    const key = groupOf(id);
+    groups.set(key, [...(groups.get(key) ?? []), n / seconds]);
+  }
+  return Object.fromEntries(
+    [...groups].sort().map(([key, v]) => [key, `${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} (${v.length})`]),
+  );
+}
 function loadavg(): string {
   return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
@@ -122,7 +133,9 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   const analysedBy = new Map<string, number>();
   let framesDelivered = 0;
   let measuring = false;
+  const videoTaps = new Map<string, { temporalLayer: number | undefined }>();
   server.app.rooms.on('videoTap', ({ participantId, tap }) => {
+    videoTaps.set(participantId, tap);
     void (async () => {
       for await (const frame of tap.frames()) {
         const number = readFrameNumber(frame.data);
@@ -298,6 +311,10 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
     // fairness: the least and the most analysed participant
     analysed_min_per_s: round2(perParticipant[0] ?? 0),
     analysed_max_per_s: round2(perParticipant.at(-1) ?? 0),
+    // where the unevenness comes from: mean analysed frames/s of the participants on each worker, and of
+    // those whose decoder got each temporal layer at the end of the window
+    analysed_by_worker: groupMean(analysedBy, (id) => `worker ${pool?.slotOf(id) ?? '?'}`, wall),
+    analysed_by_layer: groupMean(analysedBy, (id) => `layer ${videoTaps.get(id)?.temporalLayer ?? '-'}`, wall),
     // every participant's voice stream evaluates a window per second of audio (hop 1 s): due = senders × seconds
     speech_windows_analysed: resultsAfter.voice - resultsBefore.voice,
     speech_windows_due: Math.floor(senders * wall),
@@ -328,6 +345,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   console.log(
     `  frames delivered: ${result.frames_per_s}/s (${result.frames_per_s_per_participant}/s per participant), analysed: ${result.analysed_frames_per_s_per_participant}/s per participant (least ${result.analysed_min_per_s}, most ${result.analysed_max_per_s}; ${Math.round(100 * result.quick_frame_share)}% the quick way)`,
   );
+  console.log(`    by worker ${JSON.stringify(result.analysed_by_worker)}, by decoded layer ${JSON.stringify(result.analysed_by_layer)}`);
   console.log(
     `  speech windows analysed: ${result.speech_windows_analysed} of ${result.speech_windows_due} due (${result.speech_windows_with_speech} with speech)`,
   );
