@@ -87,6 +87,8 @@ export class MoodifyPlayer extends LitElement {
       :host([tv]) .artist, :host([tv]) .why { font-size: clamp(1rem, 2.2vw, 2.4rem); }
       :host([tv]) button, :host([tv]) .controls label { font-size: clamp(0.9rem, 1.4vw, 1.6rem); }
       :host([tv]) button { min-height: 2.8em; }
+      /* read from a sofa: "offline", "reconnecting" and "press Play" as large as the controls, not small print */
+      :host([tv]) .status { font-size: clamp(1rem, 1.8vw, 2.2rem); color: var(--md-text); }
       :host([tv][minimal]) .title { font-size: clamp(1.8rem, 6vw, 7rem); }
     `,
   ];
