@@ -1,9 +1,9 @@
 /**
- * npm run bench:ingest -- --participants N[,N2,…] --seconds S [--no-browser] [--no-analysis] [--layers 1|2|3] [--room-size K]
+ * npm run bench:ingest -- --participants N[,N2,…] --seconds S [--no-browser] [--no-analysis] [--layers 1|2] [--room-size K]
  *                         [--join-timeout T] [--workers W] [--provider auto|cpu|cuda] [--steady-fps F] [--worker-nice 0-19]
  *
  * N synthetic senders (a real face clip, encoded once as the capture client sends it: VP8
- * 320×240 15 fps ~250 kbit/s in three temporal layers + Opus; replayed from ONE separate process) plus one real headless
+ * 320×240 15 fps ~250 kbit/s in two temporal layers + Opus; replayed from ONE separate process) plus one real headless
  * Chromium page join rooms of the real server (in this process), whose decoders deliver frames at
  * the analysis rate (5 fps) to the analysis worker threads. Per row (one per N, each with a fresh
  * server) it prints the server side's CPU as a share of the whole machine (Node main thread, analysis
@@ -40,9 +40,10 @@ const { values } = parseArgs({
     'no-browser': { type: 'boolean', default: false },
     // Decode only: measures the media spine without the emotion models.
     'no-analysis': { type: 'boolean', default: false },
-    // Temporal layers the senders code: 3 as the capture client (the decoder takes the 7.5 fps layer, or
-    // 3.75 while the analysis is behind), 2, or 1 (every decoder decodes all 15 frames/s: before 2026-12-07).
-    layers: { type: 'string', default: '3' },
+    // Temporal layers the senders code: 2 (the decoder takes the 7.5 fps base layer), or 1 (every decoder
+    // decodes all 15 frames/s: before 2026-12-07). An L1T3 replay was tried on 2026-12-08 and dropped: mediasoup
+    // forwarded its base layer to most analysis consumers and not the preferred middle one (bench/RESULTS.md).
+    layers: { type: 'string', default: '2' },
     // An overloaded server can take minutes to accept joins: give up after T s with a figure.
     'join-timeout': { type: 'string', default: '180' },
   },
@@ -133,7 +134,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   const analysedBy = new Map<string, number>();
   let framesDelivered = 0;
   let measuring = false;
-  const videoTaps = new Map<string, { temporalLayer: number | undefined }>();
+  const videoTaps = new Map<string, { temporalLayer: number | undefined; forwardedTemporalLayer: number | undefined }>();
   server.app.rooms.on('videoTap', ({ participantId, tap }) => {
     videoTaps.set(participantId, tap);
     void (async () => {
@@ -164,7 +165,7 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
   // -------------------------------------------------------------- load generator (its own process)
   const generator = fork(
     path.join(import.meta.dirname, 'lib/load-generator.ts'),
-    [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values.layers],
+    [wsUrl, String(participants), coded, speech.wav, String(values['room-size']), values.layers === '1' ? '1' : '2'],
     {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -314,7 +315,11 @@ async function runRow(participants: number): Promise<Record<string, unknown>> {
     // where the unevenness comes from: mean analysed frames/s of the participants on each worker, and of
     // those whose decoder got each temporal layer at the end of the window
     analysed_by_worker: groupMean(analysedBy, (id) => `worker ${pool?.slotOf(id) ?? '?'}`, wall),
-    analysed_by_layer: groupMean(analysedBy, (id) => `layer ${videoTaps.get(id)?.temporalLayer ?? '-'}`, wall),
+    analysed_by_layer: groupMean(
+      analysedBy,
+      (id) => `layer ${videoTaps.get(id)?.temporalLayer ?? '-'} (forwarded ${videoTaps.get(id)?.forwardedTemporalLayer ?? '-'})`,
+      wall,
+    ),
     // every participant's voice stream evaluates a window per second of audio (hop 1 s): due = senders × seconds
     speech_windows_analysed: resultsAfter.voice - resultsBefore.voice,
     speech_windows_due: Math.floor(senders * wall),

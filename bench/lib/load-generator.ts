@@ -2,7 +2,7 @@
  * The ingest benchmark's load generator, run as its own process so its CPU is measured apart
  * from the server's: records the clip's RTP once, joins N synthetic peers, replays to all of
  * them, and reports (over IPC) when each video frame left, for the latency measurement.
- * argv: wsUrl participants videoFile audioFile roomSize [temporalLayers: 3 (default), 2 or 1]
+ * argv: wsUrl participants videoFile audioFile roomSize [temporalLayers: 2 (default) or 1]
  */
 import { recordOpus, recordVp8, RtpReplayer } from './rtp-replay.js';
 import { joinSyntheticPeer, type SyntheticPeer } from './synthetic-peer.js';
@@ -12,7 +12,7 @@ const participants = Number(participantsArg);
 const roomSize = Number(roomSizeArg || 10);
 const send = (message: unknown) => process.send?.(message);
 
-const video = await recordVp8(videoFile!, 15, layersArg === '1' ? 1 : layersArg === '2' ? 2 : 3);
+const video = await recordVp8(videoFile!, 15, layersArg === '1' ? 1 : 2);
 const audio = await recordOpus(audioFile!);
 const replayer = new RtpReplayer();
 await replayer.start();

@@ -17,7 +17,7 @@ export interface RecordedStream {
   loopTicks: number;
   /** RTP ticks per video frame or audio packet. */
   frameTicks: number;
-  /** video coded in temporal layers (L1T2, L1T3) */
+  /** video coded in temporal layers (L1T2) */
   scalabilityMode?: string;
 }
 
@@ -69,6 +69,11 @@ async function recordRtp(
   return { kind, payloadType, clockRate, packets, loopTicks: ((last - first) >>> 0) + frameTicks, frameTicks };
 }
 
+/**
+ * VP8 at the capture client's settings (320×240, 12–15 fps, ~250 kbit/s), a keyframe about every second,
+ * in two temporal layers (L1T2, as the capture client's L1T3 is to the server: the base layer alone is
+ * a decodable half-rate stream) unless `temporalLayers` is 1.
+ */
 /** VP8 as a browser camera sends it (realtime, 250 kb/s, 320×240 at `fps`), one keyframe every `gop` frames. */
 export function vp8CameraArgs(fps: number, gop: number): string[] {
   return [
@@ -87,34 +92,16 @@ export function vp8CameraArgs(fps: number, gop: number): string[] {
   ];
 }
 
-/** libvpx's temporal layering, as ffmpeg sets it up: frame n of a period is in layer PATTERN[n % period]. */
-const LAYERING = {
-  2: {
-    pattern: [0, 1],
-    // layer 1 refers to the base layer only: every frame of it is a layer sync
-    sync: [true, false],
-    parameters: 'ts_number_layers=2:ts_target_bitrate=150,250:ts_rate_decimator=2,1:ts_periodicity=2:ts_layer_id=0,1:ts_layering_mode=2',
-  },
-  3: {
-    pattern: [0, 2, 1, 2],
-    // ffmpeg's mode 3: frames 1 and 2 refer to the base layer only (syncs); frame 3 refers to frame 2
-    sync: [true, true, true, false],
-    parameters:
-      'ts_number_layers=3:ts_target_bitrate=100,150,250:ts_rate_decimator=4,2,1:ts_periodicity=4:ts_layer_id=0,2,1,2:ts_layering_mode=3',
-  },
-} as const;
-
-/**
- * VP8 at the capture client's settings (320×240, 12–15 fps, ~250 kbit/s), a keyframe about every second,
- * in three temporal layers (L1T3, as the capture client sends it: the base layer alone is a decodable
- * quarter-rate stream, the middle one half-rate), or 2, or none (`temporalLayers` 1).
- */
-export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 | 2 | 3 = 3): Promise<RecordedStream> {
-  const layering = temporalLayers === 1 ? undefined : LAYERING[temporalLayers];
-  // keyframes at the start of a period, so that each is in the base layer
-  const period = layering?.pattern.length ?? 1;
-  const gop = period * Math.round(fps / period);
-  const layers = layering ? ['-ts-parameters', layering.parameters] : [];
+export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 | 2 = 2): Promise<RecordedStream> {
+  // keyframes on even frames, so that each is in the base layer
+  const gop = temporalLayers === 2 ? 2 * Math.round(fps / 2) : fps;
+  const layers =
+    temporalLayers === 2
+      ? [
+          '-ts-parameters',
+          'ts_number_layers=2:ts_target_bitrate=150,250:ts_rate_decimator=2,1:ts_periodicity=2:ts_layer_id=0,1:ts_layering_mode=2',
+        ]
+      : [];
   const stream = await recordRtp(
     'video',
     ['-i', videoFile],
@@ -135,9 +122,9 @@ export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 |
     90000,
     90000 / fps,
   );
-  if (layering) {
-    addTemporalLayerIds(stream.packets, layering.pattern, layering.sync);
-    stream.scalabilityMode = `L1T${temporalLayers}`;
+  if (temporalLayers === 2) {
+    addTemporalLayerIds(stream.packets);
+    stream.scalabilityMode = 'L1T2';
   }
   return stream;
 }
@@ -145,10 +132,9 @@ export async function recordVp8(videoFile: string, fps = 15, temporalLayers: 1 |
 /**
  * ffmpeg's VP8 packetizer writes a payload descriptor with a picture id only (X|S, I, 15-bit id). A
  * router needs each frame's temporal layer to forward a subset: this adds TL0PICIDX and TID (L and T
- * bits), frame n in layer pattern[n % period] as the encoder made it, with the layer sync bit where the
- * frame refers to the base layer only.
+ * bits), frame n in layer n % 2 as the L1T2 encoder made it, the base layer marked as a layer sync.
  */
-function addTemporalLayerIds(packets: { data: Buffer; ts: number }[], pattern: readonly number[], sync: readonly boolean[]): void {
+function addTemporalLayerIds(packets: { data: Buffer; ts: number }[]): void {
   let frame = -1;
   let lastTs: number | undefined;
   let tl0 = 0;
@@ -156,13 +142,13 @@ function addTemporalLayerIds(packets: { data: Buffer; ts: number }[], pattern: r
     if (packet.ts !== lastTs) {
       frame++;
       lastTs = packet.ts;
-      if (pattern[frame % pattern.length] === 0) tl0 = (tl0 + 1) & 0xff;
+      if (frame % 2 === 0) tl0 = (tl0 + 1) & 0xff;
     }
     const header = 12 + 4 * (packet.data[0]! & 0x0f); // fixed header + CSRCs (ffmpeg writes no extension)
     const d = packet.data;
     if (!(d[header]! & 0x80) || d[header + 1] !== 0x80) throw new Error('unexpected VP8 payload descriptor from ffmpeg');
-    const tid = pattern[frame % pattern.length]!;
-    const layerBytes = Buffer.from([tl0, (tid << 6) | (sync[frame % pattern.length] ? 0x20 : 0)]);
+    const tid = frame % 2;
+    const layerBytes = Buffer.from([tl0, (tid << 6) | (tid === 0 ? 0x20 : 0)]);
     packet.data = Buffer.concat([
       d.subarray(0, header + 1),
       Buffer.from([0xe0]),

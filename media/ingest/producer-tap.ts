@@ -115,6 +115,11 @@ export abstract class ProducerTap {
   /** The layer that carries the analysis rate (undefined: the stream has no layers). */
   analysisLayer: number | undefined;
 
+  /** The temporal layer the router forwards now (it may lag the preferred one, or fall below it while the sender's stream is poor). */
+  get forwardedTemporalLayer(): number | undefined {
+    return this.consumer?.currentLayers?.temporalLayer;
+  }
+
   /** The temporal layer this consumer forwards to the decoder (undefined: the stream has no layers). */
   temporalLayer: number | undefined;
 
