@@ -28,6 +28,8 @@ export async function joinSyntheticPeer(options: {
     const joined = await ws.request<{ participantId: string }>('join', {
       roomId: options.roomId,
       displayName: options.displayName ?? 'synthetic',
+      // as the capture client: its own moods only
+      moods: 'own',
     });
     const producerIds: string[] = [];
     for (const stream of options.streams) {

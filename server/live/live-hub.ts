@@ -42,6 +42,8 @@ export interface LiveSubscriber {
   userId?: string | undefined;
   /** The participant this socket is (when joined): its own detail reaches it, signed in or not. */
   participantId?: string | undefined;
+  /** A joined socket that asked for its own participantMood only (join's `moods: 'own'`); watching overrides it. */
+  ownMoodsOnly?: boolean | undefined;
   /** Set while the socket watches the room: how it was let in (for revocation). */
   watch?: { userId?: string | undefined; linkId?: string | undefined } | undefined;
   send(event: string, data: unknown): void;
@@ -279,6 +281,8 @@ export class LiveHub {
     if (e.userId) this.remember(e.userId, { roomId: e.roomId, t: m.t, data: detail });
     for (const sub of this.subscribers.get(e.roomId) ?? []) {
       if ((e.userId && sub.userId === e.userId) || sub.participantId === e.participantId) sub.send('participantMood', detail);
+      // A capture device in a room of fifty would otherwise get a hundred of these a second and drop them.
+      else if (sub.ownMoodsOnly && !sub.watch) continue;
       else sub.send('participantMood', sub.userId && e.userId ? { ...labels, userId: e.userId } : labels);
     }
   }

@@ -30,6 +30,12 @@ export const RequestSchemas = {
       displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
       /** An access token or a room invite token (accounts). */
       token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+      /**
+       * Which participantMood events this socket wants: 'all' (default) or 'own' (a capture device that
+       * shows only its own readings; everyone's mood still arrives in roomMood). A socket that also
+       * watches the room gets them all.
+       */
+      moods: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('own')])),
     },
     { additionalProperties: false },
   ),

@@ -240,7 +240,10 @@ export class SignallingSession {
     }
     this.peer = peer;
     const sub = this.attachLive(room.id, peer.userId);
-    if (sub) sub.participantId = peer.participantId;
+    if (sub) {
+      sub.participantId = peer.participantId;
+      sub.ownMoodsOnly = request.moods === 'own';
+    }
     const live = this.options.live;
     return {
       protocolVersion: PROTOCOL_VERSION,
@@ -324,7 +327,10 @@ export class SignallingSession {
   /** Drops the room's live subscription once the socket neither is joined to it nor watches it. */
   private detachLive(roomId: string): void {
     const entry = this.liveSubs.get(roomId);
-    if (entry && this.peer?.roomId !== roomId) entry.sub.participantId = undefined;
+    if (entry && this.peer?.roomId !== roomId) {
+      entry.sub.participantId = undefined;
+      entry.sub.ownMoodsOnly = undefined;
+    }
     if (this.peer?.roomId === roomId || this.watching === roomId) return;
     this.liveSubs.get(roomId)?.unsubscribe();
     this.liveSubs.delete(roomId);

@@ -203,6 +203,44 @@ test('moods, presence and now playing reach joined sockets and watchers; the det
   await owner.request('leave');
 });
 
+test("a capture device asks for its own moods only: others' participantMood stays away, roomMood still has everyone, watching brings them back", async () => {
+  const capture = await connect();
+  const mine = await capture.request<{ participantId: string }>('join', { roomId: f.roomId, token: f.member.token, moods: 'own' });
+  const other = await connect();
+  const theirs = await other.request<{ participantId: string }>('join', { roomId: f.roomId, token: f.owner.token });
+  const mood = server.app.services.mood!;
+  const read = (participantId: string, userId: string) =>
+    mood.observe({ roomId: f.roomId, participantId, userId, modality: 'face', reading: happy });
+  read(theirs.participantId, f.owner.id);
+  read(mine.participantId, f.member.id);
+  const moodsAbout = (ws: SignallingWs, participantId: string) =>
+    eventsOf(ws, 'participantMood').filter((e) => e.participantId === participantId);
+  await waitFor(() => moodsAbout(other, mine.participantId)[0], 5000, "a default socket gets the other member's mood");
+  await waitFor(() => moodsAbout(capture, mine.participantId)[0], 5000, 'the capture socket gets its own mood');
+  assert.ok(
+    DETAIL_KEYS.every((k) => k in moodsAbout(capture, mine.participantId)[0]!),
+    'its own, with the detail',
+  );
+  await waitFor(
+    () =>
+      eventsOf(capture, 'roomMood').find((r) =>
+        (r.memberMoods as Data[] | undefined)?.some((m) => m.participantId === theirs.participantId && m.counted === true),
+      ),
+    5000,
+    "the other member's mood in roomMood",
+  );
+  assert.equal(moodsAbout(capture, theirs.participantId).length, 0, 'no participantMood about the other member');
+
+  // the same socket watching the room gets everyone's again
+  await capture.request('watch', { roomId: f.roomId, token: f.member.token });
+  await sleep(600); // past the participant throttle
+  read(theirs.participantId, f.owner.id);
+  await waitFor(() => moodsAbout(capture, theirs.participantId)[0], 5000, 'a watching socket gets every mood');
+  await capture.request('unwatch');
+  await capture.request('leave');
+  await other.request('leave');
+});
+
 test('watching is authorised like listening: codes for each refusal; a revoked link ends the watch', async () => {
   const ws = await connect();
   const code = async (data: Data) => (await ws.call('watch', data)).error?.code;

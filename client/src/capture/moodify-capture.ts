@@ -178,6 +178,8 @@ export class MoodifyCapture extends LitElement {
         roomId: this.room,
         ...(this.displayName && { displayName: this.displayName }),
         ...(token && { token }),
+        // this socket shows only our own readings; the page's live view watches the room for everyone's
+        moods: 'own',
       });
       this.errorCode = '';
       this.participantId = joined.participantId;
