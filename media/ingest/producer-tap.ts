@@ -120,8 +120,10 @@ export abstract class ProducerTap {
     return this.consumer?.currentLayers?.temporalLayer;
   }
 
-  /** The temporal layer this consumer forwards to the decoder (undefined: the stream has no layers). */
-  temporalLayer: number | undefined;
+  /** The temporal layer this consumer is set to forward to the decoder (undefined: the stream has no layers). */
+  get temporalLayer(): number | undefined {
+    return this.temporalLayers > 1 ? this.consumer?.preferredLayers?.temporalLayer : undefined;
+  }
 
   /**
    * Forward temporal layers up to `layer` only (clamped to the stream's): the decoder then decodes that
@@ -132,7 +134,6 @@ export abstract class ProducerTap {
     if (layers <= 1 || this.closed) return;
     const t = Math.max(0, Math.min(layers - 1, Math.round(layer)));
     if (t === this.temporalLayer) return;
-    this.temporalLayer = t;
     await this.consumer!.setPreferredLayers({ spatialLayer: 0, temporalLayer: t }).catch(() => {});
   }
 

@@ -49,8 +49,8 @@ export class DecodeGovernor {
   private readonly entries = new Map<string, Entry>();
   private readonly o: Required<DecodeGovernorOptions>;
   private timer: NodeJS.Timeout | undefined;
-  private delivered_ = 0;
-  private analysed_ = 0;
+  private deliveredFrames = 0;
+  private analysedFrames = 0;
   private loweredAt = -Infinity;
   /** layers below its analysis layer that every decoder gets now (0: the full analysis rate) */
   drop = 0;
@@ -73,11 +73,11 @@ export class DecodeGovernor {
   }
 
   delivered(participantId: string): void {
-    if (this.entries.has(participantId)) this.delivered_++;
+    if (this.entries.has(participantId)) this.deliveredFrames++;
   }
 
   analysed(participantId: string): void {
-    if (this.entries.has(participantId)) this.analysed_++;
+    if (this.entries.has(participantId)) this.analysedFrames++;
   }
 
   /** Participants whose decoder gets fewer frames than the analysis rate, because the analysis is behind. */
@@ -99,9 +99,9 @@ export class DecodeGovernor {
 
   /** One look at the whole: compare what was analysed with what was delivered, step, count afresh. */
   tick(now = performance.now()): void {
-    const { delivered_: delivered, analysed_: analysed } = this;
-    this.delivered_ = 0;
-    this.analysed_ = 0;
+    const { deliveredFrames: delivered, analysedFrames: analysed } = this;
+    this.deliveredFrames = 0;
+    this.analysedFrames = 0;
     if (delivered < this.o.minFrames * Math.max(1, this.entries.size)) return;
     const share = analysed / delivered;
     const deepest = Math.max(0, ...[...this.entries.values()].map(({ decoder }) => decoder.analysisLayer ?? 0));
