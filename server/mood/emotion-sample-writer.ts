@@ -41,8 +41,13 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxRetryMs: 5000,
 };
 
+/** How long forget() keeps dropping a user's samples taken before the deletion. */
+const FORGET_WINDOW_MS = 60_000;
+
 export class EmotionSampleWriter {
   private buffer: EmotionSampleRow[] = [];
+  /** user id → epoch ms: their samples taken until then are dropped (forget()) */
+  private readonly forgotten = new Map<string, number>();
   private inFlight: EmotionSampleRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -125,6 +130,20 @@ export class EmotionSampleWriter {
     });
   };
 
+  /**
+   * "Delete my data" is about to run for this user: their samples taken until now are never written.
+   * Waits for a write in progress (its rows are then in the database, where the deletion reaches them),
+   * drops the user's buffered samples, and for FORGET_WINDOW_MS keeps dropping late ones taken before now
+   * (a reading still on its way through the engine, a batch put back after a failed write).
+   */
+  async forget(userId: string): Promise<void> {
+    const cutoff = Date.now();
+    this.forgotten.set(userId, cutoff);
+    setTimeout(() => this.forgotten.get(userId) === cutoff && this.forgotten.delete(userId), FORGET_WINDOW_MS).unref();
+    while (this.writing) await this.writing;
+    this.buffer = this.buffer.filter((r) => !this.isForgotten(r));
+  }
+
   /** Writes everything buffered now; rejects if the database is unreachable (samples stay buffered). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
@@ -187,13 +206,19 @@ export class EmotionSampleWriter {
   }
 
   /** The batch without the samples of accounts that have not consented (consent is checked here, where samples are written). */
-  private async admitted(batch: EmotionSampleRow[]): Promise<EmotionSampleRow[]> {
+  private async admitted(all: EmotionSampleRow[]): Promise<EmotionSampleRow[]> {
+    const batch = this.forgotten.size > 0 ? all.filter((r) => !this.isForgotten(r)) : all;
     const admit = this.options.admit;
     if (!admit) return batch;
     const accounts = [...new Set(batch.filter((r) => r.userId !== r.participantId).map((r) => r.userId))];
     if (accounts.length === 0) return batch;
     const allowed = await admit(accounts);
     return batch.filter((r) => r.userId === r.participantId || allowed.has(r.userId));
+  }
+
+  private isForgotten(row: EmotionSampleRow): boolean {
+    const cutoff = this.forgotten.get(row.userId);
+    return cutoff !== undefined && row.at.getTime() <= cutoff;
   }
 
   private enforceBound(): void {

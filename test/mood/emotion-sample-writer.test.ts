@@ -5,6 +5,9 @@
  * depends on the duration: it only knows "the last write failed" and its buffer bound.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { sql } from 'drizzle-orm';
@@ -111,4 +114,28 @@ test('past its bound the buffer drops the oldest samples and counts them in /met
     assert.equal(new Date(last).getTime(), sample(149).at.getTime(), 'old samples were dropped, not the newest');
     await writer.close();
   });
+});
+
+test('"delete my data": forget() drops the user\'s samples not yet written, and late ones taken before it; others are kept', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moodify-forget-'));
+  const database = await openDatabase({ dataDir: dir });
+  // a long flush interval: nothing is written until flush()
+  const writer = new EmotionSampleWriter(database.db, { flushIntervalMs: 60_000 });
+  try {
+    await database.migrate();
+    const now = Date.now();
+    const at = (ms: number) => ({ at: new Date(now + ms) });
+    for (let i = 0; i < 5; i++) writer.enqueue({ ...sample(i, 'p1'), ...at(-2000 + i * 200) });
+    for (let i = 0; i < 3; i++) writer.enqueue({ ...sample(i, 'p2'), ...at(-2000 + i * 200) });
+    await writer.forget('u-p1');
+    writer.enqueue({ ...sample(5, 'p1'), ...at(-100) }); // a reading taken before the deletion, arriving after it
+    writer.enqueue({ ...sample(6, 'p1'), ...at(60_000) }); // a new reading: the user goes on after deleting
+    await writer.flush();
+    assert.equal(await count(database, 'p1'), 1, 'only the reading taken after the deletion');
+    assert.equal(await count(database, 'p2'), 3, "another user's samples are written");
+  } finally {
+    await writer.close();
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -91,6 +91,8 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
   /** Deletes every emotion sample, play and piece of feedback of the user; the account stays. */
   app.delete('/data', async (request) => {
     const { user } = await requireAccount(app, request);
+    // samples still buffered for writing would otherwise land after the deletion
+    await app.services.emotionSamples?.forget(user.id);
     const report = await db.transaction((tx) => deleteUserHistory(tx as unknown as typeof db, user.id));
     events.emit('userDataDeleted', { userId: user.id, account: false });
     return report;
@@ -103,6 +105,7 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
       .select({ roomId: roomMemberships.roomId, role: roomMemberships.role })
       .from(roomMemberships)
       .where(eq(roomMemberships.userId, user.id));
+    await app.services.emotionSamples?.forget(user.id);
     const report = await db.transaction((tx) => deleteAccount(tx as unknown as typeof db, user.id));
     for (const m of owned) {
       if (m.role === 'owner') events.emit('roomClosedByOwner', { roomId: m.roomId });
